@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include "cli/common.hpp"
+
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace xdpgen {
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+
+void on_stop_signal(int) { g_stop = 1; }
+
+}  // namespace
+
+void print_error(const Error& e)
+{
+    fmt::print(stderr, "xdpgen: {}\n", e.message());
+    if (!e.hint.empty())
+        fmt::print(stderr, "  hint: {}\n", e.hint);
+}
+
+int fail_setup(const Error& e)
+{
+    print_error(e);
+    return kExitSetup;
+}
+
+void install_stop_signals()
+{
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+bool stop_requested() { return g_stop != 0; }
+
+Output::Output(const OutputOptions& o) : opts_(o), human_(o.json_path == "-" ? stderr : stdout) {}
+
+void Output::line(const std::string& s) const
+{
+    fmt::print(human_, "{}\n", s);
+    std::fflush(human_);
+}
+
+void Output::interval_line(const std::string& s) const
+{
+    if (!opts_.quiet)
+        line(s);
+}
+
+Status Output::write_json(const nlohmann::json& doc) const
+{
+    if (opts_.json_path.empty())
+        return {};
+    const std::string text = doc.dump(2) + "\n";
+    if (opts_.json_path == "-") {
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);
+        return {};
+    }
+    std::ofstream f(opts_.json_path);
+    if (!(f << text))
+        return sys_error(fmt::format("cannot write the JSON report to {}", opts_.json_path), errno);
+    return {};
+}
+
+double run_ticks(const TickLoop& loop, const std::function<bool()>& done,
+                 const std::function<void(double, double)>& tick)
+{
+    using clock = std::chrono::steady_clock;
+    const auto t0 = clock::now();
+    auto next = t0 + std::chrono::duration_cast<clock::duration>(loop.interval);
+    auto last = t0;
+    const bool limited = loop.duration.count() > 0;
+    const auto end = t0 + std::chrono::duration_cast<clock::duration>(loop.duration);
+    for (;;) {
+        const bool finished = done() || stop_requested() || (limited && clock::now() >= end);
+        const auto now = clock::now();
+        if (finished || now >= next) {
+            const double since = std::chrono::duration<double>(now - last).count();
+            if (!finished || since > 0.05)  // a last, partial interval only if it holds something
+                tick(std::chrono::duration<double>(now - t0).count(), since);
+            last = now;
+            if (finished)
+                return std::chrono::duration<double>(now - t0).count();
+            while (next <= now)
+                next += std::chrono::duration_cast<clock::duration>(loop.interval);
+        }
+        auto wake = next;
+        if (limited && end < wake)
+            wake = end;
+        const auto step = std::min<clock::duration>(wake - clock::now(), std::chrono::milliseconds(10));
+        if (step > clock::duration::zero())
+            std::this_thread::sleep_for(step);
+    }
+}
+
+}  // namespace xdpgen

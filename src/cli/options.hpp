@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#pragma once
+// Parsing of option values that CLI11 takes as strings, with the sentence
+// shown to the user when a value is wrong.
+
+#include <optional>
+#include <string>
+
+#include "net/addr.hpp"
+#include "util/result.hpp"
+
+namespace xdpgen {
+
+Result<IpAddr> option_ip(const std::string& value, const char* option);
+// Empty value = not given.
+Result<std::optional<IpAddr>> option_ip_opt(const std::string& value, const char* option);
+Result<std::optional<MacAddr>> option_mac_opt(const std::string& value, const char* option);
+
+// "P" or "P-Q" (inclusive), 1..65535.
+struct PortRange {
+    uint16_t lo = 0, hi = 0;
+};
+Result<PortRange> option_port_range(const std::string& value, const char* option);
+
+}  // namespace xdpgen

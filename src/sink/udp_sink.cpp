@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include "sink/udp_sink.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cstring>
+#include <vector>
+
+#include "bpf/skel.hpp"
+#include "udp_sink.skel.h"
+
+namespace xdpgen {
+
+struct UdpSink::Impl {
+    SkelPtr<xg_udp_sink> skel;
+    XdpLink link;  // declared after the skeleton: detached before it is destroyed
+    int ncpu = 1;
+};
+
+UdpSink::UdpSink() : impl_(std::make_unique<Impl>()) {}
+UdpSink::~UdpSink() = default;
+
+Result<std::unique_ptr<UdpSink>> UdpSink::create(const UdpSinkConfig& cfg)
+{
+    std::unique_ptr<UdpSink> sink(new UdpSink());
+    auto skel = skel_open<xg_udp_sink>("cannot open the UDP sink program");
+    if (!skel)
+        return skel.error();
+    auto& s = skel.value();
+    s->rodata->want_family = static_cast<uint8_t>(cfg.family);
+    if (cfg.dst) {
+        if (cfg.dst->v6) {
+            std::memcpy(const_cast<uint8_t*>(s->rodata->dst_v6), cfg.dst->b.data(), 16);
+            s->rodata->dst_v6_set = 1;
+        } else {
+            s->rodata->dst_v4 = cfg.dst->v4_be();
+        }
+    }
+    s->rodata->dst_port_lo = cfg.port_lo;
+    s->rodata->dst_port_hi = cfg.port_hi;
+    s->rodata->pass_matched = cfg.pass;
+    if (auto st = skel_load(s, "cannot load the UDP sink program"); !st)
+        return st.error();
+
+    auto link = xdp_attach(bpf_program__fd(s->progs.xg_udp_sink), cfg.ifindex, cfg.ifname, cfg.mode);
+    if (!link)
+        return link.error();
+    sink->impl_->skel = std::move(s);
+    sink->impl_->link = std::move(link.value());
+    sink->impl_->ncpu = std::max(libbpf_num_possible_cpus(), 1);
+    return sink;
+}
+
+SinkSnapshot UdpSink::snapshot() const
+{
+    SinkSnapshot snap;
+    const auto& s = impl_->skel;
+    const size_t ncpu = static_cast<size_t>(impl_->ncpu);
+
+    std::vector<xg_sink_counters> cnt(ncpu);
+    uint32_t key = 0;
+    if (bpf_map_lookup_elem(bpf_map__fd(s->maps.sink_counters), &key, cnt.data()) == 0)
+        for (const auto& c : cnt) {
+            snap.packets += c.packets;
+            snap.bytes += c.bytes;
+            snap.stamped += c.stamped;
+            snap.reordered += c.reordered;
+        }
+
+    std::vector<uint64_t> lat(ncpu);
+    const int lat_fd = bpf_map__fd(s->maps.sink_latency);
+    for (uint32_t b = 0; b < XG_LAT_BUCKETS; b++) {
+        if (bpf_map_lookup_elem(lat_fd, &b, lat.data()) != 0)
+            continue;
+        uint64_t n = 0;
+        for (auto v : lat)
+            n += v;
+        if (n)
+            snap.latency.add_bucket(b, n);
+    }
+
+    for (const auto& st : s->bss->sink_streams) {
+        if (!st.run)
+            continue;
+        snap.streams++;
+        const uint64_t span = st.next - st.first;
+        if (span > st.received)
+            snap.lost += span - st.received;
+    }
+    return snap;
+}
+
+uint64_t UdpSink::packets() const
+{
+    std::vector<xg_sink_counters> cnt(static_cast<size_t>(impl_->ncpu));
+    uint32_t key = 0;
+    uint64_t n = 0;
+    if (bpf_map_lookup_elem(bpf_map__fd(impl_->skel->maps.sink_counters), &key, cnt.data()) == 0)
+        for (const auto& c : cnt)
+            n += c.packets;
+    return n;
+}
+
+uint32_t UdpSink::ports_seen() const
+{
+    uint32_t n = 0;
+    for (auto v : impl_->skel->bss->sink_dst_ports)
+        n += v != 0;
+    return n;
+}
+
+XdpMode UdpSink::mode() const { return impl_->link.mode(); }
+
+void UdpSink::detach() { impl_->link.detach(); }
+
+}  // namespace xdpgen
