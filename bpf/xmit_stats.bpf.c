@@ -12,6 +12,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "xdpgen/abi.h"
+
 /* Only the field we read; CO-RE finds its offset in the running kernel's BTF. */
 struct net_device {
 	int ifindex;
@@ -19,33 +21,30 @@ struct net_device {
 
 const volatile int watch_ifindex = 0;
 
-struct xmit_counters {
-	__u64 sent;
-	__u64 drops;
-	__u64 redirect_err;
-};
+/*
+ * One slot per CPU, in .bss so userspace reads it through the skeleton's mmap
+ * without a syscall. The live-frames run flushes its frames before the syscall
+ * returns, on the caller's CPU, so a sending thread pinned to a CPU reads its
+ * own slot before and after each run to learn that run's verdict.
+ */
+struct xg_xmit_counters xmit_counters[XG_MAX_CPUS];
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xmit_counters);
-} xmit_counters SEC(".maps");
+static __always_inline struct xg_xmit_counters *this_cpu_slot(void)
+{
+	return &xmit_counters[bpf_get_smp_processor_id() & (XG_MAX_CPUS - 1)];
+}
 
 SEC("tp_btf/xdp_devmap_xmit")
 int BPF_PROG(xg_devmap_xmit, const struct net_device *from_dev, const struct net_device *to_dev,
 	     int sent, int drops, int err)
 {
-	struct xmit_counters *c;
-	__u32 zero = 0;
+	struct xg_xmit_counters *c;
 
 	if (to_dev->ifindex != watch_ifindex)
 		return 0;
-	c = bpf_map_lookup_elem(&xmit_counters, &zero);
-	if (c) {
-		c->sent += sent;
-		c->drops += drops;
-	}
+	c = this_cpu_slot();
+	c->sent += sent;
+	c->drops += drops;
 	return 0;
 }
 
@@ -53,14 +52,9 @@ int BPF_PROG(xg_devmap_xmit, const struct net_device *from_dev, const struct net
 SEC("tp_btf/xdp_redirect_err")
 int BPF_PROG(xg_redirect_err, const struct net_device *dev)
 {
-	struct xmit_counters *c;
-	__u32 zero = 0;
-
 	if (dev->ifindex != watch_ifindex)
 		return 0;
-	c = bpf_map_lookup_elem(&xmit_counters, &zero);
-	if (c)
-		c->redirect_err++;
+	this_cpu_slot()->redirect_err++;
 	return 0;
 }
 

@@ -34,9 +34,16 @@ struct xg_stamp {
 #define XG_MAX_STREAMS 256
 #endif
 
-/* Per-CPU state of the UDP blaster: one stream per CPU. */
-struct xg_blast_cpu {
-	__u64 seq;
+#ifndef XG_MAX_CPUS
+#define XG_MAX_CPUS 256
+#endif
+
+/* The driver's verdict on redirected frames, per CPU (bpf/xmit_stats.bpf.c). */
+struct xg_xmit_counters {
+	__u64 sent;          /* frames ndo_xdp_xmit accepted */
+	__u64 drops;         /* frames it refused (ring full, peer not ready) */
+	__u64 redirect_err;  /* redirects that failed before reaching the driver */
+	__u64 pad[5];        /* one cache line per CPU */
 };
 
 /* Sink: per-CPU counters, summed by userspace. */

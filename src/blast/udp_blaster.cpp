@@ -26,6 +26,8 @@ namespace {
 
 constexpr uint32_t kChunk = 4096;   // repetitions per syscall: ~1 ms at full speed
 constexpr uint32_t kKernelBatch = 64;
+// A driver that accepts nothing for this long will not start to.
+constexpr std::chrono::milliseconds kGiveUpAfter{500};
 
 std::vector<int> allowed_cpus()
 {
@@ -78,8 +80,10 @@ UdpBlaster::~UdpBlaster()
 
 Result<std::unique_ptr<UdpBlaster>> UdpBlaster::create(const UdpBlastConfig& cfg)
 {
-    if (cfg.threads == 0)
-        return make_error("the thread count must be at least 1");
+    const auto cpus = allowed_cpus();
+    if (cfg.threads == 0 || cfg.threads > cpus.size())
+        return make_error(fmt::format("--threads {}: xdpgen runs one sending thread per CPU, and {} CPU{} can be used",
+                                      cfg.threads, cpus.size(), cpus.size() == 1 ? "" : "s"));
     if (cfg.port_count == 0 || uint32_t{cfg.frame.dst_port} + cfg.port_count - 1 > 65535)
         return make_error(fmt::format("destination ports {}+{} run past 65535", cfg.frame.dst_port, cfg.port_count));
     auto tmpl = build_udp_template(cfg.frame);
@@ -125,7 +129,7 @@ void UdpBlaster::start()
     const auto cpus = allowed_cpus();
     running_ = cfg_.threads;
     for (unsigned i = 0; i < cfg_.threads; i++)
-        threads_.emplace_back(&UdpBlaster::thread_main, this, i, cpus[i % cpus.size()]);
+        threads_.emplace_back(&UdpBlaster::thread_main, this, i, cpus[i]);
 }
 
 bool UdpBlaster::claim(uint64_t want, uint64_t& got)
@@ -143,18 +147,36 @@ bool UdpBlaster::claim(uint64_t want, uint64_t& got)
     return true;
 }
 
+UdpBlaster::Verdict UdpBlaster::cpu_verdict(int cpu) const
+{
+    const auto& c = impl_->xmit->bss->xmit_counters[cpu & (XG_MAX_CPUS - 1)];
+    const auto* v = const_cast<const volatile xg_xmit_counters*>(&c);
+    return {v->sent, v->drops + v->redirect_err};
+}
+
+void UdpBlaster::fail(Error e)
+{
+    std::lock_guard lk(err_mu_);
+    if (!first_error_)
+        first_error_ = std::move(e);
+    stop_ = true;
+}
+
 void UdpBlaster::thread_main(unsigned idx, int cpu)
 {
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
-    pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+    // Pinned, the thread's runs flush on its own CPU, whose verdict slot it then reads.
+    const bool pinned = pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+    const bool verdicts = impl_->xmit && pinned;
 
     using clock = std::chrono::steady_clock;
     const double rate = cfg_.rate_pps / cfg_.threads;
     const auto t0 = clock::now();
-    auto& reps = per_thread_[idx].reps;
-    uint64_t sent = 0;
+    auto& me = per_thread_[idx];
+    uint64_t reps = 0, sent = 0, dropped = 0;
+    clock::time_point all_dropped_since{};  // epoch = the driver accepted the last run's frames
 
     while (!stop_.load(std::memory_order_relaxed)) {
         uint64_t want = kChunk;
@@ -171,16 +193,44 @@ void UdpBlaster::thread_main(unsigned idx, int cpu)
         uint64_t got = 0;
         if (!claim(want, got))
             break;
+        const Verdict before = verdicts ? cpu_verdict(cpu) : Verdict{};
         auto st = live_frames_run(impl_->prog_fd, tmpl_.frame, cfg_.ifindex, static_cast<uint32_t>(got), kKernelBatch);
         if (!st) {
-            std::lock_guard lk(err_mu_);
-            if (!first_error_)
-                first_error_ = st.error().context(fmt::format("sending on {}", cfg_.ifname));
-            stop_ = true;
+            fail(st.error().context(fmt::format("sending on {}", cfg_.ifname)));
             break;
         }
-        sent += got;
-        reps.store(sent, std::memory_order_relaxed);
+        reps += got;
+        uint64_t ok = got, lost = 0;
+        if (verdicts) {
+            const Verdict after = cpu_verdict(cpu);
+            ok = std::min(after.sent - before.sent, got);
+            lost = got - ok;
+        }
+        sent += ok;
+        dropped += lost;
+        me.reps.store(reps, std::memory_order_relaxed);
+        me.sent.store(sent, std::memory_order_relaxed);
+        me.dropped.store(dropped, std::memory_order_relaxed);
+        if (lost == 0) {
+            all_dropped_since = {};
+            continue;
+        }
+        // The driver refused frames: an exact budget is honoured by sending them again.
+        if (cfg_.total_packets)
+            remaining_.fetch_add(lost, std::memory_order_relaxed);
+        if (ok == 0) {
+            if (all_dropped_since == clock::time_point{})
+                all_dropped_since = clock::now();
+            else if (clock::now() - all_dropped_since > kGiveUpAfter) {
+                fail(make_error(fmt::format("the driver of {} dropped every frame for {} ms", cfg_.ifname,
+                                            std::chrono::duration_cast<std::chrono::milliseconds>(kGiveUpAfter).count())));
+                break;
+            }
+        } else {
+            all_dropped_since = {};
+        }
+        // A full ring: let the receiving side drain before the next run.
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
     running_.fetch_sub(1, std::memory_order_acq_rel);
 }
@@ -199,23 +249,11 @@ Status UdpBlaster::wait()
 BlastCounters UdpBlaster::counters() const
 {
     BlastCounters c;
-    for (unsigned i = 0; i < cfg_.threads; i++)
+    c.xmit_known = impl_->xmit != nullptr;
+    for (unsigned i = 0; i < cfg_.threads; i++) {
         c.repetitions += per_thread_[i].reps.load(std::memory_order_relaxed);
-    if (impl_->xmit) {
-        const int ncpu = libbpf_num_possible_cpus();
-        struct Vals {
-            uint64_t sent, drops, redirect_err;
-        };
-        std::vector<Vals> v(static_cast<size_t>(std::max(ncpu, 1)));
-        uint32_t key = 0;
-        if (bpf_map_lookup_elem(bpf_map__fd(impl_->xmit->maps.xmit_counters), &key, v.data()) == 0) {
-            c.xmit_known = true;
-            for (const auto& x : v) {
-                c.sent += x.sent;
-                c.dropped += x.drops;
-                c.redirect_err += x.redirect_err;
-            }
-        }
+        c.sent += per_thread_[i].sent.load(std::memory_order_relaxed);
+        c.dropped += per_thread_[i].dropped.load(std::memory_order_relaxed);
     }
     return c;
 }

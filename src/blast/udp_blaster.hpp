@@ -28,10 +28,9 @@ struct UdpBlastConfig {
 
 struct BlastCounters {
     uint64_t repetitions = 0;  // frames the program ran on
-    bool xmit_known = false;   // the driver's verdict below is available
-    uint64_t sent = 0;         // frames the driver accepted
-    uint64_t dropped = 0;      // frames the driver refused
-    uint64_t redirect_err = 0; // redirects that failed before the driver
+    bool xmit_known = false;   // the driver's verdict is known (else sent = repetitions)
+    uint64_t sent = 0;         // frames the driver accepted: what really left
+    uint64_t dropped = 0;      // frames the driver refused or that failed to redirect
 };
 
 class UdpBlaster {
@@ -63,8 +62,13 @@ private:
     std::unique_ptr<Impl> impl_;
     std::vector<std::thread> threads_;
     struct alignas(64) PerThread {
-        std::atomic<uint64_t> reps{0};
+        std::atomic<uint64_t> reps{0}, sent{0}, dropped{0};
     };
+    struct Verdict {
+        uint64_t sent, dropped;
+    };
+    Verdict cpu_verdict(int cpu) const;
+    void fail(Error e);
     std::unique_ptr<PerThread[]> per_thread_;
     std::atomic<bool> stop_{false};
     std::atomic<unsigned> running_{0};

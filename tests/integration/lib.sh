@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Shared by the namespace integration tests: a private test bed per test,
+# removed on exit whatever happens, and small assertion helpers.
+# Needs: XDPGEN (path of the binary), root.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+XDPGEN=${XDPGEN:-$ROOT/build/xdpgen}
+TESTBED=$ROOT/tools/testbed
+# A short prefix unique to this test process, so tests can run side by side.
+PREFIX=${PREFIX:-t$(( $$ % 100000 ))}
+IF_GEN=${PREFIX}0 IF_PEER=${PREFIX}1
+TMP=$(mktemp -d /tmp/xdpgen-test.XXXXXX)
+BG_PIDS=()
+
+cleanup() {
+  local rc=$?
+  for p in "${BG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  "$TESTBED" --prefix "$PREFIX" down >/dev/null 2>&1 || true
+  rm -rf "$TMP"
+  if [[ $rc -eq 0 ]]; then echo "PASS $(basename "$0")"; else echo "FAIL $(basename "$0") (exit $rc)"; fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[[ $(id -u) -eq 0 ]] || { echo "integration tests need root (they create network namespaces)"; exit 1; }
+[[ -x $XDPGEN ]] || { echo "no xdpgen binary at $XDPGEN: build first"; exit 1; }
+
+fail() { echo "FAILED: $*" >&2; exit 1; }
+expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
+  [[ "$2" == "$3" ]] || fail "$1: got '$2', expected '$3'"
+  echo "ok: $1 = $3"
+}
+expect_match() { # expect_match WHAT TEXT REGEX (the text's lines are joined by spaces)
+  tr '\n' ' ' <<<"$2" | grep -Eq -- "$3" || fail "$1: '$2' does not match /$3/"
+  echo "ok: $1 matches /$3/"
+}
+
+testbed_up() { "$TESTBED" --prefix "$PREFIX" "$@" up >/dev/null; }
+gen() { "$TESTBED" --prefix "$PREFIX" exec gen "$@"; }
+peer() { "$TESTBED" --prefix "$PREFIX" exec peer "$@"; }
+# Runs a command in the background (bounded by timeout), remembering its pid for cleanup.
+bg() { "$@" & BG_PIDS+=($!); }
+
+rx_packets() { ip netns exec "${PREFIX}peer" cat "/sys/class/net/$IF_PEER/statistics/rx_packets"; }
+xdp_attached() { # xdp_attached NS IFNAME -> prints the XDP mode or nothing
+  ip -n "$1" -d link show "$2" | grep -Eo '(^| )xdp(generic|drv|offload)?( |$)' | tr -d ' ' || true
+}
+json() { jq -r "$2" "$1"; }
+
+# Waits (bounded) until the file contains a line matching the regex.
+wait_for_line() { # wait_for_line FILE REGEX SECONDS
+  local i
+  for ((i = 0; i < $3 * 20; i++)); do
+    grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "no line matching /$2/ in $1 within $3 s: $(cat "$1" 2>/dev/null)"
+}
+
+# Lets the link settle (neighbour discovery, MLD) so counters move only for the test's packets.
+settle() {
+  gen ping -c1 -W2 198.18.0.2 >/dev/null
+  gen ping -c1 -W2 fd00:18::2 >/dev/null
+  sleep 1
+}
