@@ -108,6 +108,7 @@ Result<std::unique_ptr<UdpBlaster>> UdpBlaster::create(const UdpBlastConfig& cfg
     s->rodata->run_id = b->run_id_;
     s->rodata->udp_csum_base = b->tmpl_.udp_csum_base;
     s->rodata->ip_csum_base = b->tmpl_.ip_csum_base;
+    s->rodata->ts_every = std::max<uint32_t>(cfg.ts_every, 1);
     if (auto st = skel_load(s, "cannot load the UDP blaster program"); !st)
         return st.error();
     b->impl_->prog_fd = bpf_program__fd(cfg.raw ? s->progs.xg_raw_redirect : s->progs.xg_udp_blast);

@@ -24,6 +24,7 @@ struct UdpBlastConfig {
     uint64_t total_packets = 0;  // 0 = until stopped
     double rate_pps = 0;         // 0 = as fast as possible; total over all threads
     bool raw = false;            // benchmark baseline: unmodified frame, bare redirect
+    uint32_t ts_every = 8;       // read the clock for the send stamp once per this many frames per CPU
 };
 
 struct BlastCounters {

@@ -26,6 +26,7 @@ struct UdpOptions {
     unsigned threads = 1;
     double interval = 1.0, duration = 0, rate = 0;
     bool raw = false;
+    uint32_t ts_every = 8;
     OutputOptions out;
 };
 
@@ -80,6 +81,7 @@ int run_udp(const UdpOptions& o)
     cfg.total_packets = o.num_packets;
     cfg.rate_pps = o.rate;
     cfg.raw = o.raw;
+    cfg.ts_every = o.ts_every;
     auto blaster = UdpBlaster::create(cfg);
     if (!blaster)
         return fail_setup(blaster.error().context(fmt::format("on {}", path->dev.name)));
@@ -145,6 +147,7 @@ int run_udp(const UdpOptions& o)
           {"threads", o.threads},
           {"num_packets", o.num_packets},
           {"rate_pps", o.rate},
+          {"ts_every", o.ts_every},
           {"run_id", b.run_id()}}},
         {"duration_s", elapsed},
         {"interrupted", stop_requested()},
@@ -182,6 +185,10 @@ Command add_udp_command(CLI::App& app)
     sub->add_option("-I,--interval", o->interval, "Seconds between stats lines")->capture_default_str()->check(CLI::Range(0.1, 3600.0));
     sub->add_option("--duration", o->duration, "Stop after this many seconds (0 = no limit)")->check(CLI::NonNegativeNumber);
     sub->add_option("--rate", o->rate, "Packets per second over all threads (0 = as fast as possible)")->check(CLI::NonNegativeNumber);
+    sub->add_option("--ts-every", o->ts_every,
+                    "Read the clock for the send timestamp once per N packets per CPU (1 = every packet, slower)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 4096));
     sub->add_option("--json", o->out.json_path, "Write the report as JSON to FILE ('-' = stdout; lines then go to stderr)");
     sub->add_flag("-q,--quiet", o->out.quiet, "No per-interval lines, only the summary");
     sub->add_flag("--raw", o->raw, "Benchmark baseline: send the frame unmodified (no stamps, fixed port)")->group("");
