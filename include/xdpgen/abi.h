@@ -63,7 +63,7 @@ struct xg_sink_stream {
 	__u64 first;     /* extended sequence of the first frame seen of this run */
 	__u64 next;      /* highest extended sequence seen + 1 */
 	__u64 received;  /* frames of this run seen */
-	__u32 run;       /* run id of the sender; 0xffffffff = unused */
+	__u32 run;       /* 0x10000 | run id of the sender; 0 = unused */
 	__u32 pad;
 };
 

@@ -11,7 +11,9 @@ int main(int argc, char** argv)
 {
     using namespace xdpgen;
     CLI::App app{"xdpgen: a kernel-bypass TCP/UDP traffic generator (AF_XDP, XDP and live frames)", "xdpgen"};
-    app.require_subcommand(1);
+    // At most one; none is reported below. require_subcommand(1) would hide
+    // a mistyped command behind "A subcommand is required".
+    app.require_subcommand(0, 1);
     bool verbose = false;
     app.add_flag("-v,--verbose", verbose, "Print libbpf's and the kernel's own log on failures");
     app.set_version_flag("--version", "xdpgen " XDPGEN_VERSION);
@@ -29,5 +31,6 @@ int main(int argc, char** argv)
     for (const auto& c : commands)
         if (c.app->parsed())
             return c.run();
+    print_error(make_error("no command given", 0, "xdpgen udp|sink|probe ...; see xdpgen --help"));
     return kExitSetup;
 }

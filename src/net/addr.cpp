@@ -63,11 +63,12 @@ std::string IpAddr::str() const
 std::optional<MacAddr> parse_mac(std::string_view s)
 {
     MacAddr m;
-    if (s.size() != 17)
+    if (s.size() != 17 || (s[2] != ':' && s[2] != '-'))
         return std::nullopt;
+    const char sep = s[2];
     for (int i = 0; i < 6; i++) {
         const char* p = s.data() + i * 3;
-        if (i < 5 && p[2] != ':' && p[2] != '-')
+        if (i < 5 && p[2] != sep)
             return std::nullopt;
         auto [end, ec] = std::from_chars(p, p + 2, m.b[i], 16);
         if (ec != std::errc() || end != p + 2)
@@ -78,6 +79,8 @@ std::optional<MacAddr> parse_mac(std::string_view s)
 
 std::optional<IpAddr> parse_ip(std::string_view s)
 {
+    if (s.find('\0') != std::string_view::npos)  // inet_pton would stop there
+        return std::nullopt;
     std::string str(s);
     IpAddr a;
     if (inet_pton(AF_INET, str.c_str(), a.b.data()) == 1)

@@ -23,11 +23,12 @@ std::string fmt_bps(double bps) { return fmt_si(bps, "bit/s"); }
 
 std::string fmt_ns(double ns)
 {
-    if (ns < 1e3)
+    // Thresholds sit where rounding would print 1000 of the smaller unit.
+    if (ns < 999.5)
         return fmt::format("{:.0f} ns", ns);
-    if (ns < 1e6)
+    if (ns < 999.95e3)
         return fmt::format("{:.1f} us", ns / 1e3);
-    if (ns < 1e9)
+    if (ns < 999.995e6)
         return fmt::format("{:.2f} ms", ns / 1e6);
     return fmt::format("{:.2f} s", ns / 1e9);
 }

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// The errors a user sees, through the real binary: parse errors and option
+// values refused before anything is loaded or sent. Every input here fails
+// before the engine touches BPF or a socket (or names an interface that does
+// not exist), so the tests need no root and send nothing.
+
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+struct Run {
+    int status = -1;  // exit status; -1 if killed or not run
+    std::string out, err;
+};
+
+std::string slurp(const std::string& path)
+{
+    std::ifstream f(path);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+std::vector<std::string> lines(const std::string& s)
+{
+    std::vector<std::string> v;
+    std::istringstream in(s);
+    for (std::string l; std::getline(in, l);)
+        v.push_back(l);
+    return v;
+}
+
+// Runs XDPGEN_BIN with args, stdout and stderr each captured to a temp file.
+// A run that takes over 10 s is killed: none of these inputs should get far
+// enough to wait for anything.
+Run run_xdpgen(const std::vector<std::string>& args)
+{
+    char out_path[] = "/tmp/xdpgen_unit_out_XXXXXX";
+    char err_path[] = "/tmp/xdpgen_unit_err_XXXXXX";
+    const int out_fd = mkstemp(out_path);
+    const int err_fd = mkstemp(err_path);
+    REQUIRE(out_fd >= 0);
+    REQUIRE(err_fd >= 0);
+
+    std::vector<std::string> argv_s = {XDPGEN_BIN};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(out_fd);
+    close(err_fd);
+    REQUIRE(rc == 0);
+
+    Run r;
+    int ws = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (;;) {
+        const pid_t w = waitpid(pid, &ws, WNOHANG);
+        if (w == pid)
+            break;
+        if (std::chrono::steady_clock::now() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &ws, 0);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
+    r.out = slurp(out_path);
+    r.err = slurp(err_path);
+    unlink(out_path);
+    unlink(err_path);
+    return r;
+}
+
+// A setup error as main prints it: exit status 2, nothing on stdout, one
+// sentence on stderr holding every fragment, printed once, followed at most
+// by one line that is a hint or CLI11's pointer to --help.
+void check_one_error(const Run& r, const std::vector<std::string>& fragments)
+{
+    INFO("stderr:\n" << r.err << "stdout:\n" << r.out);
+    CHECK(r.status == 2);
+    CHECK(r.out.empty());
+    const auto l = lines(r.err);
+    REQUIRE(!l.empty());
+    REQUIRE(l.size() <= 2);
+    for (const auto& f : fragments)
+        CHECK_THAT(l[0], Catch::Contains(f));
+    if (l.size() == 2)
+        CHECK((l[1] == "Run with --help for more information." || l[1].rfind("  hint: ", 0) == 0));
+    CHECK_THAT(r.err, !Catch::Contains("terminate called") && !Catch::Contains("what()"));
+}
+
+}  // namespace
+
+TEST_CASE("cli: unknown subcommand is a usage error", "[cli]")
+{
+    check_one_error(run_xdpgen({"frobnicate", "lo"}), {});
+}
+
+// The word the user mistyped must be named (CLI11's require_subcommand(1)
+// would report only "A subcommand is required").
+TEST_CASE("cli: unknown subcommand is named in the error", "[cli]")
+{
+    const Run r = run_xdpgen({"frobnicate", "lo"});
+    INFO("stderr:\n" << r.err);
+    CHECK_THAT(r.err, Catch::Contains("frobnicate"));
+}
+
+TEST_CASE("cli: missing required interface", "[cli]")
+{
+    check_one_error(run_xdpgen({"udp", "-a", "198.18.0.2"}), {"ifname", "required"});
+    check_one_error(run_xdpgen({"sink"}), {"ifname", "required"});
+}
+
+TEST_CASE("cli: bad destination address", "[cli]")
+{
+    check_one_error(run_xdpgen({"udp", "-a", "not-an-ip", "lo"}), {"xdpgen: ", "--dst-addr", "not-an-ip"});
+}
+
+TEST_CASE("cli: bad destination MAC", "[cli]")
+{
+    check_one_error(run_xdpgen({"udp", "-a", "198.18.0.2", "-m", "zz:zz", "lo"}), {"xdpgen: ", "--dst-mac", "zz:zz"});
+}
+
+TEST_CASE("cli: interface that does not exist", "[cli]")
+{
+    check_one_error(run_xdpgen({"udp", "-a", "198.18.0.2", "no-such-if0"}), {"xdpgen: ", "no-such-if0", "not exist"});
+}
+
+TEST_CASE("cli: sink port out of range", "[cli]")
+{
+    check_one_error(run_xdpgen({"sink", "-p", "70000", "lo"}), {"xdpgen: ", "--dst-port", "70000"});
+}
+
+TEST_CASE("cli: sink XDP mode not native or skb", "[cli]")
+{
+    check_one_error(run_xdpgen({"sink", "--xdp-mode", "bogus", "lo"}), {"xdpgen: ", "--xdp-mode", "bogus"});
+}
+
+TEST_CASE("cli: zero threads", "[cli]")
+{
+    check_one_error(run_xdpgen({"udp", "-a", "198.18.0.2", "-t", "0", "lo"}), {"--threads", "0"});
+}
+
+TEST_CASE("cli: --help lists the subcommands", "[cli]")
+{
+    const Run r = run_xdpgen({"--help"});
+    INFO("stderr:\n" << r.err);
+    CHECK(r.status == 0);
+    for (const char* sub : {"udp", "sink", "probe"}) {
+        bool listed = false;  // a line of the Subcommands section starts with it
+        for (const auto& l : lines(r.out))
+            if (l.rfind(std::string("  ") + sub + " ", 0) == 0)
+                listed = true;
+        INFO(sub << " in:\n" << r.out);
+        CHECK(listed);
+    }
+}
+
+TEST_CASE("cli: udp --help lists its options", "[cli]")
+{
+    const Run r = run_xdpgen({"udp", "--help"});
+    INFO("stdout:\n" << r.out << "stderr:\n" << r.err);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("--dst-addr") && Catch::Contains("--dyn-ports") &&
+                          Catch::Contains("--num-packets"));
+}
