@@ -88,7 +88,11 @@ static __always_inline void track_stamp(struct xg_sink_counters *cnt,
 		cnt->reordered++;
 	st->received++;
 
+	/* The clock is read for the latency anyway: the active span comes free. */
 	now = bpf_ktime_get_ns();
+	if (!cnt->first_ns)
+		cnt->first_ns = now;
+	cnt->last_ns = now;
 	if (now >= s->tx_ns) {
 		__u64 *slot;
 

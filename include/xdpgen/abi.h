@@ -52,6 +52,8 @@ struct xg_sink_counters {
 	__u64 bytes;     /* frame bytes of those packets */
 	__u64 stamped;   /* carried a valid stamp */
 	__u64 reordered; /* stamp sequence below the highest already seen */
+	__u64 first_ns;  /* arrival of the first stamped packet, 0 = none yet */
+	__u64 last_ns;   /* arrival of the last stamped packet */
 };
 
 /*

@@ -18,11 +18,13 @@ static_assert(offsetof(xg_xmit_counters, sent) == 0);
 static_assert(offsetof(xg_xmit_counters, drops) == 8);
 static_assert(offsetof(xg_xmit_counters, redirect_err) == 16);
 
-static_assert(sizeof(xg_sink_counters) == 32);
+static_assert(sizeof(xg_sink_counters) == 48);
 static_assert(offsetof(xg_sink_counters, packets) == 0);
 static_assert(offsetof(xg_sink_counters, bytes) == 8);
 static_assert(offsetof(xg_sink_counters, stamped) == 16);
 static_assert(offsetof(xg_sink_counters, reordered) == 24);
+static_assert(offsetof(xg_sink_counters, first_ns) == 32);
+static_assert(offsetof(xg_sink_counters, last_ns) == 40);
 
 static_assert(sizeof(xg_sink_stream) == 32);
 static_assert(offsetof(xg_sink_stream, first) == 0);

@@ -111,9 +111,13 @@ int run_sink(const SinkOptions& o)
         reason = fmt::format("received {} of the {} packets expected", fmt_count(s.packets), fmt_count(o.num_packets));
     }
     const double pps = elapsed > 0 ? static_cast<double>(s.packets) / elapsed : 0;
-    out.line(fmt::format("summary: {} packets ({} bytes) in {:.2f} s, {}, lost {}, reordered {}, {} destination port{}",
-                         fmt_count(s.packets), fmt_count(s.bytes), elapsed, fmt_pps(pps), fmt_count(s.lost),
-                         fmt_count(s.reordered), nports, nports == 1 ? "" : "s"));
+    const double active = s.active_pps();
+    out.line(fmt::format("summary: {} packets ({} bytes) in {:.2f} s{}, lost {}, reordered {}, {} destination port{}",
+                         fmt_count(s.packets), fmt_count(s.bytes), elapsed,
+                         active > 0 ? fmt::format(", {} while packets arrived ({:.3f} s)", fmt_pps(active),
+                                                  static_cast<double>(s.last_ns - s.first_ns) / 1e9)
+                                    : fmt::format(", {}", fmt_pps(pps)),
+                         fmt_count(s.lost), fmt_count(s.reordered), nports, nports == 1 ? "" : "s"));
     if (s.latency.count())
         out.line(fmt::format("latency: p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  ({} samples)",
                              fmt_ns(static_cast<double>(s.latency.quantile(0.5))), fmt_ns(static_cast<double>(s.latency.quantile(0.9))),
@@ -138,6 +142,8 @@ int run_sink(const SinkOptions& o)
           {"bytes", s.bytes},
           {"pps", pps},
           {"bits_per_second", elapsed > 0 ? static_cast<double>(s.bytes) * 8 / elapsed : 0.0},
+          {"active_s", s.last_ns > s.first_ns ? static_cast<double>(s.last_ns - s.first_ns) / 1e9 : 0.0},
+          {"active_pps", active},
           {"stamped", s.stamped},
           {"lost", s.lost},
           {"reordered", s.reordered},

@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -17,6 +18,13 @@ struct UdpSink::Impl {
     XdpLink link;  // declared after the skeleton: detached before it is destroyed
     int ncpu = 1;
 };
+
+double SinkSnapshot::active_pps() const
+{
+    if (stamped < 2 || last_ns <= first_ns)
+        return 0;
+    return static_cast<double>(stamped - 1) * 1e9 / static_cast<double>(last_ns - first_ns);
+}
 
 UdpSink::UdpSink() : impl_(std::make_unique<Impl>()) {}
 UdpSink::~UdpSink() = default;
@@ -66,6 +74,9 @@ SinkSnapshot UdpSink::snapshot() const
             snap.bytes += c.bytes;
             snap.stamped += c.stamped;
             snap.reordered += c.reordered;
+            if (c.first_ns && (!snap.first_ns || c.first_ns < snap.first_ns))
+                snap.first_ns = c.first_ns;
+            snap.last_ns = std::max<uint64_t>(snap.last_ns, c.last_ns);
         }
 
     std::vector<uint64_t> lat(ncpu);

@@ -29,6 +29,10 @@ struct SinkSnapshot {
     uint64_t packets = 0, bytes = 0, stamped = 0, reordered = 0;
     uint64_t lost = 0;     // sequence gaps not filled later, over all streams
     uint32_t streams = 0;  // sending CPUs seen
+    // Arrival of the first and last stamped packet (CLOCK_MONOTONIC ns), 0 if none.
+    uint64_t first_ns = 0, last_ns = 0;
+    // Stamped packets per second between first and last arrival; 0 if unknown.
+    double active_pps() const;
     LatencyHistogram latency;
 };
 

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#pragma once
+// The TCP control block (RFC 9293 §3.3.1): everything one connection keeps.
+//
+// Sized for millions of flows: no buffers (lazy TX regenerates bytes from the
+// stream offset, RX delivers or counts on arrival), no timer objects (each
+// timer is a deadline in the TCB that the engine's wheel polls through
+// Connection::next_deadline), the configuration shared by pointer. Times are
+// nanoseconds on the caller's clock unless a name says otherwise.
+
+#include <array>
+#include <cstdint>
+#include <limits>
+
+#include "tcp/segment.hpp"
+#include "tcp/seq.hpp"
+
+namespace xdpgen::tcp {
+
+class CongestionControl;
+
+inline constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+inline constexpr uint64_t kMs = 1'000'000;   // ns
+inline constexpr uint64_t kSec = 1'000'000'000;
+
+// RFC 9293 §3.3.2 states, ordered as FreeBSD's tcp_fsm.h so that ranges mean
+// something: >= Established is synchronized (RFC 9293 §3.5.2), >= FinWait1
+// means we have sent (or queued) our FIN, see helpers below.
+enum class TcpState : uint8_t {
+    Closed,
+    Listen,
+    SynSent,
+    SynReceived,
+    Established,
+    CloseWait,
+    FinWait1,
+    Closing,
+    LastAck,
+    FinWait2,
+    TimeWait,
+};
+
+const char* state_name(TcpState s);
+
+inline bool is_synchronized(TcpState s) { return s >= TcpState::Established; }
+inline bool have_closed_send(TcpState s) { return s >= TcpState::FinWait1; }
+// The peer's FIN has been received (and acknowledged by rcv.nxt).
+inline bool have_rcvd_fin(TcpState s)
+{
+    return s == TcpState::CloseWait || s == TcpState::Closing || s == TcpState::LastAck ||
+           s == TcpState::TimeWait;
+}
+
+// Shared by every connection of a template; the TCB points at it.
+struct TcpConfig {
+    uint16_t mss = 1460;              // our MSS: advertised (RFC 9293 §3.7.1) and cap on what we send
+    uint16_t default_peer_mss = 536;  // when the peer sends no MSS: 536 (IPv4), 1220 for IPv6 (RFC 9293 §3.7.1)
+    uint32_t rcv_wnd = 256 * 1024;    // the receive window we advertise, in bytes; constant because
+                                      // data is consumed on arrival
+    int8_t wscale = 7;                // the shift we offer (RFC 7323 §2.2); -1 = don't offer
+    bool sack = true;                 // offer SACK-permitted (RFC 2018)
+    bool timestamps = true;           // offer timestamps (RFC 7323)
+    // Deliver out-of-order data to the app at its stream offset (the app
+    // counts or verifies by offset) and SACK it. When false, out-of-order
+    // segments are dropped (dup-ACKed) and SACK is not offered: apps that
+    // parse a byte stream need it in order.
+    bool deliver_out_of_order = true;
+    uint32_t initial_cwnd_segments = 10;  // RFC 6928 IW10 (RFC 5681 §3.1 allows 2-4)
+
+    uint64_t rto_initial = 1 * kSec;      // RFC 6298 §2.1
+    uint64_t rto_min = 200 * kMs;         // RFC 6298 §2.4 says 1 s; 200 ms like Linux
+    uint64_t rto_max = 60 * kSec;         // RFC 6298 §2.5
+    uint64_t rto_after_syn_loss = 3 * kSec;  // RFC 6298 §5.7
+    uint64_t clock_granularity = 1 * kMs; // G of RFC 6298 §2
+    uint8_t syn_retries = 6;              // SYN (or SYN-ACK) retransmissions before Timeout
+    uint8_t data_retries = 15;            // RTO retransmissions before Timeout (RFC 1122 4.2.3.5 R2)
+    uint64_t delack = 40 * kMs;           // RFC 9293 §3.8.6.3: < 0.5 s
+    uint64_t time_wait = 60 * kSec;       // 2*MSL (RFC 9293 §3.3.2); configurable for load tests
+    uint64_t fin_wait2_timeout = 60 * kSec;  // not in the RFC: Linux's tcp_fin_timeout, so no flow leaks
+    uint64_t persist_min = 200 * kMs;     // zero-window probe interval bounds (RFC 9293 §3.8.6.1)
+    uint64_t persist_max = 60 * kSec;
+    const CongestionControl* cc = nullptr;  // nullptr = NewReno
+};
+
+// Congestion state (RFC 5681 §3.1, RFC 6582 §3.2), owned by the TCB and
+// changed only by a CongestionControl.
+struct CcState {
+    uint32_t cwnd = 0;        // congestion window, bytes
+    uint32_t ssthresh = 0;    // slow start threshold, bytes
+    SeqNum recover;           // RFC 6582 "recover": snd.max when recovery began
+    uint8_t dupacks = 0;      // consecutive duplicate ACKs (RFC 5681 §2)
+    bool in_recovery = false; // in NewReno fast recovery
+};
+
+enum class TimerKind : uint8_t {
+    None,
+    Retransmit,  // RTO for data/FIN, or SYN / SYN-ACK retransmission
+    Persist,     // zero-window probe (RFC 9293 §3.8.6.1)
+    TimeWait,    // 2*MSL (RFC 9293 §3.3.2)
+    FinWait2,    // peer never sends its FIN
+};
+
+// Out-of-order ranges held by the receiver (delivered, not stored), for SACK
+// (RFC 2018) and so the cumulative ACK can jump over them when a hole fills.
+inline constexpr size_t kOooRanges = 3;  // what fits in a SACK option next to timestamps
+
+struct Tcb {
+    // RFC 9293 §3.3.1 send sequence variables.
+    struct Send {
+        SeqNum una;    // SND.UNA: oldest unacknowledged sequence number
+        SeqNum nxt;    // SND.NXT: next sequence number to send (rewound to una on RTO)
+        SeqNum max;    // highest sequence number sent + 1 (FreeBSD snd_max): ACKs up to here are valid
+        SeqNum wl1;    // SND.WL1: SEG.SEQ of the segment that last updated snd.wnd
+        SeqNum wl2;    // SND.WL2: SEG.ACK of the segment that last updated snd.wnd
+        SeqNum iss;    // ISS: our initial send sequence number
+        SeqNum fin;    // sequence number our FIN takes (valid once close() queued it)
+        uint32_t wnd = 0;     // SND.WND: the peer's receive window, bytes, scaled
+        uint16_t mss = 0;     // effective send MSS: min(peer's MSS option, our cfg.mss) (RFC 6691)
+        uint8_t wscale = 0;   // Snd.Wind.Shift (RFC 7323 §2.3): shift applied to the peer's SEG.WND
+    } snd;
+
+    // RFC 9293 §3.3.1 receive sequence variables.
+    struct Recv {
+        SeqNum nxt;           // RCV.NXT: next sequence number expected
+        SeqNum irs;           // IRS: the peer's initial sequence number
+        uint32_t wnd = 0;     // RCV.WND: window we advertise, bytes (a multiple of 1 << wscale)
+        uint32_t ts_recent = 0;  // TS.Recent (RFC 7323 §4.3): TSval to echo in TSecr
+        uint8_t wscale = 0;   // Rcv.Wind.Shift (RFC 7323 §2.3): shift applied to what we advertise
+        uint8_t segs_unacked = 0;  // in-order data segments since our last ACK (ack every 2nd, RFC 9293 §3.8.6.3)
+    } rcv;
+
+    // 64-bit stream offsets (the app's view; sequence numbers wrap, offsets don't).
+    uint64_t snd_una_off = 0;  // stream offset of the byte at snd.una (once the SYN is acked)
+    uint64_t rcv_nxt_off = 0;  // stream offset of the byte at rcv.nxt
+
+    // RTT estimation (RFC 6298 §2), microseconds.
+    uint32_t srtt_us = 0;      // SRTT; 0 = no sample yet
+    uint32_t rttvar_us = 0;    // RTTVAR
+    uint32_t rto_us = 0;       // RTO before backoff
+    uint32_t rtt_start_us = 0; // when the timed segment (or the first SYN) left, low 32 bits of µs
+    SeqNum rtt_seq;            // Karn timing: sample when an ACK covers this
+
+    CcState cc;
+
+    // Timers as deadlines (ns, kNever = off): one retransmission-class
+    // timer (its kind says which) and the delayed ACK, which can run together.
+    uint64_t timer_at = kNever;
+    uint64_t delack_at = kNever;
+
+    // Out-of-order ranges, most recently changed first (RFC 2018 §4 wants
+    // the block of the latest segment first); ooo_count are valid.
+    std::array<SackBlock, kOooRanges> ooo{};
+
+    const TcpConfig* cfg = nullptr;
+    uint16_t local_port = 0, remote_port = 0;
+
+    TcpState state = TcpState::Closed;
+    TimerKind timer = TimerKind::None;
+    uint8_t backoff = 0;       // RTO / persist doublings since the last good ACK (RFC 6298 §5.5)
+    uint8_t ooo_count = 0;
+
+    // Negotiated options (RFC 7323, RFC 2018): only when both sides offered.
+    bool ts_ok : 1 = false;
+    bool sack_ok : 1 = false;
+    bool passive : 1 = false;    // created by tcp_accept (server role)
+    bool fin_queued : 1 = false; // close() called: our FIN follows the byte before snd.fin
+    bool ack_now : 1 = false;    // an ACK must go out at the next output
+    bool rtt_timing : 1 = false; // rtt_seq/rtt_start_us are a valid Karn sample in flight
+    bool syn_retransmitted : 1 = false;  // RFC 6298 §5.7 applies at establishment
+};
+
+static_assert(sizeof(Tcb) <= 160, "the TCB must stay compact: budget is 256 bytes per flow for everything");
+
+}  // namespace xdpgen::tcp
