@@ -16,7 +16,8 @@
 
 #include "xdpgen/abi.h"
 
-/* Filter, set at load time. Zero fields match anything. */
+/* Filter, set at load time. Zero fields match anything; an address also
+ * limits the filter to its family. */
 const volatile __u8 want_family = 0;	/* 4, 6 or 0 for both */
 const volatile __u32 dst_v4 = 0;	/* network order */
 const volatile __u8 dst_v6[16] = {};
@@ -119,7 +120,7 @@ int xg_udp_sink(struct xdp_md *ctx)
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = (void *)(eth + 1);
 
-		if (want_family == 6 || (void *)(ip + 1) > data_end)
+		if (want_family == 6 || dst_v6_set || (void *)(ip + 1) > data_end)
 			return XDP_PASS;
 		if (ip->ihl != 5 || ip->protocol != IPPROTO_UDP)
 			return XDP_PASS;
@@ -131,7 +132,7 @@ int xg_udp_sink(struct xdp_md *ctx)
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
 
-		if (want_family == 4 || (void *)(ip6 + 1) > data_end)
+		if (want_family == 4 || dst_v4 || (void *)(ip6 + 1) > data_end)
 			return XDP_PASS;
 		if (ip6->nexthdr != IPPROTO_UDP || !match_v6(ip6))
 			return XDP_PASS;

@@ -27,6 +27,7 @@ struct UdpOptions {
     double interval = 1.0, duration = 0, rate = 0;
     bool raw = false;
     uint32_t ts_every = 8;
+    bool ts_every_given = false;
     OutputOptions out;
 };
 
@@ -81,7 +82,10 @@ int run_udp(const UdpOptions& o)
     cfg.total_packets = o.num_packets;
     cfg.rate_pps = o.rate;
     cfg.raw = o.raw;
-    cfg.ts_every = o.ts_every;
+    // Rate-limited below 1 Mpps per thread the clock read is cheap next to the
+    // wait, and a cached one would be up to ts_every-1 packet gaps stale.
+    const bool slow = o.rate > 0 && o.rate / o.threads < 1e6;
+    cfg.ts_every = slow && !o.ts_every_given ? 1 : o.ts_every;
     auto blaster = UdpBlaster::create(cfg);
     if (!blaster)
         return fail_setup(blaster.error().context(fmt::format("on {}", path->dev.name)));
@@ -147,7 +151,7 @@ int run_udp(const UdpOptions& o)
           {"threads", o.threads},
           {"num_packets", o.num_packets},
           {"rate_pps", o.rate},
-          {"ts_every", o.ts_every},
+          {"ts_every", cfg.ts_every},
           {"run_id", b.run_id()}}},
         {"duration_s", elapsed},
         {"interrupted", stop_requested()},
@@ -185,9 +189,14 @@ Command add_udp_command(CLI::App& app)
     sub->add_option("-I,--interval", o->interval, "Seconds between stats lines")->capture_default_str()->check(CLI::Range(0.1, 3600.0));
     sub->add_option("--duration", o->duration, "Stop after this many seconds (0 = no limit)")->check(CLI::NonNegativeNumber);
     sub->add_option("--rate", o->rate, "Packets per second over all threads (0 = as fast as possible)")->check(CLI::NonNegativeNumber);
-    sub->add_option("--ts-every", o->ts_every,
-                    "Read the clock for the send timestamp once per N packets per CPU (1 = every packet, slower)")
-        ->capture_default_str()
+    sub->add_option_function<uint32_t>(
+           "--ts-every",
+           [o](const uint32_t& v) {
+               o->ts_every = v;
+               o->ts_every_given = true;
+           },
+           "Read the clock for the send timestamp once per N packets per CPU (default 8; 1 = every packet, slower; "
+           "runs at --rate below 1 Mpps per thread default to 1)")
         ->check(CLI::Range(1, 4096));
     sub->add_option("--json", o->out.json_path, "Write the report as JSON to FILE ('-' = stdout; lines then go to stderr)");
     sub->add_flag("-q,--quiet", o->out.quiet, "No per-interval lines, only the summary");

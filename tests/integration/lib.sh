@@ -59,9 +59,17 @@ wait_for_line() { # wait_for_line FILE REGEX SECONDS
   fail "no line matching /$2/ in $1 within $3 s: $(cat "$1" 2>/dev/null)"
 }
 
-# Lets the link settle (neighbour discovery, MLD) so counters move only for the test's packets.
+# Lets the link settle (neighbour discovery, the MLD reports after link-up)
+# so counters move only for the test's packets: waits until the peer's
+# counter stood still for 1.5 s, at most 15 s.
 settle() {
   gen ping -c1 -W2 198.18.0.2 >/dev/null
   gen ping -c1 -W2 fd00:18::2 >/dev/null
-  sleep 1
+  local last still=0 i now
+  last=$(rx_packets)
+  for ((i = 0; i < 30 && still < 3; i++)); do
+    sleep 0.5
+    now=$(rx_packets)
+    if [[ $now == "$last" ]]; then still=$((still + 1)); else still=0 last=$now; fi
+  done
 }
