@@ -5,8 +5,10 @@
 // Sized for millions of flows: no buffers (lazy TX regenerates bytes from the
 // stream offset, RX delivers or counts on arrival), no timer objects (each
 // timer is a deadline in the TCB that the engine's wheel polls through
-// Connection::next_deadline), the configuration shared by pointer. Times are
-// nanoseconds on the caller's clock unless a name says otherwise.
+// Connection::next_deadline), the configuration shared by pointer, and no
+// ports: the engine's flow table already holds the 4-tuple and writes it into
+// each frame. Times are nanoseconds on the caller's clock unless a name says
+// otherwise.
 
 #include <array>
 #include <cstdint>
@@ -136,14 +138,14 @@ struct Tcb {
     // RTT estimation (RFC 6298 §2), microseconds.
     uint32_t srtt_us = 0;      // SRTT; 0 = no sample yet
     uint32_t rttvar_us = 0;    // RTTVAR
-    uint32_t rto_us = 0;       // RTO before backoff
     uint32_t rtt_start_us = 0; // when the timed segment (or the first SYN) left, low 32 bits of µs
     SeqNum rtt_seq;            // Karn timing: sample when an ACK covers this
 
     CcState cc;
 
     // Timers as deadlines (ns, kNever = off): one retransmission-class
-    // timer (its kind says which) and the delayed ACK, which can run together.
+    // timer (its kind says which) and the delayed ACK, which can run
+    // together. delack_at also means "output pending" after a refused emit.
     uint64_t timer_at = kNever;
     uint64_t delack_at = kNever;
 
@@ -152,18 +154,19 @@ struct Tcb {
     std::array<SackBlock, kOooRanges> ooo{};
 
     const TcpConfig* cfg = nullptr;
-    uint16_t local_port = 0, remote_port = 0;
 
     TcpState state = TcpState::Closed;
     TimerKind timer = TimerKind::None;
-    uint8_t backoff = 0;       // RTO / persist doublings since the last good ACK (RFC 6298 §5.5)
+    uint8_t backoff = 0;       // RTO / persist doublings since the last RTT sample (RFC 6298 §5.5);
+                               // also the count of SYN or data retransmissions towards the limits
     uint8_t ooo_count = 0;
 
     // Negotiated options (RFC 7323, RFC 2018): only when both sides offered.
+    bool ws_ok : 1 = false;
     bool ts_ok : 1 = false;
     bool sack_ok : 1 = false;
-    bool passive : 1 = false;    // created by tcp_accept (server role)
-    bool fin_queued : 1 = false; // close() called: our FIN follows the byte before snd.fin
+    bool passive : 1 = false;    // created by Connection::accept (server role)
+    bool fin_queued : 1 = false; // close() called: the stream ends before snd.fin, the FIN takes snd.fin
     bool ack_now : 1 = false;    // an ACK must go out at the next output
     bool rtt_timing : 1 = false; // rtt_seq/rtt_start_us are a valid Karn sample in flight
     bool syn_retransmitted : 1 = false;  // RFC 6298 §5.7 applies at establishment
