@@ -12,13 +12,4 @@ static __always_inline __u16 csum_fold32(__u32 sum)
 	return (__u16)sum;
 }
 
-/* Sum of n 16-bit words as they lie in memory: byte-order neutral. */
-static __always_inline __u32 csum_add_words(__u32 sum, const __u16 *w, int n)
-{
-#pragma unroll
-	for (int i = 0; i < n; i++)
-		sum += w[i];
-	return sum;
-}
-
 #endif
