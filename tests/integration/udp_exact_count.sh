@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # `udp -n N` puts exactly N packets on the wire: the peer's kernel counters and
 # `xdpgen sink` both see exactly N, with no loss and valid stamps.
-# Usage: udp_exact_count.sh [4|6] [THREADS] [N]
+# Usage: udp_exact_count.sh [4|6] [THREADS] [N] [VETH-QUEUES]
 source "$(dirname "$0")/lib.sh"
-family=${1:-4} threads=${2:-1} n=${3:-1000000}
+family=${1:-4} threads=${2:-1} n=${3:-1000000} queues=${4:-1}
 if [[ $family == 6 ]]; then dst=fd00:18::2; else dst=198.18.0.2; fi
 
-testbed_up
+testbed_up --queues "$queues"
 settle
 before=$(rx_packets)
 
