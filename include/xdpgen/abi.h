@@ -70,6 +70,22 @@ struct xg_sink_stream {
 };
 
 /*
+ * Steering (bpf/steer.bpf.c): per-CPU counters of its decisions, summed by
+ * userspace. A frame for the generator whose queue has no socket in the
+ * XSKMAP falls back to the kernel and is counted as no_socket, not steered.
+ */
+struct xg_steer_counters {
+	__u64 steered;    /* ours, redirected to the AF_XDP socket of its queue */
+	__u64 no_socket;  /* ours, but no socket on that queue: passed to the kernel */
+	__u64 passed;     /* not ours (ARP, ICMP, other addresses/ports, fragments) */
+	__u64 pad;
+};
+
+#ifndef XG_MAX_QUEUES
+#define XG_MAX_QUEUES 64
+#endif
+
+/*
  * Latency histogram buckets, log-linear: values below 16 ns get a bucket
  * each, above that every power of two is split into 8 sub-buckets (worst
  * relative error 12.5%). 16 + 8 * (40 - 4) buckets reach 2^40 ns (18 min).

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include "xsk/steering.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace xdpgen {
+
+Result<Steering> Steering::load(const SteeringConfig& cfg)
+{
+    if (!cfg.local_v4 && !cfg.local_v6)
+        return make_error(fmt::format("steering on {}: no local address", cfg.ifname), 0,
+                          "give the generator's IPv4 and/or IPv6 address");
+    if (!cfg.tcp && !cfg.udp)
+        return make_error(fmt::format("steering on {}: neither TCP nor UDP selected", cfg.ifname));
+    if (cfg.port_lo > cfg.port_hi)
+        return make_error(fmt::format("steering on {}: port range {}-{} is empty", cfg.ifname, cfg.port_lo, cfg.port_hi));
+    if (cfg.queues == 0 || cfg.queues > XG_MAX_QUEUES)
+        return make_error(fmt::format("steering on {}: {} queues, at most {} supported", cfg.ifname, cfg.queues,
+                                      XG_MAX_QUEUES));
+
+    const std::string what = fmt::format("cannot load the steering program for {}", cfg.ifname);
+    auto skel = skel_open<xg_steer>(what.c_str());
+    if (!skel)
+        return skel.error();
+    Steering s;
+    s.cfg_ = cfg;
+    s.skel_ = std::move(skel.value());
+    auto* ro = s.skel_->rodata;
+    if (cfg.local_v4) {
+        if (cfg.local_v4->v6)
+            return make_error(fmt::format("steering on {}: {} is not an IPv4 address", cfg.ifname, cfg.local_v4->str()));
+        ro->local_v4 = cfg.local_v4->v4_be();
+    }
+    if (cfg.local_v6) {
+        if (!cfg.local_v6->v6)
+            return make_error(fmt::format("steering on {}: {} is not an IPv6 address", cfg.ifname, cfg.local_v6->str()));
+        std::memcpy(const_cast<uint8_t*>(ro->local_v6), cfg.local_v6->b.data(), 16);
+        ro->local_v6_set = 1;
+    }
+    ro->port_lo = cfg.port_lo;
+    ro->port_hi = cfg.port_hi;
+    ro->steer_tcp = cfg.tcp;
+    ro->steer_udp = cfg.udp;
+    int r = bpf_map__set_max_entries(s.skel_->maps.xsks, cfg.queues);
+    if (r)
+        return sys_error(what + ": cannot size the socket map", r);
+    if (auto st = skel_load(s.skel_, what.c_str()); !st)
+        return st.error();
+    return s;
+}
+
+Status Steering::add_socket(uint32_t queue, int xsk_fd)
+{
+    if (queue >= cfg_.queues)
+        return make_error(fmt::format("{} queue {}: steering was set up for {} queue(s)", cfg_.ifname, queue, cfg_.queues));
+    uint32_t value = static_cast<uint32_t>(xsk_fd);
+    if (bpf_map_update_elem(bpf_map__fd(skel_->maps.xsks), &queue, &value, BPF_ANY))
+        return sys_error(fmt::format("{} queue {}: cannot put the AF_XDP socket into the steering map", cfg_.ifname, queue),
+                         errno, "the socket must be bound to this interface and queue");
+    return {};
+}
+
+Status Steering::attach()
+{
+    auto link = xdp_attach(bpf_program__fd(skel_->progs.xg_steer), cfg_.ifindex, cfg_.ifname, cfg_.mode);
+    if (!link)
+        return link.error().context("cannot steer the generator's packets to AF_XDP");
+    link_ = std::move(link.value());
+    return {};
+}
+
+int Steering::prog_fd() const { return bpf_program__fd(skel_->progs.xg_steer); }
+
+xg_steer_counters Steering::counters() const
+{
+    xg_steer_counters sum{};
+    int ncpu = libbpf_num_possible_cpus();
+    if (ncpu <= 0)
+        return sum;
+    std::vector<xg_steer_counters> v(static_cast<size_t>(ncpu));
+    uint32_t zero = 0;
+    if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.steer_counters), &zero, v.data()))
+        return sum;
+    for (const auto& c : v) {
+        sum.steered += c.steered;
+        sum.no_socket += c.no_socket;
+        sum.passed += c.passed;
+    }
+    return sum;
+}
+
+}  // namespace xdpgen

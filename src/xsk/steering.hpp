@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#pragma once
+// The steering XDP program (bpf/steer.bpf.c) loaded with the generator's
+// addresses and ports, attached to the interface as a bpf_link, and the
+// XSKMAP entry of each queue's AF_XDP socket.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "bpf/skel.hpp"
+#include "bpf/xdp_link.hpp"
+#include "net/addr.hpp"
+#include "steer.skel.h"
+#include "util/result.hpp"
+#include "xdpgen/abi.h"
+
+namespace xdpgen {
+
+struct SteeringConfig {
+    std::string ifname;
+    int ifindex = 0;
+    XdpMode mode = XdpMode::Native;  // AF_XDP on veth needs native (driver) mode
+    std::optional<IpAddr> local_v4;  // at least one address
+    std::optional<IpAddr> local_v6;
+    uint16_t port_lo = 0;            // inclusive range of local ports
+    uint16_t port_hi = 0;
+    bool tcp = false;                // at least one protocol
+    bool udp = false;
+    uint32_t queues = 1;             // XSKMAP entries, one per RX queue
+};
+
+class Steering {
+public:
+    // Loads the program (not yet attached).
+    static Result<Steering> load(const SteeringConfig& cfg);
+
+    // Puts a socket in the map at its queue; frames of that queue that match
+    // go to it from then on.
+    Status add_socket(uint32_t queue, int xsk_fd);
+    // Attaches the program; detached when the Steering is destroyed or detach().
+    Status attach();
+    void detach() { link_.detach(); }
+
+    bool attached() const { return link_.attached(); }
+    xg_steer_counters counters() const;
+    int prog_fd() const;
+
+private:
+    Steering() = default;
+
+    SteeringConfig cfg_;
+    SkelPtr<xg_steer> skel_;
+    XdpLink link_;  // declared last: detached before the program and map go
+};
+
+}  // namespace xdpgen
