@@ -24,6 +24,18 @@ uint32_t csum_partial(const void* data, size_t len, uint32_t sum)
     return csum_fold(acc);
 }
 
+uint32_t csum_pseudo_header(const IpAddr& src, const IpAddr& dst, uint8_t proto, uint32_t l4_len)
+{
+    const size_t alen = src.v6 ? 16 : 4;
+    uint32_t sum = csum_partial(src.b.data(), alen);
+    sum = csum_partial(dst.b.data(), alen, sum);
+    // Zero, protocol and length as big-endian words. IPv4 has a 16-bit length
+    // and IPv6 a 32-bit one; as 16-bit words summed, both come to the same.
+    const uint8_t tail[8] = {0, 0, static_cast<uint8_t>(l4_len >> 24), static_cast<uint8_t>(l4_len >> 16),
+                             static_cast<uint8_t>(l4_len >> 8), static_cast<uint8_t>(l4_len), 0, proto};
+    return csum_partial(tail, sizeof tail, sum);
+}
+
 uint16_t csum_fold(uint64_t sum)
 {
     while (sum >> 16)

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "net/addr.hpp"
+
 namespace xdpgen {
 
 // One's complement sum of the bytes, as 16-bit words in memory order, added
@@ -15,5 +17,9 @@ uint32_t csum_partial(const void* data, size_t len, uint32_t sum = 0);
 uint16_t csum_fold(uint64_t sum);
 // The checksum field value: ~fold(sum).
 inline uint16_t csum_finish(uint64_t sum) { return static_cast<uint16_t>(~csum_fold(sum)); }
+
+// The pseudo header of a UDP/TCP segment of l4_len bytes (RFC 768, RFC 9293
+// §3.1, RFC 8200 §8.1) as a partial sum.
+uint32_t csum_pseudo_header(const IpAddr& src, const IpAddr& dst, uint8_t proto, uint32_t l4_len);
 
 }  // namespace xdpgen

@@ -17,24 +17,6 @@ namespace {
 void put16(uint8_t* p, uint16_t host) { uint16_t v = htons(host); std::memcpy(p, &v, 2); }
 uint16_t get16(const uint8_t* p) { uint16_t v; std::memcpy(&v, p, 2); return ntohs(v); }
 
-// Pseudo header (RFC 768 / RFC 8200 §8.1) as a partial sum.
-uint32_t pseudo_header_sum(const IpAddr& src, const IpAddr& dst, size_t udp_len)
-{
-    size_t alen = src.v6 ? 16 : 4;
-    uint32_t sum = csum_partial(src.b.data(), alen);
-    sum = csum_partial(dst.b.data(), alen, sum);
-    uint8_t tail[8] = {};
-    if (src.v6) {
-        uint32_t len = htonl(static_cast<uint32_t>(udp_len));
-        std::memcpy(tail, &len, 4);
-        tail[7] = IPPROTO_UDP;
-    } else {
-        tail[1] = IPPROTO_UDP;
-        put16(tail + 2, static_cast<uint16_t>(udp_len));
-    }
-    return csum_partial(tail, src.v6 ? 8 : 4, sum);
-}
-
 }  // namespace
 
 size_t udp_frame_min_size(bool v6)
@@ -94,7 +76,7 @@ Result<UdpTemplate> build_udp_template(const UdpFrameSpec& s)
     for (size_t i = 0; i < fill; i++)
         payload[i] = udp_payload_byte(i);
 
-    t.udp_csum_base = csum_partial(udp, udp_len, pseudo_header_sum(s.src, s.dst, udp_len));
+    t.udp_csum_base = csum_partial(udp, udp_len, csum_pseudo_header(s.src, s.dst, IPPROTO_UDP, static_cast<uint32_t>(udp_len)));
     return t;
 }
 
@@ -143,7 +125,7 @@ std::optional<ParsedUdp> parse_udp_frame(std::span<const uint8_t> frame)
     r.dst_port = get16(udp + 2);
     const uint16_t wire_csum = get16(udp + 6);
     r.udp_csum_ok = (wire_csum == 0 && !r.src.v6) ||
-                    csum_fold(csum_partial(udp, udp_len, pseudo_header_sum(r.src, r.dst, udp_len))) == 0xffff;
+                    csum_fold(csum_partial(udp, udp_len, csum_pseudo_header(r.src, r.dst, IPPROTO_UDP, static_cast<uint32_t>(udp_len)))) == 0xffff;
     r.payload_len = udp_len - kUdpHdr;
     if (r.payload_len >= sizeof(xg_stamp) && udp[kUdpHdr] == XG_STAMP_MAGIC) {
         xg_stamp st;

@@ -58,15 +58,7 @@ OptLayout layout(const TcpOptions& o)
 
 uint32_t tcp_pseudo_sum(const IpAddr& src, const IpAddr& dst, uint32_t tcp_len)
 {
-    size_t alen = src.v6 ? 16 : 4;
-    uint32_t sum = csum_partial(src.b.data(), alen);
-    sum = csum_partial(dst.b.data(), alen, sum);
-    // Zero, protocol and length as big-endian words: IPv4 uses a 16-bit
-    // length, IPv6 a 32-bit one (RFC 8200 §8.1); summed the same way.
-    uint8_t tail[8] = {};
-    put32(tail, tcp_len);
-    tail[7] = kIpProtoTcp;
-    return csum_partial(tail, sizeof tail, sum);
+    return csum_pseudo_header(src, dst, kIpProtoTcp, tcp_len);
 }
 
 ParsedTcp parse_tcp(std::span<const uint8_t> l4, bool verify_csum, uint32_t pseudo_sum)
