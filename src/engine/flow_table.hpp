@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#pragma once
+// The per-worker flow table: 4-tuple -> dense flow id.
+//
+// Why this shape
+// --------------
+// - Dense ids: a flow is an index 0 .. capacity-1 into arrays the caller
+//   owns (Connection, program state, the TimerWheel's nodes), so every
+//   per-flow structure is a plain array and ids are 32 bits, not pointers.
+//   Ids come from a LIFO free stack: a freed id is reused first, while its
+//   records are still warm in cache.
+// - Compact slots: the hash table proper holds only {32-bit hash, flow id}
+//   (8 bytes), so a probe walks 8 flows per cache line and touches a full
+//   key only when the 32-bit hash already matches. The full keys sit in a
+//   side array indexed by flow id, i.e. with the flow record (the engine
+//   keeps no other copy: Connection keeps no ports, see tcp/tcb.hpp).
+// - Robin Hood open addressing with linear probing: keeps probe lengths
+//   short and even at a 90 % load, and lets a failed lookup stop as soon as
+//   it meets an entry closer to its home than the probe is.
+// - Deletion by backward shift, no tombstones: the table never degrades
+//   under churn (connections open and close all the time), and nothing
+//   ever needs rehashing.
+// - Fixed capacity chosen at construction: nothing allocates or rehashes on
+//   the fast path. insert() fails cleanly when every id is in use.
+// - Seeded hash: a peer cannot choose 4-tuples that collide in our table
+//   without knowing the seed; take it from a random source per worker.
+//
+// Memory per flow (kBytesPerFlowKey + kBytesPerFlowFree + slot bytes):
+//   40 bytes key + 4 bytes free-stack entry + 8 bytes * slots/capacity.
+//   slots is the power of two >= capacity / max_load, so with the default
+//   max_load of 0.9 the slot share is between 8.9 and 17.8 bytes: 53 to 62
+//   bytes per flow. bytes_per_flow() gives the exact figure for an instance.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "net/addr.hpp"
+
+namespace xdpgen::engine {
+
+// A TCP 4-tuple as seen from this host. Addresses are bytes in network
+// order, IPv4 in the first 4 bytes and the rest zero (as in IpAddr); ports in
+// host order. All padding is explicit and zero so the key hashes and compares
+// as plain bytes.
+struct FlowKey {
+    std::array<uint8_t, 16> local{};
+    std::array<uint8_t, 16> remote{};
+    uint16_t local_port = 0;
+    uint16_t remote_port = 0;
+    uint8_t v6 = 0;
+    uint8_t pad[3]{};
+
+    // Addresses in network order (as in IpAddr::from_v4).
+    static FlowKey v4(uint32_t local_be, uint16_t lport, uint32_t remote_be, uint16_t rport);
+    static FlowKey make(const IpAddr& local, uint16_t lport, const IpAddr& remote, uint16_t rport);
+
+    bool operator==(const FlowKey& o) const { return std::memcmp(this, &o, sizeof(*this)) == 0; }
+};
+static_assert(sizeof(FlowKey) == 40);
+
+class FlowTable {
+public:
+    static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+    // Ids must stay below kNone, and slots (a power of two) must fit 32-bit
+    // hashes: 2^31 slots at most.
+    static constexpr uint32_t kMaxCapacity = 1u << 30;
+    static constexpr size_t kBytesPerFlowKey = sizeof(FlowKey);
+    static constexpr size_t kBytesPerFlowFree = sizeof(uint32_t);
+
+    // capacity: how many flows at once (ids 0 .. capacity-1), clamped to
+    // kMaxCapacity. max_load: the highest slot occupancy allowed when full,
+    // clamped to [0.1, 0.95]. seed: hash seed.
+    explicit FlowTable(uint32_t capacity, double max_load = 0.9, uint64_t seed = 0x9e3779b97f4a7c15ull);
+
+    struct Inserted {
+        uint32_t id;    // the flow's id, or kNone when the table is full
+        bool inserted;  // false: already present (id is the existing flow) or full
+    };
+
+    // Adds the key with a fresh id from the free stack. Present already: its
+    // id, inserted = false. Full: {kNone, false}, nothing changed.
+    Inserted insert(const FlowKey& k) { return insert(k, hash(k)); }
+    Inserted insert(const FlowKey& k, uint64_t h);
+
+    // The key's id, or kNone.
+    uint32_t find(const FlowKey& k) const { return find(k, hash(k)); }
+    uint32_t find(const FlowKey& k, uint64_t h) const;
+
+    // Removes the key and frees its id. False when absent.
+    bool erase(const FlowKey& k);
+    // Removes flow `id` and frees the id: the engine's path when a connection
+    // closes; it compares ids, not keys. False (and nothing changed) when the
+    // id is not in use.
+    bool erase_id(uint32_t id);
+
+    // The key of flow `id` (in use).
+    const FlowKey& key(uint32_t id) const { return keys_[id]; }
+
+    // The seeded 64-bit hash of a key: compute it once per received frame,
+    // prefetch(), then find() with it, so a batch of lookups overlaps its
+    // cache misses.
+    uint64_t hash(const FlowKey& k) const;
+    void prefetch(uint64_t h) const { __builtin_prefetch(&slots_[home(h32(h))]); }
+
+    size_t size() const { return capacity_ - free_top_; }
+    uint32_t capacity() const { return capacity_; }
+    size_t slot_count() const { return slots_.size(); }
+    double bytes_per_flow() const
+    {
+        return double(kBytesPerFlowKey + kBytesPerFlowFree) + double(sizeof(Slot) * slots_.size()) / capacity_;
+    }
+
+private:
+    struct Slot {
+        uint32_t hash;  // h32() of the key: home slot, and a filter before the key compare
+        uint32_t id;    // kNone: empty
+    };
+
+    static uint32_t h32(uint64_t h) { return uint32_t(h >> 32); }
+    size_t home(uint32_t h) const { return h & mask_; }
+    // How far slot i is from the home of the hash stored there.
+    size_t distance(size_t i, uint32_t h) const { return (i - home(h)) & mask_; }
+    static constexpr size_t kNotFound = SIZE_MAX;
+    size_t locate_id(uint32_t id) const;
+    void remove_at(size_t i);
+
+    std::vector<Slot> slots_;
+    std::vector<FlowKey> keys_;   // by flow id
+    std::vector<uint32_t> free_;  // free ids, free_[0 .. free_top_-1], top is next
+    size_t mask_;
+    uint64_t seed_;
+    uint32_t capacity_;
+    uint32_t free_top_;
+};
+
+}  // namespace xdpgen::engine
