@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include "program/program.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "stats/units.hpp"
+#include "xdpgen/pattern.h"
+
+namespace xdpgen::program {
+
+namespace {
+
+constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
+
+uint64_t sat_add(uint64_t a, uint64_t b) { return a > kU64Max - b ? kU64Max : a + b; }
+uint64_t sat_mul(uint64_t a, uint64_t b) { return b && a > kU64Max / b ? kU64Max : a * b; }
+
+uint64_t send_size(const SendSource& s)
+{
+    return s.kind == SendSource::Kind::Bytes ? s.bytes.size() : s.size;
+}
+
+bool is_recv(OpKind k) { return k == OpKind::Recv || k == OpKind::RecvUntilClose || k == OpKind::RecvHttp; }
+
+// xg_pattern_byte over a run, without a division per byte.
+void pattern_fill(uint64_t off, uint8_t* d, size_t n)
+{
+    uint32_t r = uint32_t(off % XG_PATTERN_CYCLE);
+    while (n) {
+        size_t run = std::min<uint64_t>(n, 65536 - (off & 0xffff));
+        uint8_t hi = uint8_t(off >> 16);
+        for (size_t k = 0; k < run; ++k) {
+            d[k] = uint8_t(r + hi);
+            if (++r == XG_PATTERN_CYCLE)
+                r = 0;
+        }
+        d += run;
+        off += run;
+        n -= run;
+    }
+}
+
+// Offset of the first byte in [off, off + n) that is not the pattern, or n.
+size_t pattern_mismatch(uint64_t off, const uint8_t* d, size_t n)
+{
+    uint32_t r = uint32_t(off % XG_PATTERN_CYCLE);
+    size_t i = 0;
+    while (i < n) {
+        size_t run = std::min<uint64_t>(n - i, 65536 - (off & 0xffff));
+        uint8_t hi = uint8_t(off >> 16);
+        for (size_t k = 0; k < run; ++k, ++i) {
+            if (d[i] != uint8_t(r + hi))
+                return i;
+            if (++r == XG_PATTERN_CYCLE)
+                r = 0;
+        }
+        off += run;
+    }
+    return n;
+}
+
+std::string op_label(size_t i, const Op& op) { return "op " + std::to_string(i + 1) + " (" + op_name(op.kind) + ")"; }
+
+std::string describe_op(const Op& op)
+{
+    switch (op.kind) {
+    case OpKind::Send:
+        return "send " + fmt_count(send_size(op.send)) + " B" +
+               (op.send.kind == SendSource::Kind::Pattern ? " pattern" : "");
+    case OpKind::Recv: return "recv " + fmt_count(op.count) + " B";
+    case OpKind::RecvUntilClose: return "recv until close";
+    case OpKind::RecvHttp: return "recv http";
+    case OpKind::Delay: return "delay " + fmt_count(op.count) + " ms";
+    case OpKind::Close: return "close";
+    case OpKind::Reset: return "reset";
+    default: return op_name(op.kind);
+    }
+}
+
+// ops[i, end) at one nesting level; i is left after the level's EndLoop.
+// A loop that opens the whole program reads "a, b, x10": the count closes
+// everything before it. Elsewhere the body is bracketed: "a, [b, c] x10".
+std::string describe_level(const std::vector<Op>& ops, size_t& i, bool top)
+{
+    std::string out;
+    auto add = [&out](const std::string& s) {
+        if (!out.empty())
+            out += ", ";
+        out += s;
+    };
+    while (i < ops.size() && ops[i].kind != OpKind::EndLoop) {
+        const Op& op = ops[i++];
+        if (op.kind != OpKind::Loop) {
+            add(describe_op(op));
+            continue;
+        }
+        bool bare = top && out.empty();
+        std::string body = describe_level(ops, i, false);
+        ++i;  // the EndLoop
+        if (bare)
+            add(body + ", x" + fmt_count(op.count));
+        else
+            add("[" + body + "] x" + fmt_count(op.count));
+    }
+    return out;
+}
+
+}  // namespace
+
+const char* op_name(OpKind k)
+{
+    switch (k) {
+    case OpKind::Send: return "send";
+    case OpKind::Recv: return "recv";
+    case OpKind::RecvUntilClose: return "recv-until-close";
+    case OpKind::RecvHttp: return "recv-http";
+    case OpKind::Delay: return "delay";
+    case OpKind::Close: return "close";
+    case OpKind::Reset: return "reset";
+    case OpKind::Loop: return "loop";
+    case OpKind::EndLoop: return "end-loop";
+    }
+    return "?";
+}
+
+const char* failure_name(Failure f)
+{
+    switch (f) {
+    case Failure::None: return "none";
+    case Failure::HttpStatus: return "http_status";
+    case Failure::HttpMalformed: return "http_malformed";
+    case Failure::VerifyMismatch: return "verify_mismatch";
+    case Failure::PeerClosedEarly: return "peer_closed_early";
+    }
+    return "?";
+}
+
+Result<Program> Program::compile(const ProgramSpec& spec)
+{
+    const std::vector<Op>& ops = spec.ops;
+
+    // Shape: brackets, counts and sizes, each op on its own. The step count
+    // after unrolling saturates, so a absurd loop count is reported, not
+    // wrapped.
+    std::vector<size_t> open;        // indices of the Loops not yet closed
+    std::vector<uint64_t> mult{1};   // iterations of every enclosing level, multiplied
+    std::vector<uint64_t> body{0};   // steps in the body of each open level so far
+    bool has_close = false, has_reset = false, has_http = false, has_bytes_recv = false;
+    for (size_t i = 0; i < ops.size(); ++i) {
+        const Op& op = ops[i];
+        switch (op.kind) {
+        case OpKind::Loop:
+            if (op.count == 0)
+                return make_error(op_label(i, op) + ": a loop needs at least 1 iteration");
+            open.push_back(i);
+            mult.push_back(sat_mul(mult.back(), op.count));
+            body.push_back(0);
+            continue;
+        case OpKind::EndLoop:
+            if (open.empty())
+                return make_error(op_label(i, op) + ": end-loop without a loop");
+            if (body.back() == 0)
+                return make_error(op_label(open.back(), ops[open.back()]) + ": the loop is empty");
+            open.pop_back();
+            mult.pop_back();
+            body.pop_back();
+            ++body.back();
+            continue;
+        case OpKind::Send:
+            if (send_size(op.send) == 0)
+                return make_error(op_label(i, op) + ": nothing to send (0 bytes)");
+            break;
+        case OpKind::Recv:
+            if (op.count == 0)
+                return make_error(op_label(i, op) + ": receiving 0 bytes waits for nothing");
+            has_bytes_recv = true;
+            break;
+        case OpKind::RecvUntilClose: has_bytes_recv = true; break;
+        case OpKind::RecvHttp: has_http = true; break;
+        case OpKind::Close: has_close = true; break;
+        case OpKind::Reset: has_reset = true; break;
+        case OpKind::Delay:
+            if (op.count > kU64Max / tcp::kMs)
+                return make_error(op_label(i, op) + ": delay of " + std::to_string(op.count) + " ms is too long");
+            break;
+        }
+        ++body.back();
+    }
+    if (!open.empty())
+        return make_error(op_label(open.back(), ops[open.back()]) + ": loop without end-loop");
+    if (has_http && has_bytes_recv)
+        return make_error("recv-http cannot be mixed with recv or recv-until-close in one program: "
+                          "the HTTP parser reads the whole receive stream as responses");
+    if (has_http && spec.verify)
+        return make_error("verify checks received bytes against the pattern and cannot be used with recv-http");
+
+    // The unrolled size, saturating.
+    uint64_t steps = 0;
+    {
+        std::vector<uint64_t> m{1};
+        for (const Op& op : ops) {
+            if (op.kind == OpKind::Loop)
+                m.push_back(sat_mul(m.back(), op.count));
+            else if (op.kind == OpKind::EndLoop)
+                m.pop_back();
+            else
+                steps = sat_add(steps, m.back());
+        }
+    }
+    bool implicit_close = !has_close && !has_reset;
+    steps = sat_add(steps, implicit_close);
+    if (steps > kMaxSteps)
+        return make_error("program too long: " + std::to_string(steps) + " steps after expanding loops (at most " +
+                          std::to_string(kMaxSteps) + ")");
+
+    Program p;
+    p.verify_ = spec.verify;
+    p.expect_status_ = spec.expect_status;
+    p.http_ = has_http;
+    p.steps_.reserve(steps);
+    std::vector<uint32_t> source_of(ops.size(), 0);
+    for (size_t i = 0; i < ops.size(); ++i) {
+        if (ops[i].kind == OpKind::Send) {
+            source_of[i] = uint32_t(p.sources_.size());
+            p.sources_.push_back(ops[i].send);
+        }
+    }
+
+    // Unroll, checking the order rules on the real sequence of steps (a
+    // rule can break only on a loop's second pass: "loop { send; close }").
+    struct Frame {
+        size_t begin;    // first op of the body
+        uint64_t left;   // iterations still to run after this one
+    };
+    std::vector<Frame> loops;
+    uint64_t tx = 0, rx = 0, http = 0;
+    bool closed = false, reset = false, until_close = false;
+    for (size_t i = 0; i < ops.size(); ++i) {
+        const Op& op = ops[i];
+        if (op.kind == OpKind::Loop) {
+            loops.push_back({i + 1, op.count - 1});
+            continue;
+        }
+        if (op.kind == OpKind::EndLoop) {
+            if (loops.back().left) {
+                --loops.back().left;
+                i = loops.back().begin - 1;
+            } else {
+                loops.pop_back();
+            }
+            continue;
+        }
+        if (reset)
+            return make_error(op_label(i, op) + " comes after a reset: the connection is gone by then");
+        if (closed && op.kind == OpKind::Send)
+            return make_error(op_label(i, op) + " comes after a close: nothing can be sent after our FIN");
+        if (until_close && is_recv(op.kind))
+            return make_error(op_label(i, op) + " comes after recv-until-close: nothing arrives after the peer's FIN");
+
+        Step s;
+        s.kind = op.kind;
+        s.tx_before = tx;
+        switch (op.kind) {
+        case OpKind::Send:
+            s.arg = send_size(op.send);
+            s.source = source_of[i];
+            if (tx > kU64Max - s.arg)
+                return make_error("the program sends more than 2^64 bytes");
+            tx += s.arg;
+            break;
+        case OpKind::Recv:
+            if (rx > kU64Max - op.count)
+                return make_error("the program receives more than 2^64 bytes");
+            rx += op.count;
+            s.arg = rx;
+            break;
+        case OpKind::RecvHttp: s.arg = ++http; break;
+        case OpKind::RecvUntilClose: until_close = true; break;
+        case OpKind::Delay: s.arg = op.count * tcp::kMs; break;
+        case OpKind::Close: closed = true; break;
+        case OpKind::Reset: reset = true; break;
+        default: break;
+        }
+        p.steps_.push_back(s);
+    }
+    if (implicit_close) {
+        Step s;
+        s.kind = OpKind::Close;
+        s.tx_before = tx;
+        p.steps_.push_back(s);
+    }
+    p.tx_total_ = tx;
+
+    size_t i = 0;
+    p.describe_ = describe_level(ops, i, true);
+    if (implicit_close)
+        p.describe_ += p.describe_.empty() ? "close" : ", close";
+    if (spec.verify)
+        p.describe_ += ", verify";
+    if (has_http && spec.expect_status)
+        p.describe_ += ", expect status " + std::to_string(spec.expect_status);
+    return p;
+}
+
+void Program::fill(uint64_t off, std::span<uint8_t> dst) const
+{
+    uint8_t* d = dst.data();
+    size_t left = dst.size();
+    if (off < tx_total_ && left) {
+        // The last step released at or before off: the Send holding it
+        // (Sends are never empty, so no other step shares its start and
+        // lies after it).
+        auto it = std::upper_bound(steps_.begin(), steps_.end(), off,
+                                   [](uint64_t v, const Step& s) { return v < s.tx_before; });
+        size_t i = size_t(it - steps_.begin()) - 1;
+        for (; left && i < steps_.size(); ++i) {
+            const Step& s = steps_[i];
+            if (s.kind != OpKind::Send)
+                continue;
+            uint64_t in = off - s.tx_before;
+            size_t n = std::min<uint64_t>(s.arg - in, left);
+            const SendSource& src = sources_[s.source];
+            if (src.kind == SendSource::Kind::Bytes)
+                std::memcpy(d, src.bytes.data() + in, n);
+            else
+                pattern_fill(off, d, n);
+            d += n;
+            off += n;
+            left -= n;
+        }
+    }
+    if (left)
+        std::memset(d, 0, left);
+}
+
+// --- Runner ---
+
+uint64_t Runner::tx_available(uint64_t offset)
+{
+    if (!s_.started)
+        return 0;
+    uint64_t released = p_.tx_before(s_.pc);
+    return released > offset ? released - offset : 0;
+}
+
+void Runner::tx_fill(uint64_t offset, std::span<uint8_t> dst) { p_.fill(offset, dst); }
+
+void Runner::set_failure(Failure f)
+{
+    if (!s_.failure)
+        s_.failure = uint32_t(f);
+}
+
+void Runner::rx_data(uint64_t offset, std::span<const uint8_t> data)
+{
+    // Bytes after the program completed (or failed) change nothing.
+    if (stopped())
+        return;
+    if (p_.verify()) {
+        if (pattern_mismatch(offset, data.data(), data.size()) != data.size())
+            set_failure(Failure::VerifyMismatch);
+        return;
+    }
+    if (p_.in_order()) {
+        HttpProgress pr = s_.http.feed(data, p_.expect_status());
+        s_.responses = uint32_t(std::min<uint64_t>(uint64_t(s_.responses) + pr.completed, UINT32_MAX));
+        if (pr.verdict == HttpVerdict::BadStatus)
+            set_failure(Failure::HttpStatus);
+        else if (pr.verdict == HttpVerdict::Malformed)
+            set_failure(Failure::HttpMalformed);
+    }
+}
+
+void Runner::on_event(tcp::TcpEvent ev, uint64_t)
+{
+    if (ev == tcp::TcpEvent::Established)
+        s_.started = 1;
+    else if (ev == tcp::TcpEvent::PeerFin)
+        s_.peer_fin = 1;
+}
+
+Next Runner::advance(uint64_t now, uint64_t rx_contiguous, bool peer_fin)
+{
+    Next n;
+    if (!s_.started)
+        return n;
+    if (peer_fin)
+        s_.peer_fin = 1;
+
+    // Hands an action to the engine, once per Next: a second one in the same
+    // call waits for the engine to come back (now) after acting on the first.
+    auto hand = [&n, now](Action a) {
+        if (n.action != Action::None) {
+            n.wake_at = now;
+            return false;
+        }
+        n.action = a;
+        return true;
+    };
+    auto fail = [&](Failure f) {
+        set_failure(f);
+        if (!s_.reset_handed && hand(Action::Reset))
+            s_.reset_handed = 1;
+        return n;
+    };
+
+    if (s_.failure)
+        return fail(Failure(s_.failure));
+    if (s_.reset_handed || finished())
+        return n;
+
+    if (p_.in_order() && s_.peer_fin) {
+        // The end of the stream ends a close-delimited body.
+        HttpProgress pr = s_.http.finish(p_.expect_status());
+        s_.responses = uint32_t(std::min<uint64_t>(uint64_t(s_.responses) + pr.completed, UINT32_MAX));
+        if (pr.verdict == HttpVerdict::BadStatus)
+            return fail(Failure::HttpStatus);
+    }
+
+    while (s_.pc < p_.step_count()) {
+        const Program::Step& st = p_.step(s_.pc);
+        switch (st.kind) {
+        case OpKind::Send:
+            n.tx_grew = true;  // never waits for ACKs: the TCP core paces the stream
+            break;
+        case OpKind::Recv:
+            if (rx_contiguous < st.arg)
+                return s_.peer_fin ? fail(Failure::PeerClosedEarly) : n;
+            break;
+        case OpKind::RecvUntilClose:
+            if (!s_.peer_fin)
+                return n;
+            break;
+        case OpKind::RecvHttp:
+            if (s_.responses < st.arg)
+                return s_.peer_fin ? fail(Failure::PeerClosedEarly) : n;
+            break;
+        case OpKind::Delay:
+            if (!s_.delay_armed) {
+                s_.wake_at = sat_add(now, st.arg);
+                s_.delay_armed = 1;
+            }
+            if (now < s_.wake_at) {
+                n.wake_at = s_.wake_at;
+                return n;
+            }
+            s_.delay_armed = 0;
+            break;
+        case OpKind::Close:
+            // A second Close (from a loop) has nothing left to close.
+            if (!s_.close_handed) {
+                if (!hand(Action::Close))
+                    return n;
+                s_.close_handed = 1;
+            }
+            break;
+        case OpKind::Reset:
+            if (!hand(Action::Reset))
+                return n;
+            s_.reset_handed = 1;
+            ++s_.pc;
+            return n;
+        default:
+            break;
+        }
+        ++s_.pc;
+    }
+    return n;
+}
+
+}  // namespace xdpgen::program

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#pragma once
+// The per-connection program: what a client connection says and waits for.
+//
+// How the engine uses it
+// ----------------------
+//   Program prog = Program::compile(spec).value();   // once, shared read-only
+//   cfg.deliver_out_of_order = !prog.in_order();
+//   FlowState st{};                                  // per flow, 32 bytes
+//   // for every call into the flow's Connection c:
+//   Runner r(prog, st);
+//   c.on_segment(now, seg, payload, r, sink);        // r is the TcpApp
+//   Next n = r.advance(now, c.tcb().rcv_nxt_off, have_rcvd_fin(c.state()));
+//   if (n.action == Action::Close) c.close(now, r, sink);
+//   else if (n.action == Action::Reset) c.abort(now, sink);
+//   else if (n.tx_grew) c.poll(now, r, sink);
+//   arm the flow's timer for min(c.next_deadline(), n.wake_at)
+//
+// Why this shape
+// --------------
+// - Lazy TX (design.md "Engine principles"): a flow holds no send buffer.
+//   The send stream is the concatenation of the program's Send steps, so any
+//   byte of it is a function of its stream offset (Program::fill), and a
+//   retransmission regenerates the same bytes.
+// - Compiled once, flat: loops are unrolled into a step list that carries
+//   precomputed prefix sums (send bytes released before each step, the
+//   cumulative receive target of each Recv), so a flow's whole position is
+//   one step index and advancing never sums or searches.
+// - A flow's state is a few plain bytes (FlowState, trivially copyable,
+//   zero = not started) that the engine keeps in an array next to its
+//   Connection; Runner is a view built on the stack for one call.
+// - The runner never calls the Connection (TcpApp callbacks must not): it
+//   tells the engine what to do in Next, and each Close/Reset only once.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "program/http_response.hpp"
+#include "tcp/connection.hpp"
+#include "util/result.hpp"
+
+namespace xdpgen::program {
+
+enum class OpKind : uint8_t { Send, Recv, RecvUntilClose, RecvHttp, Delay, Close, Reset, Loop, EndLoop };
+const char* op_name(OpKind k);
+
+struct SendSource {
+    enum class Kind : uint8_t { Bytes, Pattern } kind = Kind::Bytes;
+    std::string bytes;  // Bytes: the bytes sent
+    uint64_t size = 0;  // Pattern: how many bytes of xg_pattern_byte (by send-stream offset)
+};
+
+// Recv: bytes; Delay: ms; Loop: iterations (Loop .. EndLoop brackets, nestable).
+struct Op {
+    OpKind kind;
+    SendSource send;
+    uint64_t count = 0;
+};
+
+struct ProgramSpec {
+    std::vector<Op> ops;
+    bool verify = false;         // check received bytes against the pattern by stream offset
+    uint16_t expect_status = 0;  // RecvHttp: 0 = any 2xx, else exactly this status
+};
+
+class Program {
+public:
+    static constexpr size_t kMaxSteps = 1'000'000;
+
+    // One unrolled step. Public so tests and the engine's diagnostics can
+    // look; a Program is the only thing that makes them.
+    struct Step {
+        uint64_t tx_before = 0;  // send-stream bytes released by the steps before this one
+        uint64_t arg = 0;        // Recv: cumulative receive target; RecvHttp: ordinal (1 = first
+                                 // response); Delay: ns; Send: its byte count
+        uint32_t source = 0;     // Send: index into the program's sources
+        OpKind kind = OpKind::Close;
+    };
+
+    static Result<Program> compile(const ProgramSpec& spec);
+
+    // The program parses HTTP: the engine sets TcpConfig::deliver_out_of_order = false.
+    bool in_order() const { return http_; }
+    bool verify() const { return verify_; }
+    uint16_t expect_status() const { return expect_status_; }
+    uint64_t tx_total() const { return tx_total_; }
+    size_t step_count() const { return steps_.size(); }
+    const Step& step(size_t i) const { return steps_[i]; }
+    // Send bytes released once the first `pc` steps ran (pc <= step_count()).
+    uint64_t tx_before(size_t pc) const { return pc < steps_.size() ? steps_[pc].tx_before : tx_total_; }
+    // One line for the run banner, e.g. "send 78 B, recv http, x10, close".
+    std::string describe() const { return describe_; }
+
+    // Bytes of the send stream at [off, off + dst.size()): copies of a
+    // Bytes source, or xg_pattern_byte(stream offset) for a Pattern. Bytes
+    // past tx_total() (a caller's bug) are zero. Safe from many threads.
+    void fill(uint64_t off, std::span<uint8_t> dst) const;
+
+private:
+    std::vector<Step> steps_;
+    std::vector<SendSource> sources_;  // one per Send op of the spec, shared by its unrolled copies
+    std::string describe_;
+    uint64_t tx_total_ = 0;
+    uint16_t expect_status_ = 0;
+    bool verify_ = false;
+    bool http_ = false;
+};
+
+// Why a flow's program failed; the engine counts them per name.
+enum class Failure : uint8_t { None, HttpStatus, HttpMalformed, VerifyMismatch, PeerClosedEarly };
+// "none", "http_status", "http_malformed", "verify_mismatch", "peer_closed_early" (JSON keys).
+const char* failure_name(Failure f);
+
+// One flow's place in its program. Value-initialised = not started.
+struct FlowState {
+    uint64_t wake_at = 0;     // when the current Delay ends, ns (valid with delay_armed)
+    HttpResponseParser http;  // the receive stream, when the program parses HTTP
+    uint32_t responses = 0;   // HTTP responses completed (saturating)
+    uint32_t pc : 21 = 0;     // the step to run next; step_count() = the program completed
+    uint32_t failure : 3 = 0; // a Failure
+    uint32_t started : 1 = 0;       // Established seen: the program runs
+    uint32_t peer_fin : 1 = 0;      // the peer's FIN came: the receive stream is complete
+    uint32_t delay_armed : 1 = 0;   // the Delay at pc has its wake_at
+    uint32_t close_handed : 1 = 0;  // Action::Close was reported
+    uint32_t reset_handed : 1 = 0;  // Action::Reset was reported
+};
+static_assert(sizeof(FlowState) <= 32, "the engine holds one per flow, millions of them");
+static_assert(Program::kMaxSteps < (1u << 21), "FlowState::pc must hold every step index and the end");
+
+enum class Action : uint8_t { None, Close, Reset };
+
+struct Next {
+    bool tx_grew = false;          // new send bytes were released: poll the connection so they go out
+    Action action = Action::None;  // each reported once per flow: Close -> Connection::close, Reset -> abort
+    uint64_t wake_at = tcp::kNever;  // a Delay ends then (ns): call advance() again at that time
+};
+
+// The program of one flow as the TCP core's application. Built on the stack
+// for one call (two references, nothing allocated).
+class Runner final : public tcp::TcpApp {
+public:
+    Runner(const Program& p, FlowState& s) : p_(p), s_(s) {}
+
+    uint64_t tx_available(uint64_t offset) override;
+    void tx_fill(uint64_t offset, std::span<uint8_t> dst) override;
+    void rx_data(uint64_t offset, std::span<const uint8_t> data) override;
+    void on_event(tcp::TcpEvent ev, uint64_t value) override;
+
+    // Runs the program from its step as far as it can at `now`. Call after
+    // every call into the Connection. rx_contiguous = Tcb::rcv_nxt_off;
+    // peer_fin = the peer's FIN has been received.
+    Next advance(uint64_t now, uint64_t rx_contiguous, bool peer_fin);
+
+    bool started() const { return s_.started; }
+    bool finished() const { return s_.started && s_.pc >= p_.step_count(); }
+    Failure failure() const { return Failure(s_.failure); }
+    uint32_t http_responses() const { return s_.responses; }
+
+private:
+    bool stopped() const { return !s_.started || s_.failure || s_.reset_handed || finished(); }
+    void set_failure(Failure f);
+
+    const Program& p_;
+    FlowState& s_;
+};
+
+}  // namespace xdpgen::program
