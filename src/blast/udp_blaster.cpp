@@ -18,6 +18,7 @@
 #include "bpf/live_frames.hpp"
 #include "bpf/skel.hpp"
 #include "net/checksum.hpp"
+#include "sys/cpus.hpp"
 #include "udp_blast.skel.h"
 #include "xmit_stats.skel.h"
 
@@ -28,20 +29,6 @@ constexpr uint32_t kChunk = 4096;   // repetitions per syscall: ~1 ms at full sp
 constexpr uint32_t kKernelBatch = 64;
 // A driver that accepts nothing for this long will not start to.
 constexpr std::chrono::milliseconds kGiveUpAfter{500};
-
-std::vector<int> allowed_cpus()
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    std::vector<int> cpus;
-    if (sched_getaffinity(0, sizeof(set), &set) == 0)
-        for (int c = 0; c < CPU_SETSIZE; c++)
-            if (CPU_ISSET(c, &set))
-                cpus.push_back(c);
-    if (cpus.empty())
-        cpus.push_back(0);
-    return cpus;
-}
 
 // The raw benchmark frame is sent as is, so it gets valid checksums here once.
 void finish_static_frame(UdpTemplate& t, const UdpFrameSpec& spec)

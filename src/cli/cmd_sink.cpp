@@ -25,15 +25,6 @@ struct SinkOptions {
     OutputOptions out;
 };
 
-nlohmann::json latency_json(const LatencyHistogram& h)
-{
-    if (h.count() == 0)
-        return nullptr;
-    return {{"samples", h.count()},      {"min_ns", h.min()},           {"mean_ns", h.mean()},
-            {"p50_ns", h.quantile(0.5)}, {"p90_ns", h.quantile(0.9)},   {"p99_ns", h.quantile(0.99)},
-            {"p999_ns", h.quantile(0.999)}, {"max_ns", h.max()}};
-}
-
 int run_sink(const SinkOptions& o)
 {
     Output out(o.out);

@@ -18,5 +18,6 @@ struct Command {
 Command add_udp_command(CLI::App& app);
 Command add_sink_command(CLI::App& app);
 Command add_probe_command(CLI::App& app);
+Command add_client_command(CLI::App& app);
 
 }  // namespace xdpgen

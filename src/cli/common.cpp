@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "stats/units.hpp"
+
 namespace xdpgen {
 namespace {
 
@@ -100,6 +102,22 @@ double run_ticks(const TickLoop& loop, const std::function<bool()>& done,
         if (step > clock::duration::zero())
             std::this_thread::sleep_for(step);
     }
+}
+
+nlohmann::json latency_json(const LatencyHistogram& h)
+{
+    if (h.count() == 0)
+        return nullptr;
+    return {{"samples", h.count()},      {"min_ns", h.min()},           {"mean_ns", h.mean()},
+            {"p50_ns", h.quantile(0.5)}, {"p90_ns", h.quantile(0.9)},   {"p99_ns", h.quantile(0.99)},
+            {"p999_ns", h.quantile(0.999)}, {"max_ns", h.max()}};
+}
+
+std::string latency_line(const LatencyHistogram& h)
+{
+    auto q = [&](double p) { return fmt_ns(static_cast<double>(h.quantile(p))); };
+    return fmt::format("p50 {}  p90 {}  p99 {}  p99.9 {}  max {}", q(0.5), q(0.9), q(0.99), q(0.999),
+                       fmt_ns(static_cast<double>(h.max())));
 }
 
 }  // namespace xdpgen

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "stats/latency.hpp"
 #include "util/result.hpp"
 
 namespace xdpgen {
@@ -57,5 +58,10 @@ struct TickLoop {
 // Returns the elapsed seconds.
 double run_ticks(const TickLoop& loop, const std::function<bool()>& done,
                  const std::function<void(double elapsed_s, double interval_s)>& tick);
+
+// A histogram's percentiles for the JSON report (null when empty).
+nlohmann::json latency_json(const LatencyHistogram& h);
+// "p50 850 ns  p90 ...  max ..." for the summary lines.
+std::string latency_line(const LatencyHistogram& h);
 
 }  // namespace xdpgen

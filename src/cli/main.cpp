@@ -18,7 +18,8 @@ int main(int argc, char** argv)
     app.add_flag("-v,--verbose", verbose, "Print libbpf's and the kernel's own log on failures");
     app.set_version_flag("--version", "xdpgen " XDPGEN_VERSION);
 
-    const std::vector<Command> commands = {add_udp_command(app), add_sink_command(app), add_probe_command(app)};
+    const std::vector<Command> commands = {add_udp_command(app), add_sink_command(app), add_probe_command(app),
+                                          add_client_command(app)};
 
     try {
         app.parse(argc, argv);
@@ -31,6 +32,6 @@ int main(int argc, char** argv)
     for (const auto& c : commands)
         if (c.app->parsed())
             return c.run();
-    print_error(make_error("no command given", 0, "xdpgen udp|sink|probe ...; see xdpgen --help"));
+    print_error(make_error("no command given", 0, "xdpgen udp|sink|probe|client ...; see xdpgen --help"));
     return kExitSetup;
 }

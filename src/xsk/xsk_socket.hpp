@@ -67,6 +67,10 @@ public:
     // those left at len 0 are cancelled and go back to the free stack. Kicks
     // the kernel only if it asked for it (need_wakeup).
     Status tx_submit(std::span<const XskDesc> frames);
+    // Asks the kernel to send what is in the TX ring, if it wants asking
+    // (need_wakeup). Copy mode sends a bounded batch per kick: kick again
+    // while frames are outstanding.
+    Status kick_tx();
     // Frames the kernel has sent go back to the free stack. Returns how many.
     uint32_t tx_complete() { return umem_.reap_completions(); }
 
@@ -76,7 +80,6 @@ public:
 
 private:
     XskSocket(Umem& umem, const XskConfig& cfg) : umem_(umem), cfg_(cfg) {}
-    Status kick_tx();
 
     Umem& umem_;
     XskConfig cfg_;

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// xdpgen client: real TCP connections from the AF_XDP engine against any
+// TCP server, at a set rate and concurrency, each running a small program.
+
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "cli/options.hpp"
+#include "engine/client.hpp"
+#include "program/quick.hpp"
+#include "stats/units.hpp"
+#include "sys/cpus.hpp"
+#include "sys/path.hpp"
+
+namespace xdpgen {
+namespace {
+
+struct ClientOptions {
+    std::string target, ifname, xdp_mode = "native", zero_copy = "auto", cores, src_addr, dst_mac;
+    std::string src_ports = "10000-59999";
+    uint32_t queues = 0;  // 0 = all of the interface's
+    uint32_t concurrency = 100;
+    double cps = 0, duration = 0, ramp_up = 0, interval = 1.0;
+    uint64_t connections = 0;
+    double connect_timeout = 3, timeout = 60, time_wait = 1, peer_time_wait = 60, drain = 2;
+    uint16_t mss = 1460;
+    program::QuickProgram prog;
+    int64_t max_failures = -1;  // -1 = default: 0 for a --connections run, unlimited otherwise
+    double min_cps = 0;
+    OutputOptions out;
+};
+
+uint64_t to_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
+
+nlohmann::json counters_json(const engine::ClientCounters& c)
+{
+    return {
+        {"attempted", c.attempted},
+        {"established", c.established},
+        {"completed", c.completed},
+        {"failed", c.failed},
+        {"failed_by_cause",
+         {{"timeout", c.failed_timeout},
+          {"refused", c.failed_refused},
+          {"reset", c.failed_reset},
+          {"http_status", c.failed_http_status},
+          {"http_malformed", c.failed_http_malformed},
+          {"verify_mismatch", c.failed_verify},
+          {"peer_closed_early", c.failed_peer_closed}}},
+        {"unfinished", c.unfinished},
+        {"open_at_end", c.open},
+        {"retransmitted_segments", c.retransmits},
+        {"tx_bytes", c.tx_bytes},
+        {"rx_bytes", c.rx_bytes},
+        {"tx_packets", c.tx_packets},
+        {"rx_packets", c.rx_packets},
+        {"rx_no_flow", c.rx_no_flow},
+        {"rx_invalid", c.rx_invalid},
+        {"tx_ring_full", c.tx_ring_full},
+        {"ports_exhausted", c.ports_exhausted},
+    };
+}
+
+std::string failure_causes(const engine::ClientCounters& c)
+{
+    std::string s;
+    auto add = [&](const char* name, uint64_t n) {
+        if (n)
+            s += fmt::format("{}{} {}", s.empty() ? "" : ", ", fmt_count(n), name);
+    };
+    add("timeout", c.failed_timeout);
+    add("refused", c.failed_refused);
+    add("reset by peer", c.failed_reset);
+    add("HTTP status", c.failed_http_status);
+    add("malformed HTTP", c.failed_http_malformed);
+    add("verify mismatch", c.failed_verify);
+    add("peer closed early", c.failed_peer_closed);
+    return s;
+}
+
+int run_client(ClientOptions o)
+{
+    Output out(o.out);
+    auto ep = parse_endpoint(o.target);
+    if (!ep)
+        return fail_setup(make_error(fmt::format("'{}' is not HOST:PORT", o.target), 0,
+                                     "e.g. 198.18.0.2:80 or [fd00:18::2]:80"));
+    auto src = option_ip_opt(o.src_addr, "--src-addr");
+    if (!src)
+        return fail_setup(src.error());
+    auto dmac = option_mac_opt(o.dst_mac, "--dst-mac");
+    if (!dmac)
+        return fail_setup(dmac.error());
+    auto ports = option_port_range(o.src_ports, "--src-port-range");
+    if (!ports)
+        return fail_setup(ports.error());
+    const auto mode = o.xdp_mode == "skb" ? XdpMode::Skb : XdpMode::Native;
+    if (o.xdp_mode != "skb" && o.xdp_mode != "native")
+        return fail_setup(make_error(fmt::format("--xdp-mode '{}' is not native or skb", o.xdp_mode)));
+    auto zc = parse_zero_copy(o.zero_copy);
+    if (!zc)
+        return fail_setup(make_error(fmt::format("--zero-copy '{}' is not auto, on or off", o.zero_copy)));
+    std::vector<int> cpus;
+    if (!o.cores.empty()) {
+        auto c = parse_cpu_list(o.cores);
+        if (!c)
+            return fail_setup(make_error(fmt::format("--cores '{}' is not a CPU list", o.cores), 0, "e.g. 0,1 or 2-3"));
+        cpus = *c;
+    }
+    if (o.prog.http_host.empty())
+        o.prog.http_host = ep->port == 80 ? ep->addr.str() : ep->str();
+    auto spec = program::build_quick_program(o.prog);
+    if (!spec)
+        return fail_setup(spec.error());
+    auto prog = program::Program::compile(spec.value());
+    if (!prog)
+        return fail_setup(prog.error());
+    const auto program = std::make_shared<program::Program>(std::move(prog.value()));
+
+    PathRequest req{o.ifname, ep->addr, src.value(), std::nullopt, dmac.value()};
+    auto path = resolve_path(req);
+    if (!path)
+        return fail_setup(path.error());
+
+    if (!o.connections && o.duration <= 0)
+        o.duration = 10;
+    const int64_t max_failures = o.max_failures >= 0 ? o.max_failures : (o.connections ? 0 : -1);
+    const uint32_t queues = o.queues ? o.queues : path->dev.rx_queues;
+
+    engine::ClientConfig cfg;
+    cfg.ifname = path->dev.name;
+    cfg.ifindex = path->dev.ifindex;
+    cfg.mode = mode;
+    cfg.queues = queues;
+    cfg.dev_queues = std::max(path->dev.rx_queues, 1u);
+    cfg.cpus = cpus;
+    engine::ClientWorkerConfig& w = cfg.worker;
+    w.ifname = path->dev.name;
+    w.zero_copy = *zc;
+    w.src_mac = path->src_mac;
+    w.dst_mac = path->dst_mac;
+    w.local_addrs = {path->src};
+    w.remote = path->dst;
+    w.remote_port = ep->port;
+    w.port_lo = ports->lo;
+    w.port_hi = ports->hi;
+    w.connections = o.connections;
+    w.cps = o.cps;
+    w.ramp_up_s = o.ramp_up;
+    w.concurrency = o.concurrency;
+    w.connect_timeout_ns = to_ns(o.connect_timeout);
+    w.timeout_ns = to_ns(o.timeout);
+    w.peer_time_wait_ns = to_ns(o.peer_time_wait);
+    w.drain_ns = to_ns(o.drain);
+    w.program = program.get();
+    w.tcp.mss = std::min<uint16_t>(o.mss, static_cast<uint16_t>((path->dev.mtu ? path->dev.mtu : 1500) - (path->dst.v6 ? 60 : 40)));
+    w.tcp.default_peer_mss = path->dst.v6 ? 1220 : 536;
+    w.tcp.time_wait = to_ns(o.time_wait);
+    w.tcp.deliver_out_of_order = !program->in_order();
+    w.tcp.sack = true;
+
+    auto eng = engine::ClientEngine::create(cfg);
+    if (!eng)
+        return fail_setup(eng.error());
+    auto& e = *eng.value();
+
+    out.line(fmt::format("client {} -> {} on {} ({} -> {}), {} worker{}{}, program: {}", path->src.str(), ep->str(),
+                         path->dev.name, path->src_mac.str(), path->dst_mac.str(), e.workers(), e.workers() == 1 ? "" : "s",
+                         e.zero_copy() ? " (zero-copy)" : "", program->describe()));
+    out.line(fmt::format("load: {}{}, concurrency {}{}, local ports {}-{}",
+                         o.connections ? fmt::format("{} connections", fmt_count(o.connections))
+                                       : fmt::format("{} s", o.duration),
+                         o.cps > 0 ? fmt::format(" at {} conn/s", fmt_si(o.cps, "")) : "", o.concurrency,
+                         o.ramp_up > 0 ? fmt::format(", ramp-up {} s", o.ramp_up) : "", ports->lo, ports->hi));
+
+    nlohmann::json intervals = nlohmann::json::array();
+    engine::ClientStats prev;
+    bool threshold_hit = false;
+    e.start();
+    const double elapsed = run_ticks(
+        TickLoop{std::chrono::duration<double>(o.interval), std::chrono::duration<double>(o.duration)},
+        [&] {
+            if (e.done())
+                return true;
+            if (max_failures >= 0 && !threshold_hit) {
+                const auto s = e.stats();
+                if (s.c.failed > uint64_t(max_failures)) {
+                    threshold_hit = true;
+                    e.request_stop(true);
+                }
+            }
+            return false;
+        },
+        [&](double t, double dt) {
+            const engine::ClientStats s = e.stats();
+            const double cps = static_cast<double>(s.c.completed - prev.c.completed) / dt;
+            const LatencyHistogram conn = s.connect.minus(prev.connect);
+            out.interval_line(fmt::format(
+                "[{:6.1f}s] done {:>9}/s  est {:>9}/s  failed {:>7}  open {:>7}  retx {:>6}  rx {:>12}  connect p50 {:>8} p99 {:>8}",
+                t, fmt_si(cps, ""), fmt_si(static_cast<double>(s.c.established - prev.c.established) / dt, ""),
+                fmt_count(s.c.failed - prev.c.failed), fmt_count(s.c.open), fmt_count(s.c.retransmits - prev.c.retransmits),
+                fmt_bps(static_cast<double>(s.c.rx_bytes - prev.c.rx_bytes) * 8 / dt),
+                conn.count() ? fmt_ns(static_cast<double>(conn.quantile(0.5))) : "-",
+                conn.count() ? fmt_ns(static_cast<double>(conn.quantile(0.99))) : "-"));
+            intervals.push_back({{"t", t},
+                                 {"completed_per_s", cps},
+                                 {"established", s.c.established - prev.c.established},
+                                 {"failed", s.c.failed - prev.c.failed},
+                                 {"open", s.c.open},
+                                 {"retransmitted_segments", s.c.retransmits - prev.c.retransmits},
+                                 {"connect", latency_json(conn)}});
+            prev = s;
+        });
+    e.request_stop(threshold_hit);
+    auto st = e.wait();
+    const engine::ClientStats s = e.stats();
+    const auto steer = e.steering_counters();
+
+    int rc = kExitOk;
+    std::string reason = "ok";
+    if (!st) {
+        print_error(st.error());
+        rc = kExitRunFailed;
+        reason = st.error().message();
+    }
+    const double cps = elapsed > 0 ? static_cast<double>(s.c.completed) / elapsed : 0;
+    out.line(fmt::format("summary: {} attempted, {} established, {} completed, {} failed{}{} in {:.2f} s: {} conn/s{}",
+                         fmt_count(s.c.attempted), fmt_count(s.c.established), fmt_count(s.c.completed),
+                         fmt_count(s.c.failed), s.c.failed ? fmt::format(" ({})", failure_causes(s.c)) : "",
+                         s.c.unfinished ? fmt::format(", {} unfinished at the end", fmt_count(s.c.unfinished)) : "",
+                         elapsed, fmt_si(cps, ""), stop_requested() ? " (interrupted)" : ""));
+    out.line(fmt::format("traffic: sent {} B, received {} B, {} packets out, {} in, {} retransmitted segments",
+                         fmt_count(s.c.tx_bytes), fmt_count(s.c.rx_bytes), fmt_count(s.c.tx_packets),
+                         fmt_count(s.c.rx_packets), fmt_count(s.c.retransmits)));
+    if (s.connect.count())
+        out.line("connect:    " + latency_line(s.connect));
+    if (s.first_byte.count())
+        out.line("first byte: " + latency_line(s.first_byte));
+    if (s.total.count())
+        out.line("total:      " + latency_line(s.total));
+
+    if (rc == kExitOk) {
+        if (max_failures >= 0 && s.c.failed > uint64_t(max_failures)) {
+            rc = kExitRunFailed;
+            reason = fmt::format("{} connections failed ({}), more than --max-failures {}", fmt_count(s.c.failed),
+                                 failure_causes(s.c), max_failures);
+        } else if (o.min_cps > 0 && cps < o.min_cps) {
+            rc = kExitRunFailed;
+            reason = fmt::format("{} connections/s is below --min-cps {}", fmt_si(cps, ""), fmt_si(o.min_cps, ""));
+        } else if (o.connections && s.c.completed + s.c.failed < o.connections && !stop_requested()) {
+            rc = kExitRunFailed;
+            reason = fmt::format("only {} of {} connections finished", fmt_count(s.c.completed + s.c.failed),
+                                 fmt_count(o.connections));
+        }
+    }
+    if (rc != kExitOk && st)
+        out.line("FAILED: " + reason);
+
+    nlohmann::json doc = {
+        {"command", "client"},
+        {"interface", path->dev.name},
+        {"config",
+         {{"target", ep->str()},
+          {"src_addr", path->src.str()},
+          {"src_mac", path->src_mac.str()},
+          {"dst_mac", path->dst_mac.str()},
+          {"src_ports", fmt::format("{}-{}", ports->lo, ports->hi)},
+          {"workers", e.workers()},
+          {"zero_copy", e.zero_copy()},
+          {"connections", o.connections},
+          {"duration_s", o.duration},
+          {"cps", o.cps},
+          {"concurrency", o.concurrency},
+          {"ramp_up_s", o.ramp_up},
+          {"program", program->describe()},
+          {"max_failures", max_failures},
+          {"min_cps", o.min_cps}}},
+        {"duration_s", elapsed},
+        {"interrupted", stop_requested()},
+        {"connections_per_s", cps},
+        {"counters", counters_json(s.c)},
+        {"latency", {{"connect", latency_json(s.connect)}, {"first_byte", latency_json(s.first_byte)}, {"total", latency_json(s.total)}}},
+        {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}}},
+        {"intervals", intervals},
+        {"result", rc == kExitOk ? "ok" : "failed"},
+        {"reason", reason},
+    };
+    if (auto wj = out.write_json(doc); !wj) {
+        print_error(wj.error());
+        return kExitRunFailed;
+    }
+    return rc;
+}
+
+}  // namespace
+
+Command add_client_command(CLI::App& app)
+{
+    auto o = std::make_shared<ClientOptions>();
+    CLI::App* sub = app.add_subcommand("client", "Open real TCP connections to a server from the AF_XDP engine, each running a small program");
+    sub->add_option("target", o->target, "Server as HOST:PORT ([v6]:port for IPv6)")->required();
+    sub->add_option("-i,--interface", o->ifname, "Interface to use")->required();
+
+    auto* load = "Load";
+    sub->add_option("-n,--connections", o->connections, "Open this many connections in total, then stop")->group(load);
+    sub->add_option("-d,--duration", o->duration, "Run this many seconds (default 10 when --connections is not given)")
+        ->check(CLI::NonNegativeNumber)->group(load);
+    sub->add_option("-c,--concurrency", o->concurrency, "Most connections open at once")->capture_default_str()
+        ->check(CLI::Range(1u, 10'000'000u))->group(load);
+    sub->add_option("--cps", o->cps, "New connections per second, spread evenly (0 = as fast as concurrency allows)")
+        ->check(CLI::NonNegativeNumber)->group(load);
+    sub->add_option("--ramp-up", o->ramp_up, "Seconds over which --cps grows from 0")->check(CLI::NonNegativeNumber)->group(load);
+
+    auto* prog = "Program (what each connection does; nothing = connect and close)";
+    sub->add_option("--send", o->prog.send_text, "Send this text (escapes: \\r \\n \\t \\\\ \\0 \\xHH)")->group(prog);
+    sub->add_option("--send-file", o->prog.send_file, "Send the contents of FILE")->group(prog);
+    sub->add_option("--send-size", o->prog.send_size, "Send N bytes of xdpgen's byte pattern")->group(prog);
+    sub->add_option("--recv", o->prog.recv_bytes, "Then receive N bytes")->group(prog);
+    sub->add_flag("--recv-http", o->prog.recv_http, "Then receive one HTTP/1.1 response")->group(prog);
+    sub->add_flag("--recv-until-close", o->prog.recv_until_close, "Then receive until the server closes")->group(prog);
+    sub->add_option("--http", o->prog.http_get_path, "Shortcut: GET PATH and receive the HTTP response")->group(prog);
+    sub->add_option("--http-host", o->prog.http_host, "Host header for --http (default: the target)")->group(prog);
+    sub->add_option("--requests-per-connection", o->prog.requests, "Repeat send+receive this many times per connection (keep-alive)")
+        ->capture_default_str()->check(CLI::Range(1u, 1'000'000u))->group(prog);
+    sub->add_option("--delay", o->prog.delay_ms, "Wait this many ms after each exchange")->group(prog);
+    sub->add_flag("--verify", o->prog.verify, "Check received bytes against xdpgen's byte pattern (for pattern servers)")->group(prog);
+    sub->add_option("--expect-status", o->prog.expect_status, "HTTP status every response must have (default: any 2xx)")
+        ->check(CLI::Range(100, 599))->group(prog);
+
+    auto* net = "Network";
+    sub->add_option("--src-addr", o->src_addr, "Local address (default: the kernel's source for the route)")->group(net);
+    sub->add_option("--src-port-range", o->src_ports, "Local ports to use, LO-HI")->capture_default_str()->group(net);
+    sub->add_option("-m,--dst-mac", o->dst_mac, "Next-hop MAC (default: resolved from the neighbour table)")->group(net);
+    sub->add_option("--mss", o->mss, "MSS to announce (capped by the MTU)")->capture_default_str()->check(CLI::Range(88, 9000))->group(net);
+    sub->add_option("--xdp-mode", o->xdp_mode, "native or skb (generic) XDP")->capture_default_str()->group(net);
+    sub->add_option("--zero-copy", o->zero_copy, "AF_XDP zero-copy: auto, on or off")->capture_default_str()->group(net);
+    sub->add_option("-q,--queues", o->queues, "Workers, one per queue from queue 0 (default: all queues)")->group(net);
+    sub->add_option("--cores", o->cores, "Pin workers to these CPUs, e.g. 0,1 or 2-3")->group(net);
+
+    auto* tm = "Timers";
+    sub->add_option("--connect-timeout", o->connect_timeout, "Seconds for the handshake before the connection counts as a timeout")
+        ->capture_default_str()->check(CLI::PositiveNumber)->group(tm);
+    sub->add_option("--timeout", o->timeout, "Seconds for a whole connection before it counts as a timeout")
+        ->capture_default_str()->check(CLI::PositiveNumber)->group(tm);
+    sub->add_option("--time-wait", o->time_wait, "Seconds our side keeps TIME-WAIT after closing first")
+        ->capture_default_str()->check(CLI::NonNegativeNumber)->group(tm);
+    sub->add_option("--peer-time-wait", o->peer_time_wait,
+                    "Seconds a local port rests when the server closed first (it may hold TIME-WAIT that long)")
+        ->capture_default_str()->check(CLI::NonNegativeNumber)->group(tm);
+    sub->add_option("--drain", o->drain, "Seconds open connections get to finish at the end of a run")
+        ->capture_default_str()->check(CLI::NonNegativeNumber)->group(tm);
+
+    auto* out = "Output and thresholds";
+    sub->add_option("--max-failures", o->max_failures, "Exit 1 (and stop at once) when more connections fail (default 0 with --connections)")
+        ->check(CLI::NonNegativeNumber)->group(out);
+    sub->add_option("--min-cps", o->min_cps, "Exit 1 when fewer connections per second completed")->check(CLI::NonNegativeNumber)->group(out);
+    sub->add_option("-I,--interval", o->interval, "Seconds between stats lines")->capture_default_str()->check(CLI::Range(0.1, 3600.0))->group(out);
+    sub->add_option("--json", o->out.json_path, "Write the report as JSON to FILE ('-' = stdout; lines then go to stderr)")->group(out);
+    sub->add_flag("--quiet", o->out.quiet, "No per-interval lines, only the summary")->group(out);
+    return Command{sub, [o] { return run_client(*o); }};
+}
+
+}  // namespace xdpgen

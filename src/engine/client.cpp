@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include "engine/client.hpp"
+
+#include <sys/random.h>
+#include <time.h>
+
+#include <fmt/format.h>
+
+namespace xdpgen::engine {
+
+Result<std::unique_ptr<ClientEngine>> ClientEngine::create(const ClientConfig& cfg)
+{
+    const ClientWorkerConfig& base = cfg.worker;
+    const uint32_t n = cfg.queues;
+    const uint32_t ports = base.port_hi - base.port_lo + 1u;
+    if (n == 0 || n > cfg.dev_queues)
+        return make_error(fmt::format("{} has {} queue{}; {} asked for", cfg.ifname, cfg.dev_queues,
+                                      cfg.dev_queues == 1 ? "" : "s", n),
+                          0, "use --queues between 1 and the interface's queue count");
+    if (ports < n)
+        return make_error(fmt::format("{} local ports cannot be shared by {} workers", ports, n), 0,
+                          "widen --src-port-range");
+
+    std::unique_ptr<ClientEngine> e(new ClientEngine());
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+        seed = static_cast<uint64_t>(time(nullptr)) * 0x9e3779b97f4a7c15ull;
+
+    for (uint32_t i = 0; i < n; i++) {
+        ClientWorkerConfig w = base;
+        w.index = i;
+        w.queue = i;
+        w.cpu = cfg.cpus.empty() ? -1 : cfg.cpus[i % cfg.cpus.size()];
+        // Each worker owns a contiguous slice of the ports.
+        w.port_lo = static_cast<uint16_t>(base.port_lo + uint64_t(ports) * i / n);
+        w.port_hi = static_cast<uint16_t>(base.port_lo + uint64_t(ports) * (i + 1) / n - 1);
+        w.connections = base.connections ? base.connections / n + (i < base.connections % n) : 0;
+        w.cps = base.cps / n;
+        w.concurrency = std::max<uint32_t>(1, base.concurrency / n + (i < base.concurrency % n));
+        w.seed = seed + 0x9e3779b97f4a7c15ull * (i + 1);
+        if (base.connections && w.connections == 0)
+            continue;  // fewer connections than workers
+        auto wk = ClientWorker::create(w);
+        if (!wk)
+            return wk.error();
+        e->workers_.push_back(std::move(wk.value()));
+    }
+
+    SteeringConfig sc;
+    sc.ifname = cfg.ifname;
+    sc.ifindex = cfg.ifindex;
+    sc.mode = cfg.mode;
+    for (const IpAddr& a : base.local_addrs)
+        (a.v6 ? sc.local_v6 : sc.local_v4) = a;
+    sc.port_lo = base.port_lo;
+    sc.port_hi = base.port_hi;
+    sc.tcp = true;
+    sc.queues = cfg.dev_queues;
+    auto st = Steering::load(sc);
+    if (!st)
+        return st.error();
+    e->steering_ = std::make_unique<Steering>(std::move(st.value()));
+    for (const auto& w : e->workers_)
+        if (auto r = e->steering_->add_socket(w->queue(), w->xsk_fd()); !r)
+            return r.error();
+    if (auto r = e->steering_->attach(); !r)
+        return r.error();
+    return e;
+}
+
+ClientEngine::~ClientEngine()
+{
+    for (auto& w : workers_)
+        w->request_stop(true);
+    for (auto& w : workers_)
+        (void)w->wait();
+}
+
+void ClientEngine::start()
+{
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    const uint64_t now = uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
+    for (auto& w : workers_)
+        w->start(now);
+}
+
+void ClientEngine::request_stop(bool abort_now)
+{
+    for (auto& w : workers_)
+        w->request_stop(abort_now);
+}
+
+bool ClientEngine::done() const
+{
+    for (const auto& w : workers_)
+        if (!w->done())
+            return false;
+    return true;
+}
+
+Status ClientEngine::wait()
+{
+    Status first;
+    for (auto& w : workers_)
+        if (auto r = w->wait(); !r && first)
+            first = r;
+    return first;
+}
+
+ClientStats ClientEngine::stats() const
+{
+    ClientStats s;
+    for (const auto& w : workers_)
+        s.add(w->stats());
+    return s;
+}
+
+}  // namespace xdpgen::engine

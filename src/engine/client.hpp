@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#pragma once
+// The client engine: one worker per queue, the steering program that hands
+// each queue's share of the generator's flows to its worker, and the split
+// of the load (connections, rate, concurrency, local ports) between them.
+
+#include <memory>
+#include <vector>
+
+#include "bpf/xdp_link.hpp"
+#include "engine/client_worker.hpp"
+#include "xsk/steering.hpp"
+
+namespace xdpgen::engine {
+
+struct ClientConfig {
+    std::string ifname;
+    int ifindex = 0;
+    XdpMode mode = XdpMode::Native;
+    uint32_t queues = 1;     // workers: queues 0 .. queues-1
+    uint32_t dev_queues = 1; // the interface's RX queues (socket map size)
+    std::vector<int> cpus;   // worker i pinned to cpus[i % size]; empty = not pinned
+    // The per-worker settings; connections, cps, concurrency and the port
+    // range are totals, split between the workers.
+    ClientWorkerConfig worker;
+};
+
+class ClientEngine {
+public:
+    static Result<std::unique_ptr<ClientEngine>> create(const ClientConfig& cfg);
+    ~ClientEngine();
+
+    void start();
+    void request_stop(bool abort_now = false);
+    bool done() const;
+    Status wait();
+    ClientStats stats() const;
+    xg_steer_counters steering_counters() const { return steering_->counters(); }
+    uint32_t workers() const { return static_cast<uint32_t>(workers_.size()); }
+    bool zero_copy() const { return !workers_.empty() && workers_[0]->zero_copy(); }
+
+private:
+    ClientEngine() = default;
+    std::vector<std::unique_ptr<ClientWorker>> workers_;
+    std::unique_ptr<Steering> steering_;  // after the workers: detached first
+};
+
+}  // namespace xdpgen::engine

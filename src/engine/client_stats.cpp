@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include "engine/client_stats.hpp"
+
+namespace xdpgen::engine {
+
+void ClientCounters::add(const ClientCounters& o)
+{
+    attempted += o.attempted;
+    established += o.established;
+    completed += o.completed;
+    failed += o.failed;
+    failed_timeout += o.failed_timeout;
+    failed_refused += o.failed_refused;
+    failed_reset += o.failed_reset;
+    failed_http_status += o.failed_http_status;
+    failed_http_malformed += o.failed_http_malformed;
+    failed_verify += o.failed_verify;
+    failed_peer_closed += o.failed_peer_closed;
+    unfinished += o.unfinished;
+    open += o.open;
+    tx_packets += o.tx_packets;
+    rx_packets += o.rx_packets;
+    tx_bytes += o.tx_bytes;
+    rx_bytes += o.rx_bytes;
+    retransmits += o.retransmits;
+    rx_no_flow += o.rx_no_flow;
+    rx_invalid += o.rx_invalid;
+    tx_ring_full += o.tx_ring_full;
+    ports_exhausted += o.ports_exhausted;
+}
+
+void ClientStats::add(const ClientStats& o)
+{
+    c.add(o.c);
+    connect.merge(o.connect);
+    first_byte.merge(o.first_byte);
+    total.merge(o.total);
+}
+
+}  // namespace xdpgen::engine

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#pragma once
+// What a client worker counts. Each worker writes its own ClientStats with
+// no sharing on the fast path and publishes a copy a few times per second
+// (and at the end); the main thread sums the copies for the live lines,
+// summary and JSON.
+
+#include <cstdint>
+#include <mutex>
+
+#include "stats/latency.hpp"
+
+namespace xdpgen::engine {
+
+struct ClientCounters {
+    uint64_t attempted = 0;    // SYNs sent for new connections
+    uint64_t established = 0;
+    uint64_t completed = 0;    // program done and the connection closed cleanly
+    uint64_t failed = 0;       // sum of the causes below
+    uint64_t failed_timeout = 0;
+    uint64_t failed_refused = 0;
+    uint64_t failed_reset = 0;       // reset by the peer
+    uint64_t failed_http_status = 0;
+    uint64_t failed_http_malformed = 0;
+    uint64_t failed_verify = 0;
+    uint64_t failed_peer_closed = 0; // the peer closed before the program had what it waited for
+    uint64_t unfinished = 0;   // still open when the run ended (reset by us then)
+    uint64_t open = 0;         // gauge: flows in the table now, TIME-WAIT included
+    uint64_t tx_packets = 0, rx_packets = 0;
+    uint64_t tx_bytes = 0, rx_bytes = 0;  // TCP payload each way
+    uint64_t retransmits = 0;  // segments carrying sequence space sent before
+    uint64_t rx_no_flow = 0;   // segments for no flow of ours (answered with RST)
+    uint64_t rx_invalid = 0;   // frames steered to us that are not TCP we can parse
+    uint64_t tx_ring_full = 0; // emits refused for want of a frame (sent later)
+    uint64_t ports_exhausted = 0;  // starts delayed: every local pair busy or quarantined
+
+    void add(const ClientCounters& o);
+};
+
+struct ClientStats {
+    ClientCounters c;
+    LatencyHistogram connect;     // scheduled start → handshake done
+    LatencyHistogram first_byte;  // scheduled start → first byte received
+    LatencyHistogram total;       // scheduled start → closed (or TIME-WAIT entered)
+
+    void add(const ClientStats& o);
+};
+
+// The worker's published copy.
+class StatsMailbox {
+public:
+    void publish(const ClientStats& s)
+    {
+        std::lock_guard lk(mu_);
+        copy_ = s;
+    }
+    ClientStats read() const
+    {
+        std::lock_guard lk(mu_);
+        return copy_;
+    }
+
+private:
+    mutable std::mutex mu_;
+    ClientStats copy_;
+};
+
+}  // namespace xdpgen::engine

@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include "engine/client_worker.hpp"
+
+#include <poll.h>
+#include <time.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "sys/cpus.hpp"
+
+namespace xdpgen::engine {
+
+using tcp::TcpEvent;
+using tcp::TcpState;
+
+namespace {
+
+constexpr size_t kBatch = 64;
+constexpr uint64_t kPublishEveryNs = 50'000'000;
+constexpr uint32_t kStartsPerLoop = 64;  // so a burst of starts never starves RX
+
+uint32_t derive_capacity(const ClientWorkerConfig& c, size_t pairs)
+{
+    if (c.max_flows)
+        return static_cast<uint32_t>(std::min<size_t>(c.max_flows, pairs));
+    // Open connections plus those in our TIME-WAIT: at a set rate about
+    // rate * time_wait of them; without a rate, leave room for a few
+    // generations of the concurrency.
+    double tw = c.cps > 0 ? c.cps * (static_cast<double>(c.tcp.time_wait) / 1e9) * 1.25 : 3.0 * c.concurrency;
+    double want = c.concurrency + tw + 1024;
+    want = std::min(want, 4.0 * 1024 * 1024);
+    return static_cast<uint32_t>(std::min<double>(want, static_cast<double>(pairs)));
+}
+
+}  // namespace
+
+// What the worker keeps per flow besides the TCB and the program state.
+struct ClientWorker::FlowRecord {
+    uint64_t sched_ns = 0;        // when the connection was due: latencies count from here
+    uint32_t start_delay_us = 0;  // when it really started, after sched_ns (timeouts count from there)
+    uint32_t pair = 0;            // local (address, port) from the pool
+    bool established : 1 = false;
+    bool first_byte : 1 = false;
+    bool done : 1 = false;               // completed or failed: counted, no longer active
+    bool peer_closed_first : 1 = false;  // the peer holds TIME-WAIT: quarantine the pair
+};
+
+// The TCP app of one flow for the duration of one call: the program's runner,
+// plus what the worker must learn from the call (events, bytes).
+class ClientWorker::FlowApp final : public tcp::TcpApp {
+public:
+    explicit FlowApp(program::Runner& r) : r_(r) {}
+    uint64_t tx_available(uint64_t off) override { return r_.tx_available(off); }
+    void tx_fill(uint64_t off, std::span<uint8_t> dst) override { r_.tx_fill(off, dst); }
+    void rx_data(uint64_t off, std::span<const uint8_t> data) override
+    {
+        rx_bytes += data.size();
+        r_.rx_data(off, data);
+    }
+    void on_event(TcpEvent ev, uint64_t value) override
+    {
+        r_.on_event(ev, value);
+        switch (ev) {
+        case TcpEvent::Established: established = true; break;
+        case TcpEvent::DataAcked: acked += value; break;
+        case TcpEvent::PeerFin: break;
+        case TcpEvent::Closed:
+        case TcpEvent::Reset:
+        case TcpEvent::Refused:
+        case TcpEvent::Timeout:
+            terminal = true;
+            last = ev;
+            break;
+        }
+    }
+
+    program::Runner& r_;
+    uint64_t rx_bytes = 0, acked = 0;
+    bool established = false, terminal = false;
+    TcpEvent last = TcpEvent::Closed;
+};
+
+class ClientWorker::FlowSink final : public tcp::TcpSink {
+public:
+    FlowSink(ClientWorker& w, uint32_t id, tcp::TcpApp& app) : w_(w), id_(id), app_(app) {}
+    bool emit(const tcp::OutSegment& s) override { return w_.emit(id_, s, app_); }
+
+private:
+    ClientWorker& w_;
+    uint32_t id_;
+    tcp::TcpApp& app_;
+};
+
+ClientWorker::ClientWorker(const ClientWorkerConfig& cfg)
+    : cfg_(cfg),
+      table_(derive_capacity(cfg, size_t(cfg.local_addrs.size()) * (cfg.port_hi - cfg.port_lo + 1u)), 0.9,
+             cfg.seed ^ 0x5bd1e995u),
+      wheel_(table_.capacity(), 0),
+      pool_(static_cast<uint32_t>(cfg.local_addrs.size()), cfg.port_lo, cfg.port_hi, cfg.peer_time_wait_ns),
+      conns_(table_.capacity()),
+      progs_(table_.capacity()),
+      recs_(table_.capacity()),
+      rng_(cfg.seed),
+      tx_(kBatch),
+      rx_(kBatch)
+{
+}
+
+ClientWorker::~ClientWorker()
+{
+    request_stop(true);
+    if (thread_.joinable())
+        thread_.join();
+}
+
+Result<std::unique_ptr<ClientWorker>> ClientWorker::create(const ClientWorkerConfig& cfg)
+{
+    if (cfg.local_addrs.empty() || cfg.port_hi < cfg.port_lo || !cfg.program)
+        return make_error(fmt::format("worker {}: no local addresses, ports or program", cfg.index));
+    std::unique_ptr<ClientWorker> w(new ClientWorker(cfg));
+    const std::string where = fmt::format("{} queue {}", cfg.ifname, cfg.queue);
+    auto u = Umem::create(cfg.umem, where);
+    if (!u)
+        return u.error();
+    w->umem_ = std::move(u.value());
+    auto s = XskSocket::create(*w->umem_, {.ifname = cfg.ifname, .queue = cfg.queue, .zero_copy = cfg.zero_copy});
+    if (!s)
+        return s.error();
+    w->xsk_ = std::move(s.value());
+    return w;
+}
+
+uint64_t ClientWorker::now_ns() const
+{
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
+}
+
+void ClientWorker::start(uint64_t start_ns)
+{
+    sched_ = ConnectSchedule(cfg_.cps, cfg_.ramp_up_s, start_ns);
+    wheel_ = TimerWheel(table_.capacity(), start_ns);
+    thread_ = std::thread([this] { run(); });
+}
+
+void ClientWorker::request_stop(bool abort_now)
+{
+    if (abort_now)
+        abort_.store(true, std::memory_order_relaxed);
+    stop_.store(true, std::memory_order_release);
+}
+
+Status ClientWorker::wait()
+{
+    if (thread_.joinable())
+        thread_.join();
+    return result_;
+}
+
+void ClientWorker::run()
+{
+    if (cfg_.cpu >= 0)
+        pin_this_thread(cfg_.cpu);
+    for (;;) {
+        const uint64_t now = now_ns();
+        if (stop_.load(std::memory_order_acquire) && !stopping_) {
+            stopping_ = true;
+            stop_at_ = now;
+        }
+        bool busy = false;
+        loop_once(now, busy);
+        if (!result_)
+            break;
+        const bool budget_done = cfg_.connections && started_ >= cfg_.connections;
+        if ((budget_done || stopping_) && active_ == 0)
+            break;
+        if (stopping_ && (abort_.load(std::memory_order_relaxed) || now - stop_at_ >= cfg_.drain_ns)) {
+            abort_all(now);
+            break;
+        }
+        if (now - last_publish_ >= kPublishEveryNs) {
+            st_.c.open = table_.size();
+            mailbox_.publish(st_);
+            last_publish_ = now;
+        }
+        if (!busy)
+            idle_wait(now);
+    }
+    // The last segments (RSTs of an abort, final ACKs) leave before the
+    // socket goes: bounded wait for their completions.
+    if (auto r = flush_tx(); !r && result_)
+        result_ = r;
+    for (int i = 0; i < 200 && tx_inflight_; i++) {
+        tx_inflight_ -= std::min<uint64_t>(tx_inflight_, xsk_->tx_complete());
+        if (tx_inflight_) {
+            (void)xsk_->kick_tx();
+            timespec ts{0, 1'000'000};
+            nanosleep(&ts, nullptr);
+        }
+    }
+    st_.c.open = table_.size();
+    mailbox_.publish(st_);
+    done_.store(true, std::memory_order_release);
+}
+
+void ClientWorker::loop_once(uint64_t now, bool& busy)
+{
+    tx_inflight_ -= std::min<uint64_t>(tx_inflight_, xsk_->tx_complete());
+    busy |= receive(now) > 0;
+    busy |= wheel_.advance(now, [&](uint32_t id) { fire(id, now); }) > 0;
+    if (!stopping_)
+        busy |= start_connections(now);
+    if (auto r = flush_tx(); !r)
+        result_ = r.error();
+}
+
+size_t ClientWorker::receive(uint64_t now)
+{
+    const size_t n = xsk_->rx_batch(rx_);
+    for (size_t i = 0; i < n; i++)
+        handle_frame(now, {umem_->data(rx_[i].addr), rx_[i].len});
+    xsk_->rx_release(std::span<const XskDesc>(rx_.data(), n));
+    if (n == 0)
+        if (auto r = xsk_->rx_wakeup(); !r)
+            result_ = r.error();
+    return n;
+}
+
+void ClientWorker::handle_frame(uint64_t now, std::span<const uint8_t> frame)
+{
+    auto v = parse_tcp_frame(frame);
+    if (!v) {
+        st_.c.rx_invalid++;
+        return;
+    }
+    tcp::ParsedTcp p = tcp::parse_tcp(v->l4);
+    if (p.status != tcp::ParseStatus::Ok) {
+        st_.c.rx_invalid++;
+        return;
+    }
+    st_.c.rx_packets++;
+    const FlowKey key = FlowKey::make(v->dst, p.seg.dst_port, v->src, p.seg.src_port);
+    const uint32_t id = table_.find(key);
+    if (id == FlowTable::kNone) {
+        // Ours by address and port, but no flow: a segment of a connection
+        // that has ended (RFC 9293 §3.10.7.1 answers it with RST).
+        st_.c.rx_no_flow++;
+        tcp::Segment rst;
+        if (tcp::tcp_reset_for(p.seg, rst)) {
+            TcpFrameEnds e{cfg_.src_mac, v->src_mac, v->dst, v->src, p.seg.dst_port, p.seg.src_port};
+            emit_frame(e, rst, nullptr, 0);
+        }
+        return;
+    }
+    program::Runner r(*cfg_.program, progs_[id]);
+    FlowApp app(r);
+    FlowSink sink(*this, id, app);
+    conns_[id].on_segment(now, p.seg, p.payload, app, sink);
+    after_call(id, now, app, sink);
+}
+
+bool ClientWorker::start_connections(uint64_t now)
+{
+    uint32_t n = 0;
+    while (n < kStartsPerLoop) {
+        if (cfg_.connections && started_ >= cfg_.connections)
+            break;
+        if (active_ >= cfg_.concurrency)
+            break;
+        const uint64_t due = sched_.unlimited() ? now : sched_.due(started_);
+        if (due > now)
+            break;
+        uint32_t pair;
+        if (table_.size() >= table_.capacity() || !pool_.acquire(now, pair)) {
+            st_.c.ports_exhausted++;
+            break;
+        }
+        start_one(now, due, pair);
+        n++;
+    }
+    return n > 0;
+}
+
+void ClientWorker::start_one(uint64_t now, uint64_t sched, uint32_t pair)
+{
+    const IpAddr& local = cfg_.local_addrs[PortPool::addr_of(pair)];
+    const FlowKey key = FlowKey::make(local, PortPool::port_of(pair), cfg_.remote, cfg_.remote_port);
+    const auto ins = table_.insert(key);
+    if (!ins.inserted) {
+        // Cannot happen while pairs are unique per worker; never lose the pair.
+        pool_.release(pair, now, false);
+        st_.c.ports_exhausted++;
+        return;
+    }
+    const uint32_t id = ins.id;
+    conns_[id] = tcp::Connection{};
+    progs_[id] = program::FlowState{};
+    recs_[id] = FlowRecord{};
+    recs_[id].sched_ns = sched;
+    recs_[id].start_delay_us = static_cast<uint32_t>(std::min<uint64_t>((now - std::min(now, sched)) / 1000, UINT32_MAX));
+    recs_[id].pair = pair;
+    started_++;
+    active_++;
+    st_.c.attempted++;
+    program::Runner r(*cfg_.program, progs_[id]);
+    FlowApp app(r);
+    FlowSink sink(*this, id, app);
+    conns_[id].connect(cfg_.tcp, now, tcp::SeqNum(static_cast<uint32_t>(rng_())), sink);
+    after_call(id, now, app, sink);
+}
+
+void ClientWorker::fire(uint32_t id, uint64_t now)
+{
+    FlowRecord& rec = recs_[id];
+    program::Runner r(*cfg_.program, progs_[id]);
+    FlowApp app(r);
+    FlowSink sink(*this, id, app);
+    tcp::Connection& c = conns_[id];
+    if (!rec.done) {
+        const uint64_t started = rec.sched_ns + uint64_t(rec.start_delay_us) * 1000;
+        const bool connect_late = c.state() == TcpState::SynSent && now >= started + cfg_.connect_timeout_ns;
+        if (connect_late || now >= started + cfg_.timeout_ns) {
+            c.abort(now, sink);
+            finish(id, now, false, program::Failure::None, TcpEvent::Timeout);
+            free_flow(id, now, false);
+            return;
+        }
+    }
+    c.poll(now, app, sink);
+    after_call(id, now, app, sink);
+}
+
+void ClientWorker::after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink)
+{
+    tcp::Connection& c = conns_[id];
+    FlowRecord& rec = recs_[id];
+    program::Runner& r = app.r_;
+
+    uint64_t wake = tcp::kNever;
+    bool program_reset = false;
+    // The program reacts to what the call changed; what it asks for may
+    // change the connection again (a close, newly released bytes), hence
+    // the loop. Bounded: each round either acts once or ends it.
+    for (int round = 0; round < 4 && !app.terminal && c.state() != TcpState::Closed; round++) {
+        const program::Next n = r.advance(now, c.tcb().rcv_nxt_off, tcp::have_rcvd_fin(c.state()));
+        wake = n.wake_at;
+        if (n.action == program::Action::Reset) {
+            c.abort(now, sink);
+            program_reset = true;
+            break;
+        }
+        if (n.action == program::Action::Close)
+            c.close(now, app, sink);
+        else if (n.tx_grew)
+            c.poll(now, app, sink);
+        else
+            break;
+    }
+
+    if (app.established && !rec.established) {
+        rec.established = true;
+        st_.c.established++;
+        st_.connect.add(now - rec.sched_ns);
+    }
+    if (app.rx_bytes && !rec.first_byte) {
+        rec.first_byte = true;
+        st_.first_byte.add(now - rec.sched_ns);
+    }
+    st_.c.rx_bytes += app.rx_bytes;
+    st_.c.tx_bytes += app.acked;
+    app.rx_bytes = app.acked = 0;
+    app.established = false;
+
+    const TcpState s = c.state();
+    if (s == TcpState::CloseWait || s == TcpState::LastAck)
+        rec.peer_closed_first = true;
+
+    if (!rec.done) {
+        const program::Failure pf = r.failure();
+        if (program_reset)
+            finish(id, now, pf == program::Failure::None && r.finished(), pf, TcpEvent::Reset);
+        else if (app.terminal)
+            finish(id, now, app.last == TcpEvent::Closed && r.finished(), pf, app.last);
+        else if (s == TcpState::TimeWait)
+            finish(id, now, r.finished(), pf, TcpEvent::Closed);
+    }
+    if (s == TcpState::Closed) {
+        // A clean close where the peer closed first leaves it in TIME-WAIT.
+        const bool quarantine = rec.peer_closed_first && app.terminal && app.last == TcpEvent::Closed;
+        free_flow(id, now, quarantine);
+        return;
+    }
+    uint64_t deadline = std::min(c.next_deadline(), wake);
+    if (!rec.done) {
+        const uint64_t started = rec.sched_ns + uint64_t(rec.start_delay_us) * 1000;
+        deadline = std::min(deadline, started + (s == TcpState::SynSent ? cfg_.connect_timeout_ns : cfg_.timeout_ns));
+    }
+    wheel_.arm(id, deadline);
+}
+
+void ClientWorker::finish(uint32_t id, uint64_t now, bool completed, program::Failure pf, TcpEvent ev)
+{
+    FlowRecord& rec = recs_[id];
+    if (rec.done)
+        return;
+    rec.done = true;
+    active_--;
+    if (completed) {
+        st_.c.completed++;
+        st_.total.add(now - rec.sched_ns);
+        return;
+    }
+    st_.c.failed++;
+    switch (pf) {
+    case program::Failure::HttpStatus: st_.c.failed_http_status++; return;
+    case program::Failure::HttpMalformed: st_.c.failed_http_malformed++; return;
+    case program::Failure::VerifyMismatch: st_.c.failed_verify++; return;
+    case program::Failure::PeerClosedEarly: st_.c.failed_peer_closed++; return;
+    case program::Failure::None: break;
+    }
+    switch (ev) {
+    case TcpEvent::Timeout: st_.c.failed_timeout++; break;
+    case TcpEvent::Refused: st_.c.failed_refused++; break;
+    case TcpEvent::Reset: st_.c.failed_reset++; break;
+    default: st_.c.failed_peer_closed++; break;  // closed cleanly before the program was done
+    }
+}
+
+void ClientWorker::free_flow(uint32_t id, uint64_t now, bool quarantine)
+{
+    wheel_.cancel(id);
+    pool_.release(recs_[id].pair, now, quarantine);
+    table_.erase_id(id);
+}
+
+void ClientWorker::abort_all(uint64_t now)
+{
+    for (uint32_t id = 0; id < table_.capacity(); id++) {
+        if (conns_[id].state() == TcpState::Closed)
+            continue;
+        if (!recs_[id].done) {
+            recs_[id].done = true;
+            active_--;
+            st_.c.unfinished++;
+        }
+        program::Runner r(*cfg_.program, progs_[id]);
+        FlowApp app(r);
+        FlowSink sink(*this, id, app);
+        if (conns_[id].state() != TcpState::TimeWait)
+            conns_[id].abort(now, sink);
+        conns_[id] = tcp::Connection{};
+        free_flow(id, now, false);
+    }
+}
+
+TcpFrameEnds ClientWorker::ends_of(uint32_t id) const
+{
+    const FlowKey& k = table_.key(id);
+    TcpFrameEnds e;
+    e.src_mac = cfg_.src_mac;
+    e.dst_mac = cfg_.dst_mac;
+    e.src.v6 = e.dst.v6 = k.v6 != 0;
+    e.src.b = k.local;
+    e.dst.b = k.remote;
+    e.src_port = k.local_port;
+    e.dst_port = k.remote_port;
+    return e;
+}
+
+bool ClientWorker::emit(uint32_t id, const tcp::OutSegment& s, tcp::TcpApp& app)
+{
+    if (!emit_frame(ends_of(id), s.seg, &app, s.payload_offset))
+        return false;
+    st_.c.retransmits += s.retransmit;
+    return true;
+}
+
+uint8_t* ClientWorker::tx_frame(XskDesc*& desc)
+{
+    if (tx_used_ == tx_reserved_) {
+        if (auto r = flush_tx(); !r) {
+            result_ = r.error();
+            return nullptr;
+        }
+        tx_reserved_ = xsk_->tx_reserve(tx_);
+        if (tx_reserved_ == 0) {
+            tx_inflight_ -= std::min<uint64_t>(tx_inflight_, xsk_->tx_complete());
+            tx_reserved_ = xsk_->tx_reserve(tx_);
+        }
+        if (tx_reserved_ == 0)
+            return nullptr;
+    }
+    desc = &tx_[tx_used_++];
+    return umem_->data(desc->addr);
+}
+
+bool ClientWorker::emit_frame(const TcpFrameEnds& ends, const tcp::Segment& seg, tcp::TcpApp* app, uint64_t payload_off)
+{
+    XskDesc* d = nullptr;
+    uint8_t* f = tx_frame(d);
+    if (!f) {
+        st_.c.tx_ring_full++;
+        return false;
+    }
+    std::span<uint8_t> frame(f, umem_->config().frame_size);
+    TcpFrameLayout lay;
+    if (!write_tcp_frame_headers(frame, ends, seg, ip_id_++, lay)) {
+        d->len = 0;  // cancelled at submit; cannot happen while the MSS fits the frame
+        return false;
+    }
+    if (seg.payload_len && app)
+        app->tx_fill(payload_off, frame.subspan(lay.payload_off, seg.payload_len));
+    tcp_frame_finish(frame, ends, lay);
+    d->len = static_cast<uint32_t>(lay.size);
+    st_.c.tx_packets++;
+    return true;
+}
+
+Status ClientWorker::flush_tx()
+{
+    if (tx_reserved_ == 0)
+        return {};
+    const size_t used = tx_used_;
+    auto r = xsk_->tx_submit(std::span<const XskDesc>(tx_.data(), tx_reserved_));
+    tx_reserved_ = tx_used_ = 0;
+    tx_inflight_ += used;
+    return r;
+}
+
+void ClientWorker::idle_wait(uint64_t now)
+{
+    // Frames still queued: copy-mode AF_XDP sends a bounded batch per kick,
+    // so kick again rather than sleep.
+    if (tx_inflight_) {
+        (void)xsk_->kick_tx();
+        return;
+    }
+    uint64_t wait = 1'000'000;  // the timer wheel's tick
+    if (!stopping_ && !sched_.unlimited() && active_ < cfg_.concurrency &&
+        (!cfg_.connections || started_ < cfg_.connections)) {
+        const uint64_t due = sched_.due(started_);
+        wait = due > now ? std::min(wait, due - now) : 0;
+    }
+    if (wait < 20'000)
+        return;  // sooner than a wake-up costs: spin
+    pollfd p{xsk_->fd(), POLLIN, 0};
+    timespec ts{0, static_cast<long>(wait)};
+    ppoll(&p, 1, &ts, nullptr);
+}
+
+}  // namespace xdpgen::engine

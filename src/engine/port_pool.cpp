@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include "engine/port_pool.hpp"
+
+namespace xdpgen::engine {
+
+PortPool::PortPool(uint32_t addr_count, uint16_t port_lo, uint16_t port_hi, uint64_t quarantine_ns)
+    : total_(size_t(addr_count) * (port_hi >= port_lo ? size_t(port_hi - port_lo) + 1 : 0)),
+      quarantine_ns_(quarantine_ns)
+{
+    free_.resize(total_);
+    q_.resize(total_);
+    for (uint32_t p = port_lo; total_ && p <= port_hi; p++)
+        for (uint32_t a = 0; a < addr_count; a++)
+            free_[f_count_++] = a << 16 | p;
+}
+
+void PortPool::expire(uint64_t now)
+{
+    while (q_count_ && q_[q_head_].until <= now) {
+        free_[(f_head_ + f_count_++) % total_] = q_[q_head_].pair;
+        q_head_ = (q_head_ + 1) % total_;
+        q_count_--;
+    }
+}
+
+bool PortPool::acquire(uint64_t now, uint32_t& pair)
+{
+    if (!f_count_)
+        expire(now);
+    if (!f_count_)
+        return false;
+    pair = free_[f_head_];
+    f_head_ = (f_head_ + 1) % total_;
+    f_count_--;
+    return true;
+}
+
+void PortPool::release(uint32_t pair, uint64_t now, bool quarantined)
+{
+    if (quarantined && quarantine_ns_) {
+        q_[(q_head_ + q_count_++) % total_] = {pair, now + quarantine_ns_};
+        return;
+    }
+    free_[(f_head_ + f_count_++) % total_] = pair;
+}
+
+size_t PortPool::available(uint64_t now)
+{
+    expire(now);
+    return f_count_;
+}
+
+}  // namespace xdpgen::engine

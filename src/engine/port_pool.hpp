@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#pragma once
+// A worker's local (address, port) pairs towards one destination, handed out
+// oldest-released first, with a quarantine for pairs the peer may still
+// hold in TIME-WAIT.
+//
+// Why a quarantine: when the peer closes first it keeps the 4-tuple in
+// TIME-WAIT (60 s on Linux) and a new SYN on that tuple could be taken for
+// an old duplicate or refused. When we close first the TIME-WAIT is ours:
+// the flow itself stays in the table until it ends, and the pair is free as
+// soon as it is released. Releases into the quarantine come with the same
+// delay, so a FIFO keeps them in time order.
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace xdpgen::engine {
+
+class PortPool {
+public:
+    // Pairs are (address index, port) for addr_count addresses and ports
+    // port_lo..port_hi, packed as addr << 16 | port. The initial order
+    // alternates addresses so that a run that needs only a few pairs still
+    // uses every address.
+    PortPool(uint32_t addr_count, uint16_t port_lo, uint16_t port_hi, uint64_t quarantine_ns);
+
+    static uint32_t addr_of(uint32_t pair) { return pair >> 16; }
+    static uint16_t port_of(uint32_t pair) { return static_cast<uint16_t>(pair); }
+
+    // A pair usable at `now`, false if none.
+    bool acquire(uint64_t now, uint32_t& pair);
+    // Back into the pool; quarantined = the peer may hold it in TIME-WAIT.
+    void release(uint32_t pair, uint64_t now, bool quarantined);
+
+    size_t total() const { return total_; }
+    size_t available(uint64_t now);
+    size_t quarantined() const { return q_count_; }
+
+private:
+    void expire(uint64_t now);
+
+    struct Held {
+        uint32_t pair;
+        uint64_t until;
+    };
+    std::vector<uint32_t> free_;  // ring, capacity total_
+    size_t f_head_ = 0, f_count_ = 0;
+    std::vector<Held> q_;         // ring, capacity total_, `until` nondecreasing
+    size_t q_head_ = 0, q_count_ = 0;
+    size_t total_;
+    uint64_t quarantine_ns_;
+};
+
+}  // namespace xdpgen::engine
