@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# xdpgen client against nginx from Debian on the peer side: every GET is
+# answered completely, nginx's own access log counts exactly the requests
+# made, keep-alive works, IPv6 works, and the kernel keeps answering ping on
+# the generator's interface during a run.
+source "$(dirname "$0")/lib.sh"
+
+testbed_up
+settle
+nginx_start
+base=$(nginx_requests)  # nginx_start's own probe requests
+
+# 10,000 connections, one GET each.
+gen timeout 120 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:80 --http /index.html -n 10000 -c 200 --quiet \
+  --json "$TMP/c1.json" >"$TMP/c1.out" 2>&1 || fail "client exited with $?: $(cat "$TMP/c1.out")"
+cat "$TMP/c1.out"
+expect_eq "GET: completed" "$(json "$TMP/c1.json" .counters.completed)" 10000
+expect_eq "GET: failed" "$(json "$TMP/c1.json" .counters.failed)" 0
+expect_eq "GET: result" "$(json "$TMP/c1.json" .result)" ok
+expect_eq "GET: bytes received = 10000 responses" \
+  "$(( $(json "$TMP/c1.json" .counters.rx_bytes) % 10000 ))" 0
+sleep 0.5  # nginx writes its log line after the response
+expect_eq "nginx access log: requests" "$(( $(nginx_requests) - base ))" 10000
+expect_eq "nginx: all answered 200" "$(tail -n 10000 "$TMP/nginx/access.log" | grep -c '" 200 ')" 10000
+base=$(nginx_requests)
+
+# Keep-alive: 1,000 connections x 10 requests; ping the generator meanwhile.
+bg peer ping -c 20 -i 0.05 -W 1 198.18.0.1 >"$TMP/ping.out" 2>&1
+gen timeout 120 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:80 --http /index.html --requests-per-connection 10 \
+  -n 1000 -c 100 --quiet --json "$TMP/c2.json" >"$TMP/c2.out" 2>&1 || fail "client exited with $?: $(cat "$TMP/c2.out")"
+expect_eq "keep-alive: completed" "$(json "$TMP/c2.json" .counters.completed)" 1000
+expect_eq "keep-alive: failed" "$(json "$TMP/c2.json" .counters.failed)" 0
+sleep 0.5
+expect_eq "nginx access log: keep-alive requests" "$(( $(nginx_requests) - base ))" 10000
+wait "${BG_PIDS[-1]}" || true
+expect_match "ping to the generator during the run" "$(cat "$TMP/ping.out")" ' 0% packet loss'
+base=$(nginx_requests)
+
+# IPv6.
+gen timeout 120 "$XDPGEN" client -i "$IF_GEN" '[fd00:18::2]:80' --http /index.html -n 2000 -c 100 --quiet \
+  --json "$TMP/c3.json" >"$TMP/c3.out" 2>&1 || fail "client exited with $?: $(cat "$TMP/c3.out")"
+expect_eq "IPv6: completed" "$(json "$TMP/c3.json" .counters.completed)" 2000
+expect_eq "IPv6: failed" "$(json "$TMP/c3.json" .counters.failed)" 0
+sleep 0.5
+expect_eq "nginx access log: IPv6 requests" "$(( $(nginx_requests) - base ))" 2000
+expect_match "IPv6: client address in the log" "$(tail -n1 "$TMP/nginx/access.log")" '^fd00:18::1 '
+
+# A wrong status is a failure with its cause, and the run stops at once.
+base=$(nginx_requests)
+set +e
+gen timeout 60 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:80 --http /missing -n 1000 -c 10 --quiet \
+  --json "$TMP/c4.json" >"$TMP/c4.out" 2>&1
+rc=$?
+set -e
+expect_eq "404: exit status" "$rc" 1
+expect_match "404: failure cause" "$(json "$TMP/c4.json" .counters.failed_by_cause.http_status)" '^[1-9]'
+expect_match "404: reason on the last line" "$(tail -n1 "$TMP/c4.out")" 'FAILED: .*HTTP status'
+
+# Nothing of ours left on the interface.
+expect_eq "no XDP left on the generator" "$(xdp_attached "${PREFIX}gen" "$IF_GEN")" ""
