@@ -52,6 +52,7 @@ nlohmann::json counters_json(const engine::ClientCounters& c)
           {"peer_closed_early", c.failed_peer_closed}}},
         {"unfinished", c.unfinished},
         {"open_at_end", c.open},
+        {"time_wait_at_end", c.time_wait},
         {"retransmitted_segments", c.retransmits},
         {"tx_bytes", c.tx_bytes},
         {"rx_bytes", c.rx_bytes},

@@ -18,6 +18,7 @@ void ClientCounters::add(const ClientCounters& o)
     failed_peer_closed += o.failed_peer_closed;
     unfinished += o.unfinished;
     open += o.open;
+    time_wait += o.time_wait;
     tx_packets += o.tx_packets;
     rx_packets += o.rx_packets;
     tx_bytes += o.tx_bytes;

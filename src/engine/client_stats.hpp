@@ -25,7 +25,8 @@ struct ClientCounters {
     uint64_t failed_verify = 0;
     uint64_t failed_peer_closed = 0; // the peer closed before the program had what it waited for
     uint64_t unfinished = 0;   // still open when the run ended (reset by us then)
-    uint64_t open = 0;         // gauge: flows in the table now, TIME-WAIT included
+    uint64_t open = 0;         // gauge: connections started and not yet completed or failed
+    uint64_t time_wait = 0;    // gauge: flows kept only for our TIME-WAIT
     uint64_t tx_packets = 0, rx_packets = 0;
     uint64_t tx_bytes = 0, rx_bytes = 0;  // TCP payload each way
     uint64_t retransmits = 0;  // segments carrying sequence space sent before

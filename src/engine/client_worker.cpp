@@ -26,10 +26,11 @@ uint32_t derive_capacity(const ClientWorkerConfig& c, size_t pairs)
     if (c.max_flows)
         return static_cast<uint32_t>(std::min<size_t>(c.max_flows, pairs));
     // Open connections plus those in our TIME-WAIT: at a set rate about
-    // rate * time_wait of them; without a rate, leave room for a few
-    // generations of the concurrency.
-    double tw = c.cps > 0 ? c.cps * (static_cast<double>(c.tcp.time_wait) / 1e9) * 1.25 : 3.0 * c.concurrency;
-    double want = c.concurrency + tw + 1024;
+    // rate * time_wait of them. Without a rate it depends on the rate
+    // reached; each flow takes one local pair, so with one address the
+    // pairs themselves are the natural bound.
+    const double tw = c.cps > 0 ? c.cps * (static_cast<double>(c.tcp.time_wait) / 1e9) * 1.5 : 0;
+    double want = std::max(c.concurrency + tw + 1024, 65536.0);
     want = std::min(want, 4.0 * 1024 * 1024);
     return static_cast<uint32_t>(std::min<double>(want, static_cast<double>(pairs)));
 }
@@ -132,6 +133,13 @@ Result<std::unique_ptr<ClientWorker>> ClientWorker::create(const ClientWorkerCon
     return w;
 }
 
+void ClientWorker::publish()
+{
+    st_.c.open = active_;
+    st_.c.time_wait = table_.size() - std::min<uint64_t>(table_.size(), active_);
+    mailbox_.publish(st_);
+}
+
 uint64_t ClientWorker::now_ns() const
 {
     timespec ts;
@@ -182,8 +190,7 @@ void ClientWorker::run()
             break;
         }
         if (now - last_publish_ >= kPublishEveryNs) {
-            st_.c.open = table_.size();
-            mailbox_.publish(st_);
+            publish();
             last_publish_ = now;
         }
         if (!busy)
@@ -201,8 +208,7 @@ void ClientWorker::run()
             nanosleep(&ts, nullptr);
         }
     }
-    st_.c.open = table_.size();
-    mailbox_.publish(st_);
+    publish();
     done_.store(true, std::memory_order_release);
 }
 

@@ -107,6 +107,7 @@ private:
     TcpFrameEnds ends_of(uint32_t id) const;
     void idle_wait(uint64_t now);
     uint64_t now_ns() const;
+    void publish();
 
     ClientWorkerConfig cfg_;
     std::unique_ptr<Umem> umem_;
