@@ -25,7 +25,7 @@ struct ClientOptions {
     uint32_t concurrency = 100;
     double cps = 0, duration = 0, ramp_up = 0, interval = 1.0;
     uint64_t connections = 0;
-    double connect_timeout = 3, timeout = 60, time_wait = 1, peer_time_wait = 60, drain = 2;
+    double connect_timeout = 10, timeout = 60, time_wait = 1, peer_time_wait = 60, drain = 2;
     uint16_t mss = 1460;
     program::QuickProgram prog;
     int64_t max_failures = -1;  // -1 = default: 0 for a --connections run, unlimited otherwise

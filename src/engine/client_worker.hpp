@@ -52,7 +52,7 @@ struct ClientWorkerConfig {
     double ramp_up_s = 0;
     uint32_t concurrency = 1;     // most connections open at once (TIME-WAIT not counted)
     uint32_t max_flows = 0;       // flow table capacity (TIME-WAIT included); 0 = derived
-    uint64_t connect_timeout_ns = 3'000'000'000;  // SYN sent → established, else a timeout
+    uint64_t connect_timeout_ns = 10'000'000'000;  // SYN sent → established, else a timeout
     uint64_t timeout_ns = 60'000'000'000;         // start → done, else a timeout
     uint64_t peer_time_wait_ns = 60'000'000'000;  // quarantine when the peer closed first
     uint64_t drain_ns = 2'000'000'000;            // after a stop: time for open connections to finish
