@@ -174,7 +174,7 @@ TEST_CASE("cli: --help lists the subcommands", "[cli]")
     const Run r = run_xdpgen({"--help"});
     INFO("stderr:\n" << r.err);
     CHECK(r.status == 0);
-    for (const char* sub : {"udp", "sink", "probe"}) {
+    for (const char* sub : {"udp", "sink", "probe", "client"}) {
         bool listed = false;  // a line of the Subcommands section starts with it
         for (const auto& l : lines(r.out))
             if (l.rfind(std::string("  ") + sub + " ", 0) == 0)
@@ -191,4 +191,42 @@ TEST_CASE("cli: udp --help lists its options", "[cli]")
     CHECK(r.status == 0);
     CHECK_THAT(r.out, Catch::Contains("--dst-addr") && Catch::Contains("--dyn-ports") &&
                           Catch::Contains("--num-packets"));
+}
+
+TEST_CASE("cli: client target that is not HOST:PORT", "[cli]")
+{
+    check_one_error(run_xdpgen({"client", "-i", "lo", "198.18.0.2"}), {"xdpgen: ", "198.18.0.2", "HOST:PORT"});
+    check_one_error(run_xdpgen({"client", "-i", "lo", "fd00::1:80"}), {"xdpgen: ", "HOST:PORT"});
+}
+
+TEST_CASE("cli: client needs an interface", "[cli]")
+{
+    check_one_error(run_xdpgen({"client", "198.18.0.2:80"}), {"--interface", "required"});
+}
+
+TEST_CASE("cli: client program options that exclude each other", "[cli]")
+{
+    check_one_error(run_xdpgen({"client", "-i", "lo", "198.18.0.2:80", "--send", "x", "--send-size", "3"}),
+                    {"xdpgen: ", "--send"});
+    check_one_error(run_xdpgen({"client", "-i", "lo", "198.18.0.2:80", "--recv", "3", "--recv-http"}),
+                    {"xdpgen: ", "--recv"});
+    check_one_error(run_xdpgen({"client", "-i", "lo", "198.18.0.2:80", "--http", "/", "--send", "x"}),
+                    {"xdpgen: ", "--http"});
+}
+
+TEST_CASE("cli: client bad escape, port range, CPU list, zero-copy mode", "[cli]")
+{
+    check_one_error(run_xdpgen({"client", "-i", "lo", "198.18.0.2:80", "--send", "\\xZZ"}), {"xdpgen: "});
+    check_one_error(run_xdpgen({"client", "-i", "lo", "198.18.0.2:80", "--src-port-range", "9-3"}),
+                    {"xdpgen: ", "--src-port-range"});
+    check_one_error(run_xdpgen({"client", "-i", "lo", "198.18.0.2:80", "--cores", "a-b"}), {"xdpgen: ", "--cores"});
+    check_one_error(run_xdpgen({"client", "-i", "lo", "198.18.0.2:80", "--zero-copy", "maybe"}),
+                    {"xdpgen: ", "--zero-copy"});
+    check_one_error(run_xdpgen({"client", "-i", "lo", "198.18.0.2:80", "--send-file", "/nonexistent/file"}),
+                    {"xdpgen: ", "/nonexistent/file"});
+}
+
+TEST_CASE("cli: client on an interface that does not exist", "[cli]")
+{
+    check_one_error(run_xdpgen({"client", "-i", "no-such-if0", "198.18.0.2:80"}), {"xdpgen: ", "no-such-if0"});
 }

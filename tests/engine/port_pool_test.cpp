@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// PortPool: every pair handed out once, oldest released first, and a pair
+// the peer may hold in TIME-WAIT not before its quarantine ends.
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "engine/port_pool.hpp"
+#include "engine/schedule.hpp"
+
+using xdpgen::engine::ConnectSchedule;
+using xdpgen::engine::PortPool;
+
+TEST_CASE("port pool hands out every pair exactly once, addresses alternating")
+{
+    PortPool p(3, 1000, 1009, 0);
+    REQUIRE(p.total() == 30);
+    std::set<uint32_t> seen;
+    uint32_t pair;
+    for (int i = 0; i < 30; i++) {
+        REQUIRE(p.acquire(0, pair));
+        if (i < 3)
+            CHECK(PortPool::addr_of(pair) == uint32_t(i));  // the first three use each address once
+        CHECK(PortPool::port_of(pair) >= 1000);
+        CHECK(PortPool::port_of(pair) <= 1009);
+        CHECK(PortPool::addr_of(pair) < 3);
+        seen.insert(pair);
+    }
+    CHECK(seen.size() == 30);
+    CHECK_FALSE(p.acquire(0, pair));
+}
+
+TEST_CASE("port pool reuses the pair released longest ago")
+{
+    PortPool p(1, 1, 4, 0);
+    uint32_t a, b, c, d, e;
+    REQUIRE((p.acquire(0, a) && p.acquire(0, b) && p.acquire(0, c) && p.acquire(0, d)));
+    p.release(c, 0, false);
+    p.release(a, 0, false);
+    REQUIRE(p.acquire(0, e));
+    CHECK(e == c);
+    REQUIRE(p.acquire(0, e));
+    CHECK(e == a);
+}
+
+TEST_CASE("a quarantined pair comes back only when its time is over")
+{
+    const uint64_t q = 60'000'000'000;
+    PortPool p(1, 5000, 5001, q);
+    uint32_t a, b, x;
+    REQUIRE((p.acquire(0, a) && p.acquire(0, b)));
+    p.release(a, 100, true);   // the peer closed first: quarantined until 100 + q
+    p.release(b, 200, false);  // we closed first: free at once
+    REQUIRE(p.acquire(300, x));
+    CHECK(x == b);
+    CHECK_FALSE(p.acquire(100 + q - 1, x));
+    CHECK(p.quarantined() == 1);
+    CHECK(p.available(100 + q) == 1);
+    REQUIRE(p.acquire(100 + q, x));
+    CHECK(x == a);
+    CHECK(p.quarantined() == 0);
+}
+
+TEST_CASE("quarantine 0 frees at once; many cycles keep the count")
+{
+    PortPool p(2, 10, 19, 1000);
+    uint32_t pair;
+    uint64_t now = 0;
+    for (int round = 0; round < 1000; round++) {
+        REQUIRE(p.acquire(now, pair));
+        p.release(pair, now, round % 2 == 0);
+        now += 100;
+    }
+    CHECK(p.available(now + 1000) == 20);
+}
+
+TEST_CASE("schedule: a steady rate spaces starts evenly")
+{
+    ConnectSchedule s(1000, 0, 5'000'000'000);
+    CHECK(s.due(0) == 5'000'000'000);
+    CHECK(s.due(1) == 5'001'000'000);
+    CHECK(s.due(1000) == 6'000'000'000);
+    CHECK_FALSE(s.unlimited());
+}
+
+TEST_CASE("schedule: the ramp-up grows the rate linearly, then holds it")
+{
+    // rate 1000/s reached after 2 s: 1000 connections during the ramp.
+    ConnectSchedule s(1000, 2.0, 0);
+    CHECK(s.due(0) == 0);
+    // n(t) = 250 t^2 during the ramp: the 250th start is due at 1 s.
+    CHECK(s.due(250) == Approx(1e9).epsilon(1e-6));
+    CHECK(s.due(1000) == Approx(2e9).epsilon(1e-6));
+    CHECK(s.due(2000) == Approx(3e9).epsilon(1e-6));
+    // Gaps shrink during the ramp.
+    CHECK(s.due(11) - s.due(10) > s.due(501) - s.due(500));
+}
+
+TEST_CASE("schedule: no rate means everything is due at once")
+{
+    ConnectSchedule s(0, 0, 42);
+    CHECK(s.unlimited());
+    CHECK(s.due(0) == 42);
+    CHECK(s.due(1'000'000) == 42);
+}
