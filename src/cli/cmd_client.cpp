@@ -60,6 +60,8 @@ nlohmann::json counters_json(const engine::ClientCounters& c)
         {"rx_packets", c.rx_packets},
         {"rx_no_flow", c.rx_no_flow},
         {"rx_invalid", c.rx_invalid},
+        {"rx_handed_off", c.rx_handed_off},
+        {"handoff_dropped", c.handoff_dropped},
         {"tx_ring_full", c.tx_ring_full},
         {"ports_exhausted", c.ports_exhausted},
     };

@@ -17,6 +17,14 @@ Result<std::unique_ptr<ClientEngine>> ClientEngine::create(const ClientConfig& c
         return make_error(fmt::format("{} has {} queue{}; {} asked for", cfg.ifname, cfg.dev_queues,
                                       cfg.dev_queues == 1 ? "" : "s", n),
                           0, "use --queues between 1 and the interface's queue count");
+    if (n < cfg.dev_queues)
+        return make_error(fmt::format("{} has {} queues and --queues is {}: the answers the peer sends on {} "
+                                      "would reach the kernel, which resets them",
+                                      cfg.ifname, cfg.dev_queues, n,
+                                      n + 1 == cfg.dev_queues ? fmt::format("queue {}", n)
+                                                              : fmt::format("queues {}-{}", n, cfg.dev_queues - 1)),
+                          0, fmt::format("leave --queues out (one worker per queue), or give {} fewer queues "
+                                         "(ethtool -L {} combined {})", cfg.ifname, cfg.ifname, n));
     if (ports < n)
         return make_error(fmt::format("{} local ports cannot be shared by {} workers", ports, n), 0,
                           "widen --src-port-range");
@@ -26,13 +34,24 @@ Result<std::unique_ptr<ClientEngine>> ClientEngine::create(const ClientConfig& c
     if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
         seed = static_cast<uint64_t>(time(nullptr)) * 0x9e3779b97f4a7c15ull;
 
+    auto slice_lo = [&](uint32_t i) { return static_cast<uint16_t>(base.port_lo + uint64_t(ports) * i / n); };
+    if (n > 1) {
+        std::vector<uint16_t> owner(65536, 0);
+        for (uint32_t i = 0; i < n; i++)
+            for (uint32_t p = slice_lo(i); p < uint32_t(base.port_lo) + uint64_t(ports) * (i + 1) / n; p++)
+                owner[p] = static_cast<uint16_t>(i);
+        e->handoff_ = std::make_unique<Handoff>(n, std::move(owner));
+        if (!e->handoff_->ok())
+            return sys_error("cannot create the workers' wake-up eventfds", errno);
+    }
     for (uint32_t i = 0; i < n; i++) {
         ClientWorkerConfig w = base;
+        w.handoff = e->handoff_.get();
         w.index = i;
         w.queue = i;
         w.cpu = cfg.cpus.empty() ? -1 : cfg.cpus[i % cfg.cpus.size()];
         // Each worker owns a contiguous slice of the ports.
-        w.port_lo = static_cast<uint16_t>(base.port_lo + uint64_t(ports) * i / n);
+        w.port_lo = slice_lo(i);
         w.port_hi = static_cast<uint16_t>(base.port_lo + uint64_t(ports) * (i + 1) / n - 1);
         w.connections = base.connections ? base.connections / n + (i < base.connections % n) : 0;
         w.cps = base.cps / n;

@@ -41,6 +41,7 @@ public:
 
 private:
     ClientEngine() = default;
+    std::unique_ptr<Handoff> handoff_;  // before the workers: outlives them
     std::vector<std::unique_ptr<ClientWorker>> workers_;
     std::unique_ptr<Steering> steering_;  // after the workers: detached first
 };

@@ -25,6 +25,8 @@ void ClientCounters::add(const ClientCounters& o)
     rx_bytes += o.rx_bytes;
     retransmits += o.retransmits;
     rx_no_flow += o.rx_no_flow;
+    rx_handed_off += o.rx_handed_off;
+    handoff_dropped += o.handoff_dropped;
     rx_invalid += o.rx_invalid;
     tx_ring_full += o.tx_ring_full;
     ports_exhausted += o.ports_exhausted;

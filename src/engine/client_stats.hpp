@@ -31,6 +31,8 @@ struct ClientCounters {
     uint64_t tx_bytes = 0, rx_bytes = 0;  // TCP payload each way
     uint64_t retransmits = 0;  // segments carrying sequence space sent before
     uint64_t rx_no_flow = 0;   // segments for no flow of ours (answered with RST)
+    uint64_t rx_handed_off = 0;   // frames for a flow of another worker, passed to it
+    uint64_t handoff_dropped = 0; // ... dropped because its ring was full (TCP sends them again)
     uint64_t rx_invalid = 0;   // frames steered to us that are not TCP we can parse
     uint64_t tx_ring_full = 0; // emits refused for want of a frame (sent later)
     uint64_t ports_exhausted = 0;  // starts delayed: every local pair busy or quarantined

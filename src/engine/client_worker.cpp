@@ -99,7 +99,8 @@ ClientWorker::ClientWorker(const ClientWorkerConfig& cfg)
       table_(derive_capacity(cfg, size_t(cfg.local_addrs.size()) * (cfg.port_hi - cfg.port_lo + 1u)), 0.9,
              cfg.seed ^ 0x5bd1e995u),
       wheel_(table_.capacity(), 0),
-      pool_(static_cast<uint32_t>(cfg.local_addrs.size()), cfg.port_lo, cfg.port_hi, cfg.peer_time_wait_ns),
+      pool_(static_cast<uint32_t>(cfg.local_addrs.size()), cfg.port_lo, cfg.port_hi, cfg.peer_time_wait_ns,
+            cfg.seed >> 16),
       conns_(table_.capacity()),
       progs_(table_.capacity()),
       recs_(table_.capacity()),
@@ -216,6 +217,8 @@ void ClientWorker::loop_once(uint64_t now, bool& busy)
 {
     tx_inflight_ -= std::min<uint64_t>(tx_inflight_, xsk_->tx_complete());
     busy |= receive(now) > 0;
+    if (cfg_.handoff)
+        busy |= cfg_.handoff->receive(cfg_.index, kBatch, [&](std::span<const uint8_t> f) { handle_frame(now, f); }) > 0;
     busy |= wheel_.advance(now, [&](uint32_t id) { fire(id, now); }) > 0;
     if (!stopping_)
         busy |= start_connections(now);
@@ -250,6 +253,14 @@ void ClientWorker::handle_frame(uint64_t now, std::span<const uint8_t> frame)
     st_.c.rx_packets++;
     const FlowKey key = FlowKey::make(v->dst, p.seg.dst_port, v->src, p.seg.src_port);
     const uint32_t id = table_.find(key);
+    if (id == FlowTable::kNone && cfg_.handoff && cfg_.handoff->owner(p.seg.dst_port) != cfg_.index) {
+        if (cfg_.handoff->send(cfg_.index, cfg_.handoff->owner(p.seg.dst_port), frame))
+            st_.c.rx_handed_off++;
+        else
+            st_.c.handoff_dropped++;
+        st_.c.rx_packets--;  // counted by the owner
+        return;
+    }
     if (id == FlowTable::kNone) {
         // Ours by address and port, but no flow: a segment of a connection
         // that has ended (RFC 9293 §3.10.7.1 answers it with RST).
@@ -552,9 +563,20 @@ void ClientWorker::idle_wait(uint64_t now)
     }
     if (wait < 20'000)
         return;  // sooner than a wake-up costs: spin
-    pollfd p{xsk_->fd(), POLLIN, 0};
+    pollfd p[2] = {{xsk_->fd(), POLLIN, 0}, {-1, POLLIN, 0}};
     timespec ts{0, static_cast<long>(wait)};
-    ppoll(&p, 1, &ts, nullptr);
+    if (!cfg_.handoff) {
+        ppoll(p, 1, &ts, nullptr);
+        return;
+    }
+    Handoff& h = *cfg_.handoff;
+    h.set_sleeping(cfg_.index, true);
+    if (!h.pending(cfg_.index)) {
+        p[1].fd = h.wake_fd(cfg_.index);
+        ppoll(p, 2, &ts, nullptr);
+        h.clear_wake(cfg_.index);
+    }
+    h.set_sleeping(cfg_.index, false);
 }
 
 }  // namespace xdpgen::engine

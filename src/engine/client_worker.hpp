@@ -20,6 +20,7 @@
 
 #include "engine/client_stats.hpp"
 #include "engine/flow_table.hpp"
+#include "engine/handoff.hpp"
 #include "engine/port_pool.hpp"
 #include "engine/schedule.hpp"
 #include "engine/timer_wheel.hpp"
@@ -59,6 +60,7 @@ struct ClientWorkerConfig {
     tcp::TcpConfig tcp;
     const program::Program* program = nullptr;
     uint64_t seed = 0;  // ISNs and the flow table's hash
+    Handoff* handoff = nullptr;  // with several workers: frames of other workers' flows go there
 };
 
 class ClientWorker {

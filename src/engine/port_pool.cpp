@@ -3,7 +3,7 @@
 
 namespace xdpgen::engine {
 
-PortPool::PortPool(uint32_t addr_count, uint16_t port_lo, uint16_t port_hi, uint64_t quarantine_ns)
+PortPool::PortPool(uint32_t addr_count, uint16_t port_lo, uint16_t port_hi, uint64_t quarantine_ns, uint64_t rotate)
     : total_(size_t(addr_count) * (port_hi >= port_lo ? size_t(port_hi - port_lo) + 1 : 0)),
       quarantine_ns_(quarantine_ns)
 {
@@ -12,6 +12,8 @@ PortPool::PortPool(uint32_t addr_count, uint16_t port_lo, uint16_t port_hi, uint
     for (uint32_t p = port_lo; total_ && p <= port_hi; p++)
         for (uint32_t a = 0; a < addr_count; a++)
             free_[f_count_++] = a << 16 | p;
+    if (total_)
+        f_head_ = rotate % total_;
 }
 
 void PortPool::expire(uint64_t now)

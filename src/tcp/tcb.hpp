@@ -67,6 +67,7 @@ struct TcpConfig {
     // segments are dropped (dup-ACKed) and SACK is not offered: apps that
     // parse a byte stream need it in order.
     bool deliver_out_of_order = true;
+    uint32_t ts_offset = 0;           // added to the 1 ms timestamp clock (TSval), see Connection::ts_clock
     uint32_t initial_cwnd_segments = 10;  // RFC 6928 IW10 (RFC 5681 §3.1 allows 2-4)
 
     uint64_t rto_initial = 1 * kSec;      // RFC 6298 §2.1

@@ -17,9 +17,12 @@ const CongestionControl& cc_of(const TcpConfig& c) { return c.cc ? *c.cc : new_r
 
 uint32_t Connection::ts_clock(uint64_t now) const
 {
-    // RFC 7323 §5.4: a 1 ms clock with a per-connection offset (the ISS,
-    // already random) so TSvals do not reveal uptime across connections.
-    return static_cast<uint32_t>(now / kMs) + t_.snd.iss.raw();
+    // RFC 7323 §5.4: a 1 ms clock. One offset for every connection (not
+    // one per connection, as RFC 7323 §5.4 suggests to hide uptime), like
+    // Linux's per address pair: a load generator reuses 4-tuples within
+    // seconds, and a peer still holding one in TIME-WAIT accepts the new
+    // SYN only if its TSval is newer than the old connection's (RFC 6191).
+    return static_cast<uint32_t>(now / kMs) + t_.cfg->ts_offset;
 }
 
 uint64_t Connection::rto_base() const

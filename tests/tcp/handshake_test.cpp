@@ -10,6 +10,7 @@ using namespace xdpgen::tcp::test;
 TEST_CASE("active open negotiates MSS, window scale, SACK and timestamps", "[tcp][open]")
 {
     TcpConfig cfg;  // defaults: offers everything, 256 KiB window, wscale 7
+    cfg.ts_offset = 1000;  // TSval = 1 ms clock + offset
     Connection c;
     Sink out;
     App app;
@@ -19,7 +20,7 @@ TEST_CASE("active open negotiates MSS, window scale, SACK and timestamps", "[tcp
     syn_opt.wscale = 7;
     syn_opt.sack_permitted = true;
     syn_opt.has_ts = true;
-    syn_opt.ts_val = 5 + 1000;  // 1 ms clock plus the ISS as offset (RFC 7323 §5.4)
+    syn_opt.ts_val = 5 + 1000;  // 1 ms clock plus the configured offset
     syn_opt.ts_ecr = 0;
     EXPECT_SEGS(out, Exp{kSyn, 1000, 0, 65535, 0, 0, false, syn_opt});
     CHECK(c.state() == TcpState::SynSent);
@@ -71,6 +72,7 @@ TEST_CASE("active open negotiates MSS, window scale, SACK and timestamps", "[tcp
 TEST_CASE("active open with a peer that offers no options", "[tcp][open]")
 {
     TcpConfig cfg;  // we offer everything
+    cfg.ts_offset = 1000;
     Connection c;
     Sink out;
     App app;
@@ -95,6 +97,7 @@ TEST_CASE("active open with a peer that offers no options", "[tcp][open]")
 TEST_CASE("passive open answers a SYN with only the options offered", "[tcp][open]")
 {
     TcpConfig cfg;
+    cfg.ts_offset = 3000;
     Connection c;
     Sink out;
     App app;

@@ -148,6 +148,7 @@ inline void check_seg(const OutSegment& o, const Exp& e)
 inline TcpConfig plain_cfg()
 {
     TcpConfig c;
+    c.ts_offset = 1000;  // the ISS most tests use, so TSvals read as 1 ms clock + 1000
     c.mss = 1460;
     c.rcv_wnd = 64000;
     c.wscale = -1;
