@@ -26,6 +26,13 @@
 const volatile __u32 local_v4 = 0;	/* network order; 0 = no IPv4 address */
 const volatile __u8 local_v6[16] = {};
 const volatile __u8 local_v6_set = 0;
+/*
+ * How many consecutive addresses from local_v4 / local_v6 (the last 32 bits
+ * counting up) are the generator's: --src-addr ranges go past the 64k
+ * connections one address allows.
+ */
+const volatile __u32 local_v4_count = 1;
+const volatile __u32 local_v6_count = 1;
 const volatile __u16 port_lo = 0;	/* host order, inclusive */
 const volatile __u16 port_hi = 0;
 const volatile __u8 steer_tcp = 0;
@@ -56,7 +63,8 @@ static __always_inline int v6_is_local(const struct ipv6hdr *ip6)
 	const __u32 *a = (const __u32 *)&ip6->daddr;
 	const volatile __u32 *b = (const volatile __u32 *)local_v6;
 
-	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] &&
+	       bpf_ntohl(a[3]) - bpf_ntohl(b[3]) < local_v6_count;
 }
 
 /*
@@ -77,7 +85,9 @@ static __always_inline void *ours(void *data, void *data_end)
 
 		if (!local_v4 || (void *)(ip + 1) > data_end)
 			return NULL;
-		if (ip->daddr != local_v4 || !proto_wanted(ip->protocol))
+		/* Unsigned: addresses below the first wrap to large values. */
+		if (bpf_ntohl(ip->daddr) - bpf_ntohl(local_v4) >= local_v4_count ||
+		    !proto_wanted(ip->protocol))
 			return NULL;
 		/*
 		 * Fragments go to the kernel, which reassembles them. A non-first

@@ -91,9 +91,16 @@ int run_client(ClientOptions o)
     if (!ep)
         return fail_setup(make_error(fmt::format("'{}' is not HOST:PORT", o.target), 0,
                                      "e.g. 198.18.0.2:80 or [fd00:18::2]:80"));
-    auto src = option_ip_opt(o.src_addr, "--src-addr");
-    if (!src)
-        return fail_setup(src.error());
+    std::optional<AddrRange> src_range;
+    if (!o.src_addr.empty()) {
+        auto r = option_addr_range(o.src_addr, "--src-addr");
+        if (!r)
+            return fail_setup(r.error());
+        if (r->first.v6 != ep->addr.v6)
+            return fail_setup(make_error(fmt::format("--src-addr {} and the target {} are of different families",
+                                                     o.src_addr, ep->str())));
+        src_range = *r;
+    }
     auto dmac = option_mac_opt(o.dst_mac, "--dst-mac");
     if (!dmac)
         return fail_setup(dmac.error());
@@ -123,7 +130,8 @@ int run_client(ClientOptions o)
         return fail_setup(prog.error());
     const auto program = std::make_shared<program::Program>(std::move(prog.value()));
 
-    PathRequest req{o.ifname, ep->addr, src.value(), std::nullopt, dmac.value()};
+    PathRequest req{o.ifname, ep->addr, src_range ? std::optional<IpAddr>(src_range->first) : std::nullopt,
+                    std::nullopt, dmac.value()};
     auto path = resolve_path(req);
     if (!path)
         return fail_setup(path.error());
@@ -146,6 +154,8 @@ int run_client(ClientOptions o)
     w.src_mac = path->src_mac;
     w.dst_mac = path->dst_mac;
     w.local_addrs = {path->src};
+    for (uint32_t i = 1; src_range && i < src_range->count; i++)
+        w.local_addrs.push_back(src_range->at(i));
     w.remote = path->dst;
     w.remote_port = ep->port;
     w.port_lo = ports->lo;
@@ -170,7 +180,9 @@ int run_client(ClientOptions o)
         return fail_setup(eng.error());
     auto& e = *eng.value();
 
-    out.line(fmt::format("client {} -> {} on {} ({} -> {}), {} worker{}{}, program: {}", path->src.str(), ep->str(),
+    const std::string src_text =
+        w.local_addrs.size() > 1 ? fmt::format("{}-{}", path->src.str(), w.local_addrs.back().str()) : path->src.str();
+    out.line(fmt::format("client {} -> {} on {} ({} -> {}), {} worker{}{}, program: {}", src_text, ep->str(),
                          path->dev.name, path->src_mac.str(), path->dst_mac.str(), e.workers(), e.workers() == 1 ? "" : "s",
                          e.zero_copy() ? " (zero-copy)" : "", program->describe()));
     out.line(fmt::format("load: {}{}, concurrency {}{}, local ports {}-{}",
@@ -267,7 +279,8 @@ int run_client(ClientOptions o)
         {"interface", path->dev.name},
         {"config",
          {{"target", ep->str()},
-          {"src_addr", path->src.str()},
+          {"src_addr", src_text},
+          {"src_addrs", w.local_addrs.size()},
           {"src_mac", path->src_mac.str()},
           {"dst_mac", path->dst_mac.str()},
           {"src_ports", fmt::format("{}-{}", ports->lo, ports->hi)},
@@ -334,7 +347,8 @@ Command add_client_command(CLI::App& app)
         ->check(CLI::Range(100, 599))->group(prog);
 
     auto* net = "Network";
-    sub->add_option("--src-addr", o->src_addr, "Local address (default: the kernel's source for the route)")->group(net);
+    sub->add_option("--src-addr", o->src_addr, "Local address, range A-B or subnet A/LEN (each address must be on the interface; "
+                    "default: the kernel's source for the route)")->group(net);
     sub->add_option("--src-port-range", o->src_ports, "Local ports to use, LO-HI")->capture_default_str()->group(net);
     sub->add_option("-m,--dst-mac", o->dst_mac, "Next-hop MAC (default: resolved from the neighbour table)")->group(net);
     sub->add_option("--mss", o->mss, "MSS to announce (capped by the MTU)")->capture_default_str()->check(CLI::Range(88, 9000))->group(net);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include "cli/options.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -52,6 +53,87 @@ Result<PortRange> option_port_range(const std::string& value, const char* option
                                              : parse(v.substr(0, dash), r.lo) && parse(v.substr(dash + 1), r.hi);
     if (!ok || r.lo > r.hi)
         return make_error(fmt::format("{}: '{}' is not a port (1-65535) or a port range like 9-16", option, value));
+    return r;
+}
+
+namespace {
+
+uint32_t low32(const IpAddr& a)
+{
+    const size_t o = a.v6 ? 12 : 0;
+    return uint32_t(a.b[o]) << 24 | uint32_t(a.b[o + 1]) << 16 | uint32_t(a.b[o + 2]) << 8 | a.b[o + 3];
+}
+
+IpAddr with_low32(IpAddr a, uint32_t v)
+{
+    const size_t o = a.v6 ? 12 : 0;
+    a.b[o] = uint8_t(v >> 24);
+    a.b[o + 1] = uint8_t(v >> 16);
+    a.b[o + 2] = uint8_t(v >> 8);
+    a.b[o + 3] = uint8_t(v);
+    return a;
+}
+
+}  // namespace
+
+IpAddr AddrRange::at(uint32_t i) const { return with_low32(first, low32(first) + i); }
+
+Result<AddrRange> option_addr_range(const std::string& value, const char* option)
+{
+    auto bad = [&](const std::string& why) {
+        return make_error(fmt::format("{}: '{}' {}", option, value, why), 0,
+                          "give an address, a range A-B or a subnet A/LEN, e.g. 198.18.0.10-198.18.0.20");
+    };
+    AddrRange r;
+    const size_t dash = value.find('-');
+    const size_t slash = value.find('/');
+    if (dash == std::string::npos && slash == std::string::npos) {
+        auto a = parse_ip(value);
+        if (!a)
+            return bad("is not an IPv4 or IPv6 address");
+        r.first = *a;
+        return r;
+    }
+    if (dash != std::string::npos) {
+        auto a = parse_ip(value.substr(0, dash));
+        auto b = parse_ip(value.substr(dash + 1));
+        if (!a || !b)
+            return bad("is not a range of two addresses");
+        if (a->v6 != b->v6)
+            return bad("mixes IPv4 and IPv6");
+        const size_t prefix = a->v6 ? 12 : 0;
+        if (!std::equal(a->b.begin(), a->b.begin() + prefix, b->b.begin()) || low32(*b) < low32(*a))
+            return bad("is not an ascending range (IPv6 ranges may differ in the last 32 bits only)");
+        const uint64_t n = uint64_t(low32(*b)) - low32(*a) + 1;
+        if (n > kMaxAddrRange)
+            return bad(fmt::format("holds {} addresses, at most {}", n, kMaxAddrRange));
+        r.first = *a;
+        r.count = static_cast<uint32_t>(n);
+        return r;
+    }
+    auto a = parse_ip(value.substr(0, slash));
+    unsigned len = 0;
+    const std::string ls = value.substr(slash + 1);
+    if (!a || ls.empty() || ls.size() > 3 || ls.find_first_not_of("0123456789") != std::string::npos)
+        return bad("is not a subnet A/LEN");
+    len = static_cast<unsigned>(std::stoul(ls));
+    const unsigned bits = a->v6 ? 128 : 32;
+    if (len > bits)
+        return bad("has a prefix longer than the address");
+    const unsigned host_bits = bits - len;
+    if (host_bits > 16)
+        return bad(fmt::format("has more than {} addresses", kMaxAddrRange));
+    const uint32_t mask = host_bits >= 32 ? 0 : ~((uint32_t(1) << host_bits) - 1);
+    uint32_t lo = low32(*a) & mask;
+    uint64_t n = uint64_t(1) << host_bits;
+    if (!a->v6 && host_bits >= 2) {  // no network or broadcast address
+        lo += 1;
+        n -= 2;
+    }
+    if (n > kMaxAddrRange)
+        return bad(fmt::format("has {} addresses, at most {}", n, kMaxAddrRange));
+    r.first = with_low32(*a, lo);
+    r.count = static_cast<uint32_t>(n);
     return r;
 }
 

@@ -22,4 +22,15 @@ struct PortRange {
 };
 Result<PortRange> option_port_range(const std::string& value, const char* option);
 
+// "A", "A-B" or "A/LEN" (the hosts of the subnet: for IPv4 shorter than /31
+// without network and broadcast address): consecutive addresses counted in
+// the last 32 bits, at most kMaxAddrRange.
+struct AddrRange {
+    IpAddr first;
+    uint32_t count = 1;
+    IpAddr at(uint32_t i) const;
+};
+inline constexpr uint32_t kMaxAddrRange = 65536;
+Result<AddrRange> option_addr_range(const std::string& value, const char* option);
+
 }  // namespace xdpgen

@@ -69,8 +69,10 @@ Result<std::unique_ptr<ClientEngine>> ClientEngine::create(const ClientConfig& c
     sc.ifname = cfg.ifname;
     sc.ifindex = cfg.ifindex;
     sc.mode = cfg.mode;
-    for (const IpAddr& a : base.local_addrs)
-        (a.v6 ? sc.local_v6 : sc.local_v4) = a;
+    // The addresses are consecutive (an AddrRange): the first and a count.
+    const IpAddr& first = base.local_addrs.front();
+    (first.v6 ? sc.local_v6 : sc.local_v4) = first;
+    (first.v6 ? sc.local_v6_count : sc.local_v4_count) = static_cast<uint32_t>(base.local_addrs.size());
     sc.port_lo = base.port_lo;
     sc.port_hi = base.port_hi;
     sc.tcp = true;

@@ -43,7 +43,7 @@ struct ClientWorkerConfig {
     UmemConfig umem;
 
     MacAddr src_mac, dst_mac;
-    std::vector<IpAddr> local_addrs;  // same family as remote
+    std::vector<IpAddr> local_addrs;  // consecutive (steering matches a range), same family as remote
     IpAddr remote;
     uint16_t remote_port = 0;
     uint16_t port_lo = 0, port_hi = 0;  // this worker's slice of local ports

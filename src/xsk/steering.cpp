@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -43,6 +44,8 @@ Result<Steering> Steering::load(const SteeringConfig& cfg)
         std::memcpy(const_cast<uint8_t*>(ro->local_v6), cfg.local_v6->b.data(), 16);
         ro->local_v6_set = 1;
     }
+    ro->local_v4_count = std::max(cfg.local_v4_count, 1u);
+    ro->local_v6_count = std::max(cfg.local_v6_count, 1u);
     ro->port_lo = cfg.port_lo;
     ro->port_hi = cfg.port_hi;
     ro->steer_tcp = cfg.tcp;

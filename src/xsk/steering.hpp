@@ -23,6 +23,8 @@ struct SteeringConfig {
     XdpMode mode = XdpMode::Native;  // AF_XDP on veth needs native (driver) mode
     std::optional<IpAddr> local_v4;  // at least one address
     std::optional<IpAddr> local_v6;
+    uint32_t local_v4_count = 1;     // consecutive addresses from local_v4 (the last 32 bits for IPv6)
+    uint32_t local_v6_count = 1;
     uint16_t port_lo = 0;            // inclusive range of local ports
     uint16_t port_hi = 0;
     bool tcp = false;                // at least one protocol

@@ -148,6 +148,33 @@ TEST_CASE("steer: the generator's packets and nothing else", "[steer]")
     }
 }
 
+TEST_CASE("steer: an address range takes each of its addresses and none around it", "[steer]")
+{
+    SteeringConfig c = config(true, false);
+    c.local_v4 = ip("198.18.0.10");
+    c.local_v4_count = 4;  // .10 - .13
+    c.local_v6 = ip("fd00:18::ffff:fffe");
+    c.local_v6_count = 3;  // counts in the last 32 bits only
+    Steering s = load(c);
+    auto ours = [&](const Bytes& f) {
+        const uint64_t before = s.counters().no_socket;
+        run_prog(s.prog_fd(), f);
+        return s.counters().no_socket == before + 1;
+    };
+    CHECK_FALSE(ours(tcp4("198.18.0.9", 40000)));
+    CHECK(ours(tcp4("198.18.0.10", 40000)));
+    CHECK(ours(tcp4("198.18.0.13", 40000)));
+    CHECK_FALSE(ours(tcp4("198.18.0.14", 40000)));
+    CHECK_FALSE(ours(tcp4("198.18.0.13", kHi + 1)));
+    CHECK_FALSE(ours(tcp6("fd00:18::ffff:fffd", 40000)));
+    CHECK(ours(tcp6("fd00:18::ffff:fffe", 40000)));
+    CHECK(ours(tcp6("fd00:18::ffff:ffff", 40000)));
+    // The next address would carry into the third word: not in the range
+    // (the last 32 bits wrapped to 0, below the first).
+    CHECK_FALSE(ours(tcp6("fd00:18::1:0:0", 40000)));
+    CHECK_FALSE(ours(tcp6("fd00:19::ffff:fffe", 40000)));
+}
+
 TEST_CASE("steer: configuration errors are reported", "[steer]")
 {
     SteeringConfig c = config(false, false);

@@ -88,3 +88,46 @@ TEST_CASE("option_ip/option_ip_opt/option_mac_opt: bad values name the option", 
     REQUIRE_FALSE(mac2);
     CHECK_THAT(mac2.error().message(), Contains("--src-mac"));
 }
+
+TEST_CASE("options: address ranges for --src-addr", "[options]")
+{
+    using xdpgen::option_addr_range;
+    auto one = option_addr_range("198.18.0.1", "--src-addr");
+    REQUIRE(one);
+    CHECK(one->count == 1);
+    CHECK(one->first.str() == "198.18.0.1");
+
+    auto r = option_addr_range("198.18.0.250-198.18.1.3", "--src-addr");
+    REQUIRE(r);
+    CHECK(r->count == 10);
+    CHECK(r->at(0).str() == "198.18.0.250");
+    CHECK(r->at(6).str() == "198.18.1.0");
+    CHECK(r->at(9).str() == "198.18.1.3");
+
+    auto net = option_addr_range("198.18.4.77/24", "--src-addr");
+    REQUIRE(net);
+    CHECK(net->first.str() == "198.18.4.1");  // no network address
+    CHECK(net->count == 254);                 // nor broadcast
+    auto p31 = option_addr_range("198.18.4.6/31", "--src-addr");
+    REQUIRE(p31);
+    CHECK(p31->first.str() == "198.18.4.6");
+    CHECK(p31->count == 2);
+    CHECK(option_addr_range("198.18.0.0/16", "--src-addr")->count == 65534);
+
+    auto v6 = option_addr_range("fd00:18::10-fd00:18::1f", "--src-addr");
+    REQUIRE(v6);
+    CHECK(v6->count == 16);
+    CHECK(v6->at(15).str() == "fd00:18::1f");
+    auto v6net = option_addr_range("fd00:18::/120", "--src-addr");
+    REQUIRE(v6net);
+    CHECK(v6net->count == 256);
+    CHECK(v6net->first.str() == "fd00:18::");
+
+    for (const char* badv : {"198.18.0.5-198.18.0.1", "198.18.0.1-fd00::1", "fd00:18::1-fd00:19::1", "198.18.0.0/15",
+                             "fd00::/100", "198.18.0.1/33", "198.18.0.1/x", "nope", "198.18.0.1-", "10.0.0.0-10.1.0.0"}) {
+        INFO(badv);
+        auto e = option_addr_range(badv, "--src-addr");
+        REQUIRE_FALSE(e);
+        CHECK_THAT(e.error().message(), Catch::Contains("--src-addr") && Catch::Contains(badv));
+    }
+}
