@@ -74,46 +74,18 @@ settle() {
   done
 }
 
-# nginx in the peer namespace, everything under $TMP/nginx (config, root,
-# logs, temp dirs), listening on 198.18.0.2:80 and [fd00:18::2]:80. Serves
+# nginx in the peer namespace (tools/nginx-peer): everything under
+# $TMP/nginx, listening on 198.18.0.2:80 and [fd00:18::2]:80, serving
 # /index.html ("hello from nginx\n") and files the test puts in
 # $TMP/nginx/www. The access log ($TMP/nginx/access.log) has one line per
 # request. Killed by the cleanup with the other background processes.
 nginx_start() {
-  local d=$TMP/nginx
-  mkdir -p "$d/www" "$d/tmp"
-  printf 'hello from nginx\n' >"$d/www/index.html"
-  # nginx's workers run unprivileged and mktemp made $TMP private.
-  chmod 755 "$TMP" "$d" "$d/www"
-  chmod 644 "$d/www/index.html"
-  cat >"$d/nginx.conf" <<CONF
-worker_processes 1;
-pid $d/nginx.pid;
-error_log $d/error.log warn;
-events { worker_connections 100000; }
-http {
-  default_type application/octet-stream;
-  access_log $d/access.log;
-  client_body_temp_path $d/tmp/body;
-  proxy_temp_path $d/tmp/proxy;
-  fastcgi_temp_path $d/tmp/fastcgi;
-  uwsgi_temp_path $d/tmp/uwsgi;
-  scgi_temp_path $d/tmp/scgi;
-  keepalive_requests 1000000;
-  keepalive_timeout 60s;
-  server {
-    listen 198.18.0.2:80 backlog=65535;
-    listen [fd00:18::2]:80 backlog=65535;
-    root $d/www;
-  }
-}
-CONF
-  bg "$TESTBED" --prefix "$PREFIX" exec peer nginx -c "$d/nginx.conf" -g 'daemon off;'
+  bg "$ROOT/tools/nginx-peer" --prefix "$PREFIX" "$TMP/nginx"
   local i
   for ((i = 0; i < 100; i++)); do
     peer curl -s -o /dev/null --max-time 1 http://198.18.0.2/ && return 0
     sleep 0.1
   done
-  fail "nginx did not start: $(cat "$d/error.log" 2>/dev/null)"
+  fail "nginx did not start: $(cat "$TMP/nginx/error.log" 2>/dev/null)"
 }
 nginx_requests() { wc -l <"$TMP/nginx/access.log"; }
