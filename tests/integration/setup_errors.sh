@@ -48,3 +48,15 @@ bg timeout 30 "$TESTBED" --prefix "$PREFIX" exec peer "$XDPGEN" sink --duration 
 wait_for_line "$TMP/s1" '^sink on' 10
 check_setup_error 'another XDP program is attached' \
   "$TESTBED" --prefix "$PREFIX" exec peer "$XDPGEN" sink --duration 1 "$IF_PEER"
+
+# The client: zero-copy asked for on a driver without it, a missing neighbour,
+# another XDP program on the interface; nothing of ours left attached.
+check_setup_error 'zero-copy.*--zero-copy' \
+  "$TESTBED" --prefix "$PREFIX" exec gen "$XDPGEN" client -i "$IF_GEN" --zero-copy on -n 1 198.18.0.2:80
+check_setup_error 'no ARP answer from 198.18.0.99 on .*--dst-mac' \
+  "$TESTBED" --prefix "$PREFIX" exec gen "$XDPGEN" client -i "$IF_GEN" -n 1 198.18.0.99:80
+expect_eq "client: no XDP left after set-up errors" "$(xdp_attached "${PREFIX}gen" "$IF_GEN")" ""
+bg timeout 30 "$TESTBED" --prefix "$PREFIX" exec gen "$XDPGEN" sink --duration 20 "$IF_GEN" >"$TMP/s2" 2>&1
+wait_for_line "$TMP/s2" '^sink on' 10
+check_setup_error 'another XDP program is attached' \
+  "$TESTBED" --prefix "$PREFIX" exec gen "$XDPGEN" client -i "$IF_GEN" -n 1 198.18.0.2:80

@@ -48,7 +48,9 @@
 #include <nlohmann/json.hpp>
 
 #include "net/addr.hpp"
+#include "program/quick.hpp"
 #include "stats/latency.hpp"
+#include "sys/cpus.hpp"
 #include "util/fd.hpp"
 #include "util/result.hpp"
 
@@ -88,71 +90,6 @@ struct Options {
     uint64_t connections = 0;  // 0 = no limit
     double timeout = 5;
 };
-
-std::optional<std::string> unescape(std::string_view s, std::string& err)
-{
-    std::string out;
-    for (size_t i = 0; i < s.size(); i++) {
-        if (s[i] != '\\') {
-            out += s[i];
-            continue;
-        }
-        if (++i == s.size()) {
-            err = "a lone backslash at the end";
-            return std::nullopt;
-        }
-        switch (s[i]) {
-        case 'r': out += '\r'; break;
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case '\\': out += '\\'; break;
-        case 'x': {
-            unsigned v = 0;
-            auto [end, ec] = std::from_chars(s.data() + i + 1, s.data() + std::min(s.size(), i + 3), v, 16);
-            if (ec != std::errc() || end != s.data() + i + 3) {
-                err = "\\x needs two hex digits";
-                return std::nullopt;
-            }
-            out += static_cast<char>(v);
-            i += 2;
-            break;
-        }
-        default:
-            err = fmt::format("unknown escape \\{}", s[i]);
-            return std::nullopt;
-        }
-    }
-    return out;
-}
-
-// "0,2-3" -> {0, 2, 3}
-std::optional<std::vector<int>> parse_cpus(std::string_view s)
-{
-    std::vector<int> cpus;
-    while (!s.empty()) {
-        const size_t comma = s.find(',');
-        std::string_view item = s.substr(0, comma);
-        s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
-        int lo = 0, hi = 0;
-        const size_t dash = item.find('-');
-        auto num = [](std::string_view v, int& out) {
-            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-            return ec == std::errc() && end == v.data() + v.size() && out >= 0 && out < CPU_SETSIZE;
-        };
-        if (dash == std::string_view::npos) {
-            if (!num(item, lo))
-                return std::nullopt;
-            hi = lo;
-        } else if (!num(item.substr(0, dash), lo) || !num(item.substr(dash + 1), hi) || hi < lo) {
-            return std::nullopt;
-        }
-        for (int c = lo; c <= hi; c++)
-            cpus.push_back(c);
-    }
-    if (cpus.empty())
-        return std::nullopt;
-    return cpus;
-}
 
 Status raise_fd_limit()
 {
@@ -552,15 +489,14 @@ int main(int argc, char** argv)
         return 2;
     }
     o.target = *ep;
-    std::string err;
-    auto req = unescape(request, err);
+    auto req = program::decode_escapes(request);
     if (!req) {
-        print_error(make_error(fmt::format("--request: {}", err)));
+        print_error(req.error().context("--request"));
         return 2;
     }
     o.request = std::move(*req);
     if (!cpus.empty()) {
-        auto c = parse_cpus(cpus);
+        auto c = parse_cpu_list(cpus);
         if (!c) {
             print_error(make_error(fmt::format("--cpus: cannot read '{}'", cpus), 0, "write e.g. 0,2-3"));
             return 2;
