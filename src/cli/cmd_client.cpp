@@ -35,7 +35,7 @@ struct ClientOptions {
 
 uint64_t to_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
 
-nlohmann::json counters_json(const engine::ClientCounters& c)
+nlohmann::json counters_json(const engine::WorkerCounters& c)
 {
     return {
         {"attempted", c.attempted},
@@ -67,7 +67,7 @@ nlohmann::json counters_json(const engine::ClientCounters& c)
     };
 }
 
-std::string failure_causes(const engine::ClientCounters& c)
+std::string failure_causes(const engine::WorkerCounters& c)
 {
     std::string s;
     auto add = [&](const char* name, uint64_t n) {
@@ -148,7 +148,7 @@ int run_client(ClientOptions o)
     cfg.queues = queues;
     cfg.dev_queues = std::max(path->dev.rx_queues, 1u);
     cfg.cpus = cpus;
-    engine::ClientWorkerConfig& w = cfg.worker;
+    engine::WorkerConfig& w = cfg.worker;
     w.ifname = path->dev.name;
     w.zero_copy = *zc;
     w.src_mac = path->src_mac;
@@ -192,7 +192,7 @@ int run_client(ClientOptions o)
                          o.ramp_up > 0 ? fmt::format(", ramp-up {} s", o.ramp_up) : "", ports->lo, ports->hi));
 
     nlohmann::json intervals = nlohmann::json::array();
-    engine::ClientStats prev;
+    engine::WorkerStats prev;
     bool threshold_hit = false;
     e.start();
     const double elapsed = run_ticks(
@@ -210,7 +210,7 @@ int run_client(ClientOptions o)
             return false;
         },
         [&](double t, double dt) {
-            const engine::ClientStats s = e.stats();
+            const engine::WorkerStats s = e.stats();
             const double cps = static_cast<double>(s.c.completed - prev.c.completed) / dt;
             const LatencyHistogram conn = s.connect.minus(prev.connect);
             out.interval_line(fmt::format(
@@ -231,7 +231,7 @@ int run_client(ClientOptions o)
         });
     e.request_stop(threshold_hit);
     auto st = e.wait();
-    const engine::ClientStats s = e.stats();
+    const engine::WorkerStats s = e.stats();
     const auto steer = e.steering_counters();
 
     int rc = kExitOk;

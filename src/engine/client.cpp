@@ -10,7 +10,7 @@ namespace xdpgen::engine {
 
 Result<std::unique_ptr<ClientEngine>> ClientEngine::create(const ClientConfig& cfg)
 {
-    const ClientWorkerConfig& base = cfg.worker;
+    const WorkerConfig& base = cfg.worker;
     const uint32_t n = cfg.queues;
     const uint32_t ports = base.port_hi - base.port_lo + 1u;
     if (n == 0 || n > cfg.dev_queues)
@@ -45,7 +45,7 @@ Result<std::unique_ptr<ClientEngine>> ClientEngine::create(const ClientConfig& c
             return sys_error("cannot create the workers' wake-up eventfds", errno);
     }
     for (uint32_t i = 0; i < n; i++) {
-        ClientWorkerConfig w = base;
+        WorkerConfig w = base;
         w.handoff = e->handoff_.get();
         w.index = i;
         w.queue = i;
@@ -59,7 +59,7 @@ Result<std::unique_ptr<ClientEngine>> ClientEngine::create(const ClientConfig& c
         w.seed = seed + 0x9e3779b97f4a7c15ull * (i + 1);
         if (base.connections && w.connections == 0)
             continue;  // fewer connections than workers
-        auto wk = ClientWorker::create(w);
+        auto wk = Worker::create(w);
         if (!wk)
             return wk.error();
         e->workers_.push_back(std::move(wk.value()));
@@ -129,9 +129,9 @@ Status ClientEngine::wait()
     return first;
 }
 
-ClientStats ClientEngine::stats() const
+WorkerStats ClientEngine::stats() const
 {
-    ClientStats s;
+    WorkerStats s;
     for (const auto& w : workers_)
         s.add(w->stats());
     return s;

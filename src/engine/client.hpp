@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "bpf/xdp_link.hpp"
-#include "engine/client_worker.hpp"
+#include "engine/worker.hpp"
 #include "xsk/steering.hpp"
 
 namespace xdpgen::engine {
@@ -22,7 +22,7 @@ struct ClientConfig {
     std::vector<int> cpus;   // worker i pinned to cpus[i % size]; empty = not pinned
     // The per-worker settings; connections, cps, concurrency and the port
     // range are totals, split between the workers.
-    ClientWorkerConfig worker;
+    WorkerConfig worker;
 };
 
 class ClientEngine {
@@ -34,7 +34,7 @@ public:
     void request_stop(bool abort_now = false);
     bool done() const;
     Status wait();
-    ClientStats stats() const;
+    WorkerStats stats() const;
     xg_steer_counters steering_counters() const { return steering_->counters(); }
     uint32_t workers() const { return static_cast<uint32_t>(workers_.size()); }
     bool zero_copy() const { return !workers_.empty() && workers_[0]->zero_copy(); }
@@ -42,7 +42,7 @@ public:
 private:
     ClientEngine() = default;
     std::unique_ptr<Handoff> handoff_;  // before the workers: outlives them
-    std::vector<std::unique_ptr<ClientWorker>> workers_;
+    std::vector<std::unique_ptr<Worker>> workers_;
     std::unique_ptr<Steering> steering_;  // after the workers: detached first
 };
 

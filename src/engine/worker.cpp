@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-#include "engine/client_worker.hpp"
+#include "engine/worker.hpp"
 
 #include <poll.h>
 #include <time.h>
@@ -21,7 +21,7 @@ constexpr size_t kBatch = 64;
 constexpr uint64_t kPublishEveryNs = 50'000'000;
 constexpr uint32_t kStartsPerLoop = 64;  // so a burst of starts never starves RX
 
-uint32_t derive_capacity(const ClientWorkerConfig& c, size_t pairs)
+uint32_t derive_capacity(const WorkerConfig& c, size_t pairs)
 {
     if (c.max_flows)
         return static_cast<uint32_t>(std::min<size_t>(c.max_flows, pairs));
@@ -38,7 +38,7 @@ uint32_t derive_capacity(const ClientWorkerConfig& c, size_t pairs)
 }  // namespace
 
 // What the worker keeps per flow besides the TCB and the program state.
-struct ClientWorker::FlowRecord {
+struct Worker::FlowRecord {
     uint64_t sched_ns = 0;        // when the connection was due: latencies count from here
     uint32_t start_delay_us = 0;  // when it really started, after sched_ns (timeouts count from there)
     uint32_t pair = 0;            // local (address, port) from the pool
@@ -50,7 +50,7 @@ struct ClientWorker::FlowRecord {
 
 // The TCP app of one flow for the duration of one call: the program's runner,
 // plus what the worker must learn from the call (events, bytes).
-class ClientWorker::FlowApp final : public tcp::TcpApp {
+class Worker::FlowApp final : public tcp::TcpApp {
 public:
     explicit FlowApp(program::Runner& r) : r_(r) {}
     uint64_t tx_available(uint64_t off) override { return r_.tx_available(off); }
@@ -83,18 +83,18 @@ public:
     TcpEvent last = TcpEvent::Closed;
 };
 
-class ClientWorker::FlowSink final : public tcp::TcpSink {
+class Worker::FlowSink final : public tcp::TcpSink {
 public:
-    FlowSink(ClientWorker& w, uint32_t id, tcp::TcpApp& app) : w_(w), id_(id), app_(app) {}
+    FlowSink(Worker& w, uint32_t id, tcp::TcpApp& app) : w_(w), id_(id), app_(app) {}
     bool emit(const tcp::OutSegment& s) override { return w_.emit(id_, s, app_); }
 
 private:
-    ClientWorker& w_;
+    Worker& w_;
     uint32_t id_;
     tcp::TcpApp& app_;
 };
 
-ClientWorker::ClientWorker(const ClientWorkerConfig& cfg)
+Worker::Worker(const WorkerConfig& cfg)
     : cfg_(cfg),
       table_(derive_capacity(cfg, size_t(cfg.local_addrs.size()) * (cfg.port_hi - cfg.port_lo + 1u)), 0.9,
              cfg.seed ^ 0x5bd1e995u),
@@ -110,18 +110,18 @@ ClientWorker::ClientWorker(const ClientWorkerConfig& cfg)
 {
 }
 
-ClientWorker::~ClientWorker()
+Worker::~Worker()
 {
     request_stop(true);
     if (thread_.joinable())
         thread_.join();
 }
 
-Result<std::unique_ptr<ClientWorker>> ClientWorker::create(const ClientWorkerConfig& cfg)
+Result<std::unique_ptr<Worker>> Worker::create(const WorkerConfig& cfg)
 {
     if (cfg.local_addrs.empty() || cfg.port_hi < cfg.port_lo || !cfg.program)
         return make_error(fmt::format("worker {}: no local addresses, ports or program", cfg.index));
-    std::unique_ptr<ClientWorker> w(new ClientWorker(cfg));
+    std::unique_ptr<Worker> w(new Worker(cfg));
     const std::string where = fmt::format("{} queue {}", cfg.ifname, cfg.queue);
     auto u = Umem::create(cfg.umem, where);
     if (!u)
@@ -134,42 +134,42 @@ Result<std::unique_ptr<ClientWorker>> ClientWorker::create(const ClientWorkerCon
     return w;
 }
 
-void ClientWorker::publish()
+void Worker::publish()
 {
     st_.c.open = active_;
     st_.c.time_wait = table_.size() - std::min<uint64_t>(table_.size(), active_);
     mailbox_.publish(st_);
 }
 
-uint64_t ClientWorker::now_ns() const
+uint64_t Worker::now_ns() const
 {
     timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
 }
 
-void ClientWorker::start(uint64_t start_ns)
+void Worker::start(uint64_t start_ns)
 {
     sched_ = ConnectSchedule(cfg_.cps, cfg_.ramp_up_s, start_ns);
     wheel_ = TimerWheel(table_.capacity(), start_ns);
     thread_ = std::thread([this] { run(); });
 }
 
-void ClientWorker::request_stop(bool abort_now)
+void Worker::request_stop(bool abort_now)
 {
     if (abort_now)
         abort_.store(true, std::memory_order_relaxed);
     stop_.store(true, std::memory_order_release);
 }
 
-Status ClientWorker::wait()
+Status Worker::wait()
 {
     if (thread_.joinable())
         thread_.join();
     return result_;
 }
 
-void ClientWorker::run()
+void Worker::run()
 {
     if (cfg_.cpu >= 0)
         pin_this_thread(cfg_.cpu);
@@ -213,7 +213,7 @@ void ClientWorker::run()
     done_.store(true, std::memory_order_release);
 }
 
-void ClientWorker::loop_once(uint64_t now, bool& busy)
+void Worker::loop_once(uint64_t now, bool& busy)
 {
     tx_inflight_ -= std::min<uint64_t>(tx_inflight_, xsk_->tx_complete());
     busy |= receive(now) > 0;
@@ -226,7 +226,7 @@ void ClientWorker::loop_once(uint64_t now, bool& busy)
         result_ = r.error();
 }
 
-size_t ClientWorker::receive(uint64_t now)
+size_t Worker::receive(uint64_t now)
 {
     const size_t n = xsk_->rx_batch(rx_);
     for (size_t i = 0; i < n; i++)
@@ -238,7 +238,7 @@ size_t ClientWorker::receive(uint64_t now)
     return n;
 }
 
-void ClientWorker::handle_frame(uint64_t now, std::span<const uint8_t> frame)
+void Worker::handle_frame(uint64_t now, std::span<const uint8_t> frame)
 {
     auto v = parse_tcp_frame(frame);
     if (!v) {
@@ -279,7 +279,7 @@ void ClientWorker::handle_frame(uint64_t now, std::span<const uint8_t> frame)
     after_call(id, now, app, sink);
 }
 
-bool ClientWorker::start_connections(uint64_t now)
+bool Worker::start_connections(uint64_t now)
 {
     uint32_t n = 0;
     while (n < kStartsPerLoop) {
@@ -301,7 +301,7 @@ bool ClientWorker::start_connections(uint64_t now)
     return n > 0;
 }
 
-void ClientWorker::start_one(uint64_t now, uint64_t sched, uint32_t pair)
+void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair)
 {
     const IpAddr& local = cfg_.local_addrs[PortPool::addr_of(pair)];
     const FlowKey key = FlowKey::make(local, PortPool::port_of(pair), cfg_.remote, cfg_.remote_port);
@@ -329,7 +329,7 @@ void ClientWorker::start_one(uint64_t now, uint64_t sched, uint32_t pair)
     after_call(id, now, app, sink);
 }
 
-void ClientWorker::fire(uint32_t id, uint64_t now)
+void Worker::fire(uint32_t id, uint64_t now)
 {
     FlowRecord& rec = recs_[id];
     program::Runner r(*cfg_.program, progs_[id]);
@@ -350,7 +350,7 @@ void ClientWorker::fire(uint32_t id, uint64_t now)
     after_call(id, now, app, sink);
 }
 
-void ClientWorker::after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink)
+void Worker::after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink)
 {
     tcp::Connection& c = conns_[id];
     FlowRecord& rec = recs_[id];
@@ -418,7 +418,7 @@ void ClientWorker::after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink&
     wheel_.arm(id, deadline);
 }
 
-void ClientWorker::finish(uint32_t id, uint64_t now, bool completed, program::Failure pf, TcpEvent ev)
+void Worker::finish(uint32_t id, uint64_t now, bool completed, program::Failure pf, TcpEvent ev)
 {
     FlowRecord& rec = recs_[id];
     if (rec.done)
@@ -446,14 +446,14 @@ void ClientWorker::finish(uint32_t id, uint64_t now, bool completed, program::Fa
     }
 }
 
-void ClientWorker::free_flow(uint32_t id, uint64_t now, bool quarantine)
+void Worker::free_flow(uint32_t id, uint64_t now, bool quarantine)
 {
     wheel_.cancel(id);
     pool_.release(recs_[id].pair, now, quarantine);
     table_.erase_id(id);
 }
 
-void ClientWorker::abort_all(uint64_t now)
+void Worker::abort_all(uint64_t now)
 {
     for (uint32_t id = 0; id < table_.capacity(); id++) {
         if (conns_[id].state() == TcpState::Closed)
@@ -473,7 +473,7 @@ void ClientWorker::abort_all(uint64_t now)
     }
 }
 
-TcpFrameEnds ClientWorker::ends_of(uint32_t id) const
+TcpFrameEnds Worker::ends_of(uint32_t id) const
 {
     const FlowKey& k = table_.key(id);
     TcpFrameEnds e;
@@ -487,7 +487,7 @@ TcpFrameEnds ClientWorker::ends_of(uint32_t id) const
     return e;
 }
 
-bool ClientWorker::emit(uint32_t id, const tcp::OutSegment& s, tcp::TcpApp& app)
+bool Worker::emit(uint32_t id, const tcp::OutSegment& s, tcp::TcpApp& app)
 {
     if (!emit_frame(ends_of(id), s.seg, &app, s.payload_offset))
         return false;
@@ -495,7 +495,7 @@ bool ClientWorker::emit(uint32_t id, const tcp::OutSegment& s, tcp::TcpApp& app)
     return true;
 }
 
-uint8_t* ClientWorker::tx_frame(XskDesc*& desc)
+uint8_t* Worker::tx_frame(XskDesc*& desc)
 {
     if (tx_used_ == tx_reserved_) {
         if (auto r = flush_tx(); !r) {
@@ -514,7 +514,7 @@ uint8_t* ClientWorker::tx_frame(XskDesc*& desc)
     return umem_->data(desc->addr);
 }
 
-bool ClientWorker::emit_frame(const TcpFrameEnds& ends, const tcp::Segment& seg, tcp::TcpApp* app, uint64_t payload_off)
+bool Worker::emit_frame(const TcpFrameEnds& ends, const tcp::Segment& seg, tcp::TcpApp* app, uint64_t payload_off)
 {
     XskDesc* d = nullptr;
     uint8_t* f = tx_frame(d);
@@ -536,7 +536,7 @@ bool ClientWorker::emit_frame(const TcpFrameEnds& ends, const tcp::Segment& seg,
     return true;
 }
 
-Status ClientWorker::flush_tx()
+Status Worker::flush_tx()
 {
     if (tx_reserved_ == 0)
         return {};
@@ -547,7 +547,7 @@ Status ClientWorker::flush_tx()
     return r;
 }
 
-void ClientWorker::idle_wait(uint64_t now)
+void Worker::idle_wait(uint64_t now)
 {
     // Frames still queued: copy-mode AF_XDP sends a bounded batch per kick,
     // so kick again rather than sleep.

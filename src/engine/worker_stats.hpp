@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #pragma once
-// What a client worker counts. Each worker writes its own ClientStats with
+// What a client worker counts. Each worker writes its own WorkerStats with
 // no sharing on the fast path and publishes a copy a few times per second
 // (and at the end); the main thread sums the copies for the live lines,
 // summary and JSON.
@@ -12,7 +12,7 @@
 
 namespace xdpgen::engine {
 
-struct ClientCounters {
+struct WorkerCounters {
     uint64_t attempted = 0;    // SYNs sent for new connections
     uint64_t established = 0;
     uint64_t completed = 0;    // program done and the connection closed cleanly
@@ -37,27 +37,27 @@ struct ClientCounters {
     uint64_t tx_ring_full = 0; // emits refused for want of a frame (sent later)
     uint64_t ports_exhausted = 0;  // starts delayed: every local pair busy or quarantined
 
-    void add(const ClientCounters& o);
+    void add(const WorkerCounters& o);
 };
 
-struct ClientStats {
-    ClientCounters c;
+struct WorkerStats {
+    WorkerCounters c;
     LatencyHistogram connect;     // scheduled start → handshake done
     LatencyHistogram first_byte;  // scheduled start → first byte received
     LatencyHistogram total;       // scheduled start → closed (or TIME-WAIT entered)
 
-    void add(const ClientStats& o);
+    void add(const WorkerStats& o);
 };
 
 // The worker's published copy.
 class StatsMailbox {
 public:
-    void publish(const ClientStats& s)
+    void publish(const WorkerStats& s)
     {
         std::lock_guard lk(mu_);
         copy_ = s;
     }
-    ClientStats read() const
+    WorkerStats read() const
     {
         std::lock_guard lk(mu_);
         return copy_;
@@ -65,7 +65,7 @@ public:
 
 private:
     mutable std::mutex mu_;
-    ClientStats copy_;
+    WorkerStats copy_;
 };
 
 }  // namespace xdpgen::engine

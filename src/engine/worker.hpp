@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/client_stats.hpp"
+#include "engine/worker_stats.hpp"
 #include "engine/flow_table.hpp"
 #include "engine/handoff.hpp"
 #include "engine/port_pool.hpp"
@@ -34,7 +34,7 @@
 
 namespace xdpgen::engine {
 
-struct ClientWorkerConfig {
+struct WorkerConfig {
     uint32_t index = 0;  // worker number, for messages
     uint32_t queue = 0;
     int cpu = -1;        // pin to this CPU; -1 = don't
@@ -63,13 +63,13 @@ struct ClientWorkerConfig {
     Handoff* handoff = nullptr;  // with several workers: frames of other workers' flows go there
 };
 
-class ClientWorker {
+class Worker {
 public:
     // Creates the UMEM and the socket (so steering can map it before start).
-    static Result<std::unique_ptr<ClientWorker>> create(const ClientWorkerConfig& cfg);
-    ~ClientWorker();
-    ClientWorker(const ClientWorker&) = delete;
-    ClientWorker& operator=(const ClientWorker&) = delete;
+    static Result<std::unique_ptr<Worker>> create(const WorkerConfig& cfg);
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
 
     int xsk_fd() const { return xsk_->fd(); }
     uint32_t queue() const { return cfg_.queue; }
@@ -82,14 +82,14 @@ public:
     bool done() const { return done_.load(std::memory_order_acquire); }
     // Joins the thread; the error that ended it early, if any.
     Status wait();
-    ClientStats stats() const { return mailbox_.read(); }
+    WorkerStats stats() const { return mailbox_.read(); }
 
 private:
     struct FlowRecord;
     class FlowApp;
     class FlowSink;
 
-    explicit ClientWorker(const ClientWorkerConfig& cfg);
+    explicit Worker(const WorkerConfig& cfg);
     void run();
     void loop_once(uint64_t now, bool& busy);
     size_t receive(uint64_t now);
@@ -111,7 +111,7 @@ private:
     uint64_t now_ns() const;
     void publish();
 
-    ClientWorkerConfig cfg_;
+    WorkerConfig cfg_;
     std::unique_ptr<Umem> umem_;
     std::unique_ptr<XskSocket> xsk_;
 
@@ -137,7 +137,7 @@ private:
     bool stopping_ = false;
     uint64_t last_publish_ = 0;
 
-    ClientStats st_;
+    WorkerStats st_;
     StatsMailbox mailbox_;
     std::atomic<bool> stop_{false}, abort_{false}, done_{false};
     std::thread thread_;

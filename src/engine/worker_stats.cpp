@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-#include "engine/client_stats.hpp"
+#include "engine/worker_stats.hpp"
 
 namespace xdpgen::engine {
 
-void ClientCounters::add(const ClientCounters& o)
+void WorkerCounters::add(const WorkerCounters& o)
 {
     attempted += o.attempted;
     established += o.established;
@@ -32,7 +32,7 @@ void ClientCounters::add(const ClientCounters& o)
     ports_exhausted += o.ports_exhausted;
 }
 
-void ClientStats::add(const ClientStats& o)
+void WorkerStats::add(const WorkerStats& o)
 {
     c.add(o.c);
     connect.merge(o.connect);
