@@ -34,12 +34,13 @@ Result<std::unique_ptr<ClientEngine>> ClientEngine::create(const ClientConfig& c
     if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
         seed = static_cast<uint64_t>(time(nullptr)) * 0x9e3779b97f4a7c15ull;
 
-    auto slice_lo = [&](uint32_t i) { return static_cast<uint16_t>(base.port_lo + uint64_t(ports) * i / n); };
     if (n > 1) {
+        // Worker i owns the local ports p with p % n == i: a rule the
+        // server role applies to the remote port too, so that between two
+        // xdpgen instances a flow's owners sit on the same queue number.
         std::vector<uint16_t> owner(65536, 0);
-        for (uint32_t i = 0; i < n; i++)
-            for (uint32_t p = slice_lo(i); p < uint32_t(base.port_lo) + uint64_t(ports) * (i + 1) / n; p++)
-                owner[p] = static_cast<uint16_t>(i);
+        for (uint32_t p = 0; p < 65536; p++)
+            owner[p] = static_cast<uint16_t>(p % n);
         e->handoff_ = std::make_unique<Handoff>(n, std::move(owner));
         if (!e->handoff_->ok())
             return sys_error("cannot create the workers' wake-up eventfds", errno);
@@ -50,15 +51,14 @@ Result<std::unique_ptr<ClientEngine>> ClientEngine::create(const ClientConfig& c
         w.index = i;
         w.queue = i;
         w.cpu = cfg.cpus.empty() ? -1 : cfg.cpus[i % cfg.cpus.size()];
-        // Each worker owns a contiguous slice of the ports.
-        w.port_lo = slice_lo(i);
-        w.port_hi = static_cast<uint16_t>(base.port_lo + uint64_t(ports) * (i + 1) / n - 1);
-        w.connections = base.connections ? base.connections / n + (i < base.connections % n) : 0;
+        w.workers = n;
+        w.bounded = base.connections > 0;
+        w.connections = base.connections / n + (i < base.connections % n);
         w.cps = base.cps / n;
         w.concurrency = std::max<uint32_t>(1, base.concurrency / n + (i < base.concurrency % n));
         w.seed = seed + 0x9e3779b97f4a7c15ull * (i + 1);
-        if (base.connections && w.connections == 0)
-            continue;  // fewer connections than workers
+        // A worker with no connections of its own still serves its queue:
+        // the others' answers may arrive there.
         auto wk = Worker::create(w);
         if (!wk)
             return wk.error();

@@ -6,8 +6,8 @@
 // Why it is needed: the kernel peer picks its transmit queue by its own
 // hash of the 4-tuple, so on a multi-queue link the answers of a flow can
 // land on any queue, and an AF_XDP socket only ever sees its own queue.
-// Each worker owns a slice of the local ports, so the owner of a frame is
-// known from its destination port alone.
+// Each worker owns the local ports p with p % workers == its index, so the
+// owner of a frame is known from its destination port alone.
 //
 // One single-producer single-consumer ring per ordered pair of workers: no
 // locks, no atomics shared by more than two threads. A frame is copied (a
@@ -137,6 +137,11 @@ public:
         uint64_t v;
         (void)!read(wake_[w].fd, &v, sizeof(v));
     }
+    // A worker whose own flows are all done keeps serving its queue (it
+    // still receives the other workers' frames) until every worker is done.
+    void own_work_done() { busy_.fetch_sub(1, std::memory_order_acq_rel); }
+    bool all_done() const { return busy_.load(std::memory_order_acquire) == 0; }
+
     bool ok() const
     {
         for (const auto& w : wake_)
@@ -154,6 +159,7 @@ private:
     std::vector<uint16_t> owner_;
     std::vector<FrameRing> rings_;
     std::vector<Wake> wake_;
+    std::atomic<uint32_t> busy_{n_};
 };
 
 }  // namespace xdpgen::engine

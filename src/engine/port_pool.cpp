@@ -3,15 +3,31 @@
 
 namespace xdpgen::engine {
 
-PortPool::PortPool(uint32_t addr_count, uint16_t port_lo, uint16_t port_hi, uint64_t quarantine_ns, uint64_t rotate)
-    : total_(size_t(addr_count) * (port_hi >= port_lo ? size_t(port_hi - port_lo) + 1 : 0)),
+namespace {
+
+size_t ports_in(uint16_t lo, uint16_t hi, uint32_t stride, uint32_t offset)
+{
+    size_t n = 0;
+    for (uint32_t p = lo; p <= hi; p++)
+        n += p % stride == offset;
+    return n;
+}
+
+}  // namespace
+
+PortPool::PortPool(uint32_t addr_count, uint16_t port_lo, uint16_t port_hi, uint64_t quarantine_ns, uint64_t rotate,
+                   uint32_t stride, uint32_t offset)
+    : total_(size_t(addr_count) * ports_in(port_lo, port_hi, stride ? stride : 1, offset)),
       quarantine_ns_(quarantine_ns)
 {
+    if (!stride)
+        stride = 1;
     free_.resize(total_);
     q_.resize(total_);
     for (uint32_t p = port_lo; total_ && p <= port_hi; p++)
-        for (uint32_t a = 0; a < addr_count; a++)
-            free_[f_count_++] = a << 16 | p;
+        if (p % stride == offset)
+            for (uint32_t a = 0; a < addr_count; a++)
+                free_[f_count_++] = a << 16 | p;
     if (total_)
         f_head_ = rotate % total_;
 }

@@ -19,13 +19,15 @@ namespace xdpgen::engine {
 
 class PortPool {
 public:
-    // Pairs are (address index, port) for addr_count addresses and ports
-    // port_lo..port_hi, packed as addr << 16 | port. The initial order
+    // Pairs are (address index, port) for addr_count addresses and the
+    // ports of port_lo..port_hi with port % stride == offset (a worker's
+    // share: see engine/handoff.hpp), packed as addr << 16 | port. The initial order
     // alternates addresses so that a run that needs only a few pairs still
     // uses every address. rotate: where in that order to begin, so that
     // back-to-back runs do not start on the pairs the last run just left in
     // the peer's TIME-WAIT.
-    PortPool(uint32_t addr_count, uint16_t port_lo, uint16_t port_hi, uint64_t quarantine_ns, uint64_t rotate = 0);
+    PortPool(uint32_t addr_count, uint16_t port_lo, uint16_t port_hi, uint64_t quarantine_ns, uint64_t rotate = 0,
+             uint32_t stride = 1, uint32_t offset = 0);
 
     static uint32_t addr_of(uint32_t pair) { return pair >> 16; }
     static uint16_t port_of(uint32_t pair) { return static_cast<uint16_t>(pair); }

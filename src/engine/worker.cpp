@@ -96,11 +96,12 @@ private:
 
 Worker::Worker(const WorkerConfig& cfg)
     : cfg_(cfg),
-      table_(derive_capacity(cfg, size_t(cfg.local_addrs.size()) * (cfg.port_hi - cfg.port_lo + 1u)), 0.9,
+      table_(derive_capacity(cfg, size_t(cfg.local_addrs.size()) * ((cfg.port_hi - cfg.port_lo + 1u) / cfg.workers + 1)),
+             0.9,
              cfg.seed ^ 0x5bd1e995u),
       wheel_(table_.capacity(), 0),
       pool_(static_cast<uint32_t>(cfg.local_addrs.size()), cfg.port_lo, cfg.port_hi, cfg.peer_time_wait_ns,
-            cfg.seed >> 16),
+            cfg.seed >> 16, cfg.workers, cfg.index),
       conns_(table_.capacity()),
       progs_(table_.capacity()),
       recs_(table_.capacity()),
@@ -183,9 +184,17 @@ void Worker::run()
         loop_once(now, busy);
         if (!result_)
             break;
-        const bool budget_done = cfg_.connections && started_ >= cfg_.connections;
-        if ((budget_done || stopping_) && active_ == 0)
-            break;
+        const bool budget_done = cfg_.bounded && started_ >= cfg_.connections;
+        if ((budget_done || stopping_) && active_ == 0) {
+            if (!cfg_.handoff)
+                break;
+            if (!own_done_) {
+                own_done_ = true;
+                cfg_.handoff->own_work_done();
+            }
+            if (cfg_.handoff->all_done())
+                break;
+        }
         if (stopping_ && (abort_.load(std::memory_order_relaxed) || now - stop_at_ >= cfg_.drain_ns)) {
             abort_all(now);
             break;
@@ -283,7 +292,7 @@ bool Worker::start_connections(uint64_t now)
 {
     uint32_t n = 0;
     while (n < kStartsPerLoop) {
-        if (cfg_.connections && started_ >= cfg_.connections)
+        if (cfg_.bounded && started_ >= cfg_.connections)
             break;
         if (active_ >= cfg_.concurrency)
             break;
@@ -557,7 +566,7 @@ void Worker::idle_wait(uint64_t now)
     }
     uint64_t wait = 1'000'000;  // the timer wheel's tick
     if (!stopping_ && !sched_.unlimited() && active_ < cfg_.concurrency &&
-        (!cfg_.connections || started_ < cfg_.connections)) {
+        (!cfg_.bounded || started_ < cfg_.connections)) {
         const uint64_t due = sched_.due(started_);
         wait = due > now ? std::min(wait, due - now) : 0;
     }

@@ -46,9 +46,11 @@ struct WorkerConfig {
     std::vector<IpAddr> local_addrs;  // consecutive (steering matches a range), same family as remote
     IpAddr remote;
     uint16_t remote_port = 0;
-    uint16_t port_lo = 0, port_hi = 0;  // this worker's slice of local ports
+    uint16_t port_lo = 0, port_hi = 0;  // local ports: of these, the worker owns port % workers == index
+    uint32_t workers = 1;
 
-    uint64_t connections = 0;     // this worker's share; 0 = until stopped
+    uint64_t connections = 0;     // this worker's share (may be 0) when `bounded`
+    bool bounded = false;         // a --connections run; else until stopped
     double cps = 0;               // this worker's share; 0 = as fast as allowed
     double ramp_up_s = 0;
     uint32_t concurrency = 1;     // most connections open at once (TIME-WAIT not counted)
@@ -135,6 +137,7 @@ private:
     ConnectSchedule sched_{0, 0, 0};
     uint64_t stop_at_ = 0;
     bool stopping_ = false;
+    bool own_done_ = false;  // own flows done; still serving the queue for the others
     uint64_t last_publish_ = 0;
 
     WorkerStats st_;

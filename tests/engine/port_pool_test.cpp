@@ -31,6 +31,17 @@ TEST_CASE("port pool hands out every pair exactly once, addresses alternating")
     CHECK_FALSE(p.acquire(0, pair));
 }
 
+TEST_CASE("port pool with a stride takes only its worker's ports")
+{
+    PortPool p(2, 1000, 1011, 0, 0, 3, 1);  // ports 1000..1011 with port % 3 == 1: 1000, 1003, 1006, 1009
+    REQUIRE(p.total() == 8);
+    std::set<uint16_t> ports;
+    uint32_t pair;
+    while (p.acquire(0, pair))
+        ports.insert(PortPool::port_of(pair));
+    CHECK(ports == std::set<uint16_t>{1000, 1003, 1006, 1009});
+}
+
 TEST_CASE("port pool reuses the pair released longest ago")
 {
     PortPool p(1, 1, 4, 0);

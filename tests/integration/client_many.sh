@@ -38,3 +38,6 @@ if [[ $QUEUES -gt 1 ]]; then
   expect_eq "none of them dropped" "$(json "$TMP/m.json" .counters.handoff_dropped)" 0
 fi
 expect_eq "no segment for an unknown flow" "$(json "$TMP/m.json" .counters.rx_no_flow)" 0
+# Nothing is lost on the path: a retransmission means a frame was not read
+# (e.g. a worker done with its own flows that stopped serving its queue).
+expect_eq "no retransmissions" "$(json "$TMP/m.json" .counters.retransmitted_segments)" 0
