@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include "engine/worker.hpp"
+#include "engine/worker_flow.hpp"
 
 #include <poll.h>
 #include <time.h>
@@ -20,6 +21,7 @@ namespace {
 constexpr size_t kBatch = 64;
 constexpr uint64_t kPublishEveryNs = 50'000'000;
 constexpr uint32_t kStartsPerLoop = 64;  // so a burst of starts never starves RX
+constexpr uint32_t kServerDefaultFlows = 1u << 17;
 
 uint32_t derive_capacity(const WorkerConfig& c, size_t pairs)
 {
@@ -37,78 +39,30 @@ uint32_t derive_capacity(const WorkerConfig& c, size_t pairs)
 
 }  // namespace
 
-// What the worker keeps per flow besides the TCB and the program state.
-struct Worker::FlowRecord {
-    uint64_t sched_ns = 0;        // when the connection was due: latencies count from here
-    uint32_t start_delay_us = 0;  // when it really started, after sched_ns (timeouts count from there)
-    uint32_t pair = 0;            // local (address, port) from the pool
-    bool established : 1 = false;
-    bool first_byte : 1 = false;
-    bool done : 1 = false;               // completed or failed: counted, no longer active
-    bool peer_closed_first : 1 = false;  // the peer holds TIME-WAIT: quarantine the pair
-};
-
-// The TCP app of one flow for the duration of one call: the program's runner,
-// plus what the worker must learn from the call (events, bytes).
-class Worker::FlowApp final : public tcp::TcpApp {
-public:
-    explicit FlowApp(program::Runner& r) : r_(r) {}
-    uint64_t tx_available(uint64_t off) override { return r_.tx_available(off); }
-    void tx_fill(uint64_t off, std::span<uint8_t> dst) override { r_.tx_fill(off, dst); }
-    void rx_data(uint64_t off, std::span<const uint8_t> data) override
-    {
-        rx_bytes += data.size();
-        r_.rx_data(off, data);
-    }
-    void on_event(TcpEvent ev, uint64_t value) override
-    {
-        r_.on_event(ev, value);
-        switch (ev) {
-        case TcpEvent::Established: established = true; break;
-        case TcpEvent::DataAcked: acked += value; break;
-        case TcpEvent::PeerFin: break;
-        case TcpEvent::Closed:
-        case TcpEvent::Reset:
-        case TcpEvent::Refused:
-        case TcpEvent::Timeout:
-            terminal = true;
-            last = ev;
-            break;
-        }
-    }
-
-    program::Runner& r_;
-    uint64_t rx_bytes = 0, acked = 0;
-    bool established = false, terminal = false;
-    TcpEvent last = TcpEvent::Closed;
-};
-
-class Worker::FlowSink final : public tcp::TcpSink {
-public:
-    FlowSink(Worker& w, uint32_t id, tcp::TcpApp& app) : w_(w), id_(id), app_(app) {}
-    bool emit(const tcp::OutSegment& s) override { return w_.emit(id_, s, app_); }
-
-private:
-    Worker& w_;
-    uint32_t id_;
-    tcp::TcpApp& app_;
-};
-
 Worker::Worker(const WorkerConfig& cfg)
     : cfg_(cfg),
-      table_(derive_capacity(cfg, size_t(cfg.local_addrs.size()) * ((cfg.port_hi - cfg.port_lo + 1u) / cfg.workers + 1)),
-             0.9,
-             cfg.seed ^ 0x5bd1e995u),
+      table_(cfg.role == Role::Server
+                 ? (cfg.max_flows ? cfg.max_flows : kServerDefaultFlows)
+                 : derive_capacity(cfg, size_t(cfg.local_addrs.size()) * ((cfg.port_hi - cfg.port_lo + 1u) / cfg.workers + 1)),
+             0.9, cfg.seed ^ 0x5bd1e995u),
       wheel_(table_.capacity(), 0),
-      pool_(static_cast<uint32_t>(cfg.local_addrs.size()), cfg.port_lo, cfg.port_hi, cfg.peer_time_wait_ns,
-            cfg.seed >> 16, cfg.workers, cfg.index),
+      pool_(cfg.role == Role::Client ? static_cast<uint32_t>(cfg.local_addrs.size()) : 0, cfg.port_lo, cfg.port_hi,
+            cfg.peer_time_wait_ns, cfg.seed >> 16, cfg.workers, cfg.index),
       conns_(table_.capacity()),
       progs_(table_.capacity()),
       recs_(table_.capacity()),
       rng_(cfg.seed),
+      cookies_(cfg.seed * 0x9e3779b97f4a7c15ull + 1),
+      cookie_tcp_(cfg.tcp),
+      dst_mac_(cfg.dst_mac),
       tx_(kBatch),
       rx_(kBatch)
 {
+    // A connection rebuilt from a SYN cookie can only have what the cookie
+    // holds: its SYN-ACK offers nothing else.
+    cookie_tcp_.wscale = -1;
+    cookie_tcp_.sack = false;
+    cookie_tcp_.timestamps = false;
 }
 
 Worker::~Worker()
@@ -229,7 +183,7 @@ void Worker::loop_once(uint64_t now, bool& busy)
     if (cfg_.handoff)
         busy |= cfg_.handoff->receive(cfg_.index, kBatch, [&](std::span<const uint8_t> f) { handle_frame(now, f); }) > 0;
     busy |= wheel_.advance(now, [&](uint32_t id) { fire(id, now); }) > 0;
-    if (!stopping_)
+    if (!stopping_ && cfg_.role == Role::Client)
         busy |= start_connections(now);
     if (auto r = flush_tx(); !r)
         result_ = r.error();
@@ -262,13 +216,24 @@ void Worker::handle_frame(uint64_t now, std::span<const uint8_t> frame)
     st_.c.rx_packets++;
     const FlowKey key = FlowKey::make(v->dst, p.seg.dst_port, v->src, p.seg.src_port);
     const uint32_t id = table_.find(key);
-    if (id == FlowTable::kNone && cfg_.handoff && cfg_.handoff->owner(p.seg.dst_port) != cfg_.index) {
-        if (cfg_.handoff->send(cfg_.index, cfg_.handoff->owner(p.seg.dst_port), frame))
+    // The port that names the owner: ours as a client, the client's as a server.
+    const uint16_t owner_port = cfg_.role == Role::Client ? p.seg.dst_port : p.seg.src_port;
+    if (id == FlowTable::kNone && cfg_.handoff && cfg_.handoff->owner(owner_port) != cfg_.index) {
+        if (cfg_.handoff->send(cfg_.index, cfg_.handoff->owner(owner_port), frame))
             st_.c.rx_handed_off++;
         else
             st_.c.handoff_dropped++;
         st_.c.rx_packets--;  // counted by the owner
         return;
+    }
+    if (id == FlowTable::kNone && cfg_.role == Role::Server && listening(v->dst, p.seg.dst_port)) {
+        const uint8_t f = p.seg.flags & (tcp::kSyn | tcp::kAck | tcp::kRst | tcp::kFin);
+        if (f == tcp::kSyn) {
+            server_syn(now, *v, p);
+            return;
+        }
+        if ((f & tcp::kAck) && !(f & (tcp::kSyn | tcp::kRst)) && server_cookie_ack(now, *v, p))
+            return;
     }
     if (id == FlowTable::kNone) {
         // Ours by address and port, but no flow: a segment of a connection
@@ -347,7 +312,8 @@ void Worker::fire(uint32_t id, uint64_t now)
     tcp::Connection& c = conns_[id];
     if (!rec.done) {
         const uint64_t started = rec.sched_ns + uint64_t(rec.start_delay_us) * 1000;
-        const bool connect_late = c.state() == TcpState::SynSent && now >= started + cfg_.connect_timeout_ns;
+        const bool handshaking = c.state() == TcpState::SynSent || c.state() == TcpState::SynReceived;
+        const bool connect_late = handshaking && now >= started + cfg_.connect_timeout_ns;
         if (connect_late || now >= started + cfg_.timeout_ns) {
             c.abort(now, sink);
             finish(id, now, false, program::Failure::None, TcpEvent::Timeout);
@@ -388,6 +354,10 @@ void Worker::after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink)
 
     if (app.established && !rec.established) {
         rec.established = true;
+        if (rec.half_open) {
+            rec.half_open = false;
+            half_open_--;
+        }
         st_.c.established++;
         st_.connect.add(now - rec.sched_ns);
     }
@@ -422,7 +392,8 @@ void Worker::after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink)
     uint64_t deadline = std::min(c.next_deadline(), wake);
     if (!rec.done) {
         const uint64_t started = rec.sched_ns + uint64_t(rec.start_delay_us) * 1000;
-        deadline = std::min(deadline, started + (s == TcpState::SynSent ? cfg_.connect_timeout_ns : cfg_.timeout_ns));
+        const bool handshaking = s == TcpState::SynSent || s == TcpState::SynReceived;
+        deadline = std::min(deadline, started + (handshaking ? cfg_.connect_timeout_ns : cfg_.timeout_ns));
     }
     wheel_.arm(id, deadline);
 }
@@ -434,6 +405,10 @@ void Worker::finish(uint32_t id, uint64_t now, bool completed, program::Failure 
         return;
     rec.done = true;
     active_--;
+    if (rec.half_open) {
+        rec.half_open = false;
+        half_open_--;
+    }
     if (completed) {
         st_.c.completed++;
         st_.total.add(now - rec.sched_ns);
@@ -458,7 +433,8 @@ void Worker::finish(uint32_t id, uint64_t now, bool completed, program::Failure 
 void Worker::free_flow(uint32_t id, uint64_t now, bool quarantine)
 {
     wheel_.cancel(id);
-    pool_.release(recs_[id].pair, now, quarantine);
+    if (cfg_.role == Role::Client)
+        pool_.release(recs_[id].pair, now, quarantine);
     table_.erase_id(id);
 }
 
@@ -487,7 +463,7 @@ TcpFrameEnds Worker::ends_of(uint32_t id) const
     const FlowKey& k = table_.key(id);
     TcpFrameEnds e;
     e.src_mac = cfg_.src_mac;
-    e.dst_mac = cfg_.dst_mac;
+    e.dst_mac = dst_mac_;
     e.src.v6 = e.dst.v6 = k.v6 != 0;
     e.src.b = k.local;
     e.dst.b = k.remote;

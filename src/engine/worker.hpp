@@ -22,6 +22,7 @@
 #include "engine/flow_table.hpp"
 #include "engine/handoff.hpp"
 #include "engine/port_pool.hpp"
+#include "engine/syn_cookie.hpp"
 #include "engine/schedule.hpp"
 #include "engine/timer_wheel.hpp"
 #include "net/addr.hpp"
@@ -34,7 +35,10 @@
 
 namespace xdpgen::engine {
 
+enum class Role : uint8_t { Client, Server };
+
 struct WorkerConfig {
+    Role role = Role::Client;
     uint32_t index = 0;  // worker number, for messages
     uint32_t queue = 0;
     int cpu = -1;        // pin to this CPU; -1 = don't
@@ -63,6 +67,13 @@ struct WorkerConfig {
     const program::Program* program = nullptr;
     uint64_t seed = 0;  // ISNs and the flow table's hash
     Handoff* handoff = nullptr;  // with several workers: frames of other workers' flows go there
+
+    // Server role: the local addresses and ports served (local_addrs and
+    // port_lo/hi then describe what steering sends here), and the most
+    // half-open connections kept before SYN cookies take over.
+    std::vector<Endpoint> listen;
+    uint32_t syn_backlog = 4096;
+    bool dst_mac_fixed = false;  // server: answer via dst_mac, not the MAC each SYN came from
 };
 
 class Worker {
@@ -90,12 +101,19 @@ private:
     struct FlowRecord;
     class FlowApp;
     class FlowSink;
+    class RawSink;
 
     explicit Worker(const WorkerConfig& cfg);
     void run();
     void loop_once(uint64_t now, bool& busy);
     size_t receive(uint64_t now);
     void handle_frame(uint64_t now, std::span<const uint8_t> frame);
+    // worker_server.cpp: the server role's passive opens.
+    bool listening(const IpAddr& addr, uint16_t port) const;
+    void server_syn(uint64_t now, const TcpFrameView& v, const tcp::ParsedTcp& p);
+    bool server_cookie_ack(uint64_t now, const TcpFrameView& v, const tcp::ParsedTcp& p);
+    uint32_t new_flow(uint64_t now, const FlowKey& key);
+
     bool start_connections(uint64_t now);
     void start_one(uint64_t now, uint64_t sched, uint32_t pair);
     void fire(uint32_t id, uint64_t now);
@@ -124,6 +142,10 @@ private:
     std::vector<program::FlowState> progs_;
     std::vector<FlowRecord> recs_;
     std::mt19937_64 rng_;
+    SynCookies cookies_;
+    tcp::TcpConfig cookie_tcp_;  // what a connection rebuilt from a cookie has: MSS only
+    uint32_t half_open_ = 0;     // server: connections in SYN-RECEIVED
+    MacAddr dst_mac_;            // next hop; a server learns it from each SYN unless fixed
 
     // TX batch: reserved descriptors, the first tx_used_ written.
     std::vector<XskDesc> tx_;

@@ -30,6 +30,9 @@ void WorkerCounters::add(const WorkerCounters& o)
     rx_invalid += o.rx_invalid;
     tx_ring_full += o.tx_ring_full;
     ports_exhausted += o.ports_exhausted;
+    syn_cookies_sent += o.syn_cookies_sent;
+    syn_cookies_accepted += o.syn_cookies_accepted;
+    syn_dropped += o.syn_dropped;
 }
 
 void WorkerStats::add(const WorkerStats& o)

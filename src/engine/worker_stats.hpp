@@ -36,6 +36,9 @@ struct WorkerCounters {
     uint64_t rx_invalid = 0;   // frames steered to us that are not TCP we can parse
     uint64_t tx_ring_full = 0; // emits refused for want of a frame (sent later)
     uint64_t ports_exhausted = 0;  // starts delayed: every local pair busy or quarantined
+    uint64_t syn_cookies_sent = 0;      // server: SYN-ACKs with a cookie (backlog full)
+    uint64_t syn_cookies_accepted = 0;  // server: connections rebuilt from a valid cookie
+    uint64_t syn_dropped = 0;           // server: SYNs ignored because the flow table was full
 
     void add(const WorkerCounters& o);
 };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-#include "engine/client.hpp"
+#include "engine/engine.hpp"
 
 #include <sys/random.h>
 #include <time.h>
@@ -8,7 +8,7 @@
 
 namespace xdpgen::engine {
 
-Result<std::unique_ptr<ClientEngine>> ClientEngine::create(const ClientConfig& cfg)
+Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg)
 {
     const WorkerConfig& base = cfg.worker;
     const uint32_t n = cfg.queues;
@@ -25,11 +25,12 @@ Result<std::unique_ptr<ClientEngine>> ClientEngine::create(const ClientConfig& c
                                                               : fmt::format("queues {}-{}", n, cfg.dev_queues - 1)),
                           0, fmt::format("leave --queues out (one worker per queue), or give {} fewer queues "
                                          "(ethtool -L {} combined {})", cfg.ifname, cfg.ifname, n));
-    if (ports < n)
+    const bool server = base.role == Role::Server;
+    if (!server && ports < n)
         return make_error(fmt::format("{} local ports cannot be shared by {} workers", ports, n), 0,
                           "widen --src-port-range");
 
-    std::unique_ptr<ClientEngine> e(new ClientEngine());
+    std::unique_ptr<Engine> e(new Engine());
     uint64_t seed = 0;
     if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
         seed = static_cast<uint64_t>(time(nullptr)) * 0x9e3779b97f4a7c15ull;
@@ -52,7 +53,7 @@ Result<std::unique_ptr<ClientEngine>> ClientEngine::create(const ClientConfig& c
         w.queue = i;
         w.cpu = cfg.cpus.empty() ? -1 : cfg.cpus[i % cfg.cpus.size()];
         w.workers = n;
-        w.bounded = base.connections > 0;
+        w.bounded = !server && base.connections > 0;
         w.connections = base.connections / n + (i < base.connections % n);
         w.cps = base.cps / n;
         w.concurrency = std::max<uint32_t>(1, base.concurrency / n + (i < base.concurrency % n));
@@ -69,12 +70,25 @@ Result<std::unique_ptr<ClientEngine>> ClientEngine::create(const ClientConfig& c
     sc.ifname = cfg.ifname;
     sc.ifindex = cfg.ifindex;
     sc.mode = cfg.mode;
-    // The addresses are consecutive (an AddrRange): the first and a count.
-    const IpAddr& first = base.local_addrs.front();
-    (first.v6 ? sc.local_v6 : sc.local_v4) = first;
-    (first.v6 ? sc.local_v6_count : sc.local_v4_count) = static_cast<uint32_t>(base.local_addrs.size());
-    sc.port_lo = base.port_lo;
-    sc.port_hi = base.port_hi;
+    if (server) {
+        // One address per family (the listening ones), all listening ports.
+        for (const Endpoint& ep : base.listen) {
+            auto& slot = ep.addr.v6 ? sc.local_v6 : sc.local_v4;
+            if (slot && !(*slot == ep.addr))
+                return make_error(fmt::format("xdpgen server listens on one IPv4 and one IPv6 address at most; "
+                                              "{} and {} given", slot->str(), ep.addr.str()));
+            slot = ep.addr;
+        }
+        sc.port_lo = base.port_lo;
+        sc.port_hi = base.port_hi;
+    } else {
+        // The addresses are consecutive (an AddrRange): the first and a count.
+        const IpAddr& first = base.local_addrs.front();
+        (first.v6 ? sc.local_v6 : sc.local_v4) = first;
+        (first.v6 ? sc.local_v6_count : sc.local_v4_count) = static_cast<uint32_t>(base.local_addrs.size());
+        sc.port_lo = base.port_lo;
+        sc.port_hi = base.port_hi;
+    }
     sc.tcp = true;
     sc.queues = cfg.dev_queues;
     auto st = Steering::load(sc);
@@ -89,7 +103,7 @@ Result<std::unique_ptr<ClientEngine>> ClientEngine::create(const ClientConfig& c
     return e;
 }
 
-ClientEngine::~ClientEngine()
+Engine::~Engine()
 {
     for (auto& w : workers_)
         w->request_stop(true);
@@ -97,7 +111,7 @@ ClientEngine::~ClientEngine()
         (void)w->wait();
 }
 
-void ClientEngine::start()
+void Engine::start()
 {
     timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -106,13 +120,13 @@ void ClientEngine::start()
         w->start(now);
 }
 
-void ClientEngine::request_stop(bool abort_now)
+void Engine::request_stop(bool abort_now)
 {
     for (auto& w : workers_)
         w->request_stop(abort_now);
 }
 
-bool ClientEngine::done() const
+bool Engine::done() const
 {
     for (const auto& w : workers_)
         if (!w->done())
@@ -120,7 +134,7 @@ bool ClientEngine::done() const
     return true;
 }
 
-Status ClientEngine::wait()
+Status Engine::wait()
 {
     Status first;
     for (auto& w : workers_)
@@ -129,7 +143,7 @@ Status ClientEngine::wait()
     return first;
 }
 
-WorkerStats ClientEngine::stats() const
+WorkerStats Engine::stats() const
 {
     WorkerStats s;
     for (const auto& w : workers_)

@@ -13,7 +13,7 @@
 
 namespace xdpgen::engine {
 
-struct ClientConfig {
+struct EngineConfig {
     std::string ifname;
     int ifindex = 0;
     XdpMode mode = XdpMode::Native;
@@ -25,10 +25,10 @@ struct ClientConfig {
     WorkerConfig worker;
 };
 
-class ClientEngine {
+class Engine {
 public:
-    static Result<std::unique_ptr<ClientEngine>> create(const ClientConfig& cfg);
-    ~ClientEngine();
+    static Result<std::unique_ptr<Engine>> create(const EngineConfig& cfg);
+    ~Engine();
 
     void start();
     void request_stop(bool abort_now = false);
@@ -40,7 +40,7 @@ public:
     bool zero_copy() const { return !workers_.empty() && workers_[0]->zero_copy(); }
 
 private:
-    ClientEngine() = default;
+    Engine() = default;
     std::unique_ptr<Handoff> handoff_;  // before the workers: outlives them
     std::vector<std::unique_ptr<Worker>> workers_;
     std::unique_ptr<Steering> steering_;  // after the workers: detached first

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#pragma once
+// The worker's per-flow record and the adapters it hands the TCP core for
+// one call into a flow; shared by the worker's .cpp files only.
+
+#include "engine/worker.hpp"
+
+namespace xdpgen::engine {
+
+// What the worker keeps per flow besides the TCB and the program state.
+struct Worker::FlowRecord {
+    uint64_t sched_ns = 0;        // when the connection was due: latencies count from here
+    uint32_t start_delay_us = 0;  // when it really started, after sched_ns (timeouts count from there)
+    uint32_t pair = 0;            // local (address, port) from the pool
+    bool established : 1 = false;
+    bool first_byte : 1 = false;
+    bool done : 1 = false;               // completed or failed: counted, no longer active
+    bool peer_closed_first : 1 = false;  // the peer holds TIME-WAIT: quarantine the pair
+    bool half_open : 1 = false;          // server: counted in half_open_ until established or gone
+};
+
+// The TCP app of one flow for the duration of one call: the program's runner,
+// plus what the worker must learn from the call (events, bytes).
+class Worker::FlowApp final : public tcp::TcpApp {
+public:
+    explicit FlowApp(program::Runner& r) : r_(r) {}
+    uint64_t tx_available(uint64_t off) override { return r_.tx_available(off); }
+    void tx_fill(uint64_t off, std::span<uint8_t> dst) override { r_.tx_fill(off, dst); }
+    void rx_data(uint64_t off, std::span<const uint8_t> data) override
+    {
+        rx_bytes += data.size();
+        r_.rx_data(off, data);
+    }
+    void on_event(tcp::TcpEvent ev, uint64_t value) override
+    {
+        r_.on_event(ev, value);
+        switch (ev) {
+        case tcp::TcpEvent::Established: established = true; break;
+        case tcp::TcpEvent::DataAcked: acked += value; break;
+        case tcp::TcpEvent::PeerFin: break;
+        case tcp::TcpEvent::Closed:
+        case tcp::TcpEvent::Reset:
+        case tcp::TcpEvent::Refused:
+        case tcp::TcpEvent::Timeout:
+            terminal = true;
+            last = ev;
+            break;
+        }
+    }
+
+    program::Runner& r_;
+    uint64_t rx_bytes = 0, acked = 0;
+    bool established = false, terminal = false;
+    tcp::TcpEvent last = tcp::TcpEvent::Closed;
+};
+
+class Worker::FlowSink final : public tcp::TcpSink {
+public:
+    FlowSink(Worker& w, uint32_t id, tcp::TcpApp& app) : w_(w), id_(id), app_(app) {}
+    bool emit(const tcp::OutSegment& s) override { return w_.emit(id_, s, app_); }
+
+private:
+    Worker& w_;
+    uint32_t id_;
+    tcp::TcpApp& app_;
+};
+
+}  // namespace xdpgen::engine
