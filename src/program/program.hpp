@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #pragma once
-// The per-connection program: what a client connection says and waits for.
+// The per-connection program: what a connection says and waits for, on
+// either side (a client's requests, a server's answers).
 //
 // How the engine uses it
 // ----------------------
 //   Program prog = Program::compile(spec).value();   // once, shared read-only
 //   cfg.deliver_out_of_order = !prog.in_order();
 //   FlowState st{};                                  // per flow, 32 bytes
-//   // for every call into the flow's Connection c:
+//   // the same for a client (c.connect) and a server (c.accept): the
+//   // program starts at the Established event. For every call into the
+//   // flow's Connection c:
 //   Runner r(prog, st);
 //   c.on_segment(now, seg, payload, r, sink);        // r is the TcpApp
 //   Next n = r.advance(now, c.tcb().rcv_nxt_off, have_rcvd_fin(c.state()));
@@ -26,6 +29,15 @@
 //   precomputed prefix sums (send bytes released before each step, the
 //   cumulative receive target of each Recv), so a flow's whole position is
 //   one step index and advancing never sums or searches.
+// - One loop may run until the peer closes (count 0: a server answering
+//   requests, however many come). It cannot be unrolled, so its body is
+//   unrolled once and the flow counts its iterations: every quantity of the
+//   body grows by a fixed period per iteration (its Sends have fixed sizes),
+//   so iteration i's send bytes start at i * period and fill() maps a stream
+//   offset back into the body modulo the period. Hence the rules on such a
+//   loop (compile() explains each): at the top level, only one, beginning
+//   with a receive step, without close, reset or recv-until-close, and
+//   nothing received after it.
 // - A flow's state is a few plain bytes (FlowState, trivially copyable,
 //   zero = not started) that the engine keeps in an array next to its
 //   Connection; Runner is a view built on the stack for one call.
@@ -37,13 +49,26 @@
 #include <string>
 #include <vector>
 
-#include "program/http_response.hpp"
+#include "program/http_parser.hpp"
 #include "tcp/connection.hpp"
 #include "util/result.hpp"
 
 namespace xdpgen::program {
 
-enum class OpKind : uint8_t { Send, Recv, RecvUntilClose, RecvHttp, Delay, Close, Reset, Loop, EndLoop };
+// RecvHttp reads one HTTP response (a client); RecvHttpRequest one HTTP
+// request (a server). A program reads one or the other, never both.
+enum class OpKind : uint8_t {
+    Send,
+    Recv,
+    RecvUntilClose,
+    RecvHttp,
+    RecvHttpRequest,
+    Delay,
+    Close,
+    Reset,
+    Loop,
+    EndLoop,
+};
 const char* op_name(OpKind k);
 
 struct SendSource {
@@ -52,7 +77,11 @@ struct SendSource {
     uint64_t size = 0;  // Pattern: how many bytes of xg_pattern_byte (by send-stream offset)
 };
 
-// Recv: bytes; Delay: ms; Loop: iterations (Loop .. EndLoop brackets, nestable).
+// Recv: bytes; Delay: ms; Loop: iterations (Loop .. EndLoop brackets,
+// nestable), 0 = until the peer closes: the loop ends when the peer's FIN
+// (or, reading HTTP requests, a request asking to close) comes while the
+// loop waits at the receive step that begins an iteration, with nothing of
+// that iteration received yet; the program goes on after its EndLoop.
 struct Op {
     OpKind kind;
     SendSource send;
@@ -68,13 +97,17 @@ struct ProgramSpec {
 class Program {
 public:
     static constexpr size_t kMaxSteps = 1'000'000;
+    // fill(): the loop until the peer closes has not ended (or there is none).
+    static constexpr uint64_t kLoopRunning = UINT64_MAX;
 
     // One unrolled step. Public so tests and the engine's diagnostics can
-    // look; a Program is the only thing that makes them.
+    // look; a Program is the only thing that makes them. Inside a loop until
+    // the peer closes the values are those of its first iteration (index 0);
+    // after it, those of a loop that ran 0 times.
     struct Step {
         uint64_t tx_before = 0;  // send-stream bytes released by the steps before this one
-        uint64_t arg = 0;        // Recv: cumulative receive target; RecvHttp: ordinal (1 = first
-                                 // response); Delay: ns; Send: its byte count
+        uint64_t arg = 0;        // Recv: cumulative receive target; RecvHttp(Request): ordinal (1 =
+                                 // first message); Delay: ns; Send: its byte count
         uint32_t source = 0;     // Send: index into the program's sources
         OpKind kind = OpKind::Close;
     };
@@ -82,30 +115,70 @@ public:
     static Result<Program> compile(const ProgramSpec& spec);
 
     // The program parses HTTP: the engine sets TcpConfig::deliver_out_of_order = false.
-    bool in_order() const { return http_; }
+    bool in_order() const { return http_ != Http::None; }
+    // It parses requests (RecvHttpRequest), not responses.
+    bool reads_requests() const { return http_ == Http::Requests; }
     bool verify() const { return verify_; }
     uint16_t expect_status() const { return expect_status_; }
+    // Length of the send stream (with a loop until the peer closes: when it
+    // ran 0 times; see tx_released).
     uint64_t tx_total() const { return tx_total_; }
     size_t step_count() const { return steps_.size(); }
     const Step& step(size_t i) const { return steps_[i]; }
-    // Send bytes released once the first `pc` steps ran (pc <= step_count()).
+    // Send bytes released once the first `pc` steps ran (pc <= step_count()),
+    // the loop until the peer closes (if any) not counted.
     uint64_t tx_before(size_t pc) const { return pc < steps_.size() ? steps_[pc].tx_before : tx_total_; }
+    // The same at `iterations` of that loop: its current iteration while
+    // pc is in its body, the number it ran once pc is past it.
+    uint64_t tx_released(size_t pc, uint64_t iterations) const
+    {
+        uint64_t t = tx_before(pc);
+        return forever() && pc >= loop_begin_ ? t + iterations * period_tx_ : t;
+    }
     // One line for the run banner, e.g. "send 78 B, recv http, x10, close".
     std::string describe() const { return describe_; }
 
+    // The loop until the peer closes: its body is steps [loop_begin(),
+    // loop_end()); each iteration sends period_tx() bytes, receives
+    // period_rx() bytes (Recv steps) and period_http() HTTP messages. It ends
+    // by itself after max_iterations() (2^32 - 1 unless the stream would
+    // pass 2^64 bytes first), as an HTTP server ends a connection after its
+    // keep-alive maximum.
+    bool forever() const { return loop_end_ > loop_begin_; }
+    size_t loop_begin() const { return loop_begin_; }
+    size_t loop_end() const { return loop_end_; }
+    uint64_t loop_tx() const { return loop_tx_; }  // send bytes before the loop
+    uint64_t loop_rx() const { return loop_rx_; }  // Recv bytes before the loop
+    uint64_t period_tx() const { return period_tx_; }
+    uint64_t period_rx() const { return period_rx_; }
+    uint32_t period_http() const { return period_http_; }
+    uint32_t max_iterations() const { return max_iterations_; }
+
     // Bytes of the send stream at [off, off + dst.size()): copies of a
-    // Bytes source, or xg_pattern_byte(stream offset) for a Pattern. Bytes
-    // past tx_total() (a caller's bug) are zero. Safe from many threads.
-    void fill(uint64_t off, std::span<uint8_t> dst) const;
+    // Bytes source, or xg_pattern_byte(stream offset) for a Pattern. With a
+    // loop until the peer closes, `iterations` is how many it ran once it
+    // has ended (the steps after it follow them in the stream), or
+    // kLoopRunning while it runs (its body repeats without end). Bytes past
+    // the stream (a caller's bug) are zero. Safe from many threads.
+    void fill(uint64_t off, std::span<uint8_t> dst, uint64_t iterations = kLoopRunning) const;
 
 private:
+    enum class Http : uint8_t { None, Responses, Requests };
+
+    size_t fill_steps(size_t first, size_t last, uint64_t at, uint64_t off, uint8_t* d, size_t n) const;
+
     std::vector<Step> steps_;
     std::vector<SendSource> sources_;  // one per Send op of the spec, shared by its unrolled copies
     std::string describe_;
     uint64_t tx_total_ = 0;
+    size_t loop_begin_ = 0, loop_end_ = 0;
+    uint64_t loop_tx_ = 0, loop_rx_ = 0;
+    uint64_t period_tx_ = 0, period_rx_ = 0;
+    uint32_t period_http_ = 0;
+    uint32_t max_iterations_ = 0;
     uint16_t expect_status_ = 0;
     bool verify_ = false;
-    bool http_ = false;
+    Http http_ = Http::None;
 };
 
 // Why a flow's program failed; the engine counts them per name.
@@ -116,8 +189,11 @@ const char* failure_name(Failure f);
 // One flow's place in its program. Value-initialised = not started.
 struct FlowState {
     uint64_t wake_at = 0;     // when the current Delay ends, ns (valid with delay_armed)
-    HttpResponseParser http;  // the receive stream, when the program parses HTTP
-    uint32_t responses = 0;   // HTTP responses completed (saturating)
+    HttpParser http;          // the receive stream, when the program parses HTTP
+    // HTTP messages completed (saturating); in a loop until the peer closes,
+    // those not taken by the iterations it completed.
+    uint32_t responses = 0;
+    uint32_t iterations = 0;  // the loop until the peer closes: iterations completed
     uint32_t pc : 21 = 0;     // the step to run next; step_count() = the program completed
     uint32_t failure : 3 = 0; // a Failure
     uint32_t started : 1 = 0;       // Established seen: the program runs
@@ -156,11 +232,20 @@ public:
     bool started() const { return s_.started; }
     bool finished() const { return s_.started && s_.pc >= p_.step_count(); }
     Failure failure() const { return Failure(s_.failure); }
-    uint32_t http_responses() const { return s_.responses; }
+    // HTTP messages completed: responses for a client, requests for a server.
+    uint64_t http_responses() const { return s_.responses + uint64_t(s_.iterations) * p_.period_http(); }
+    uint64_t http_requests() const { return http_responses(); }
+    // Iterations the loop until the peer closes completed (0 without one).
+    uint32_t iterations() const { return s_.iterations; }
+    // Reading requests: the last one asked to close the connection (the loop
+    // until the peer closes ends at its next iteration).
+    bool peer_asked_close() const { return p_.reads_requests() && s_.http.close_requested(); }
 
 private:
     bool stopped() const { return !s_.started || s_.failure || s_.reset_handed || finished(); }
+    bool in_loop_body() const { return s_.pc >= p_.loop_begin() && s_.pc < p_.loop_end(); }
     void set_failure(Failure f);
+    void add_messages(uint32_t n);
 
     const Program& p_;
     FlowState& s_;

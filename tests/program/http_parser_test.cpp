@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "program/http_response.hpp"
+#include "program/http_parser.hpp"
 
 using namespace xdpgen::program;
 
@@ -26,14 +26,14 @@ struct Fed {
 };
 
 // Feeds all of s in one call.
-Fed feed(HttpResponseParser& p, const std::string& s, uint16_t expect = 0)
+Fed feed(HttpParser& p, const std::string& s, uint16_t expect = 0)
 {
     HttpProgress r = p.feed(bytes(s), expect);
     return {r.completed, r.verdict};
 }
 
 // Feeds s one byte at a time, adding up.
-Fed feed_bytes(HttpResponseParser& p, const std::string& s, uint16_t expect = 0)
+Fed feed_bytes(HttpParser& p, const std::string& s, uint16_t expect = 0)
 {
     Fed f;
     for (char c : s) {
@@ -47,9 +47,9 @@ Fed feed_bytes(HttpResponseParser& p, const std::string& s, uint16_t expect = 0)
 
 Fed parse(const std::string& s, uint16_t expect = 0)
 {
-    HttpResponseParser p;
+    HttpParser p;
     Fed whole = feed(p, s, expect);
-    HttpResponseParser q;
+    HttpParser q;
     Fed one = feed_bytes(q, s, expect);
     // The split must never change the outcome.
     CHECK(whole.completed == one.completed);
@@ -85,7 +85,7 @@ struct Rng {
 TEST_CASE("Content-Length bodies end at their last byte", "[program][http]")
 {
     const std::string r = with_length("HTTP/1.1 200 OK", "hello world");
-    HttpResponseParser p;
+    HttpParser p;
     CHECK(p.idle());
     Fed f = feed(p, r.substr(0, r.size() - 1));
     CHECK(f.completed == 0);
@@ -116,7 +116,7 @@ TEST_CASE("chunked bodies: extensions, trailers, sizes in hex", "[program][http]
     CHECK(f.completed == 1);
     CHECK(f.verdict == HttpVerdict::Ok);
     // Not complete before the empty line that ends the trailers.
-    HttpResponseParser p;
+    HttpParser p;
     CHECK(feed(p, r.substr(0, r.size() - 2)).completed == 0);
     CHECK(feed(p, r.substr(r.size() - 2)).completed == 1);
     CHECK(p.idle());
@@ -139,7 +139,7 @@ TEST_CASE("close-delimited bodies end at the peer's FIN", "[program][http]")
           std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"),  // chunked not final
           std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 3\r\n\r\n")}) {
         INFO(head);
-        HttpResponseParser p;
+        HttpParser p;
         Fed f = feed(p, head + "anything, HTTP/1.1 200 OK\r\n\r\n, anything");
         CHECK(f.completed == 0);
         CHECK(f.verdict == HttpVerdict::Ok);
@@ -150,15 +150,15 @@ TEST_CASE("close-delimited bodies end at the peer's FIN", "[program][http]")
         CHECK(p.finish(0).completed == 0);  // idempotent
     }
     // A FIN mid-head or mid-length-body completes nothing.
-    HttpResponseParser p;
+    HttpParser p;
     feed(p, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab");
     CHECK(p.finish(0).completed == 0);
     CHECK_FALSE(p.idle());
-    HttpResponseParser q;
+    HttpParser q;
     feed(q, "HTTP/1.1 200 OK\r\nContent-");
     CHECK(q.finish(0).completed == 0);
     // A close-delimited 404 is still checked.
-    HttpResponseParser r;
+    HttpParser r;
     feed(r, "HTTP/1.0 404 Not Found\r\n\r\nnope");
     CHECK(r.finish(0).verdict == HttpVerdict::BadStatus);
 }
@@ -205,7 +205,7 @@ TEST_CASE("a keep-alive sequence completes each response at its last byte in eve
     };
     // Feeds the stream cut at `cuts` and checks the count after each piece.
     auto run = [&](const std::vector<size_t>& cuts) {
-        HttpResponseParser p;
+        HttpParser p;
         uint32_t total = 0;
         size_t prev = 0;
         for (size_t c : cuts) {
@@ -287,7 +287,7 @@ TEST_CASE("malformed responses are refused and stay refused", "[program][http]")
     CHECK(malformed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000000\r\n"));
 
     // Refused once, refused for good: nothing more completes.
-    HttpResponseParser p;
+    HttpParser p;
     CHECK(feed(p, "HTTP/1.1 2000\r\n").verdict == HttpVerdict::Malformed);
     CHECK(p.failed());
     Fed f = feed(p, with_length("HTTP/1.1 200 OK", "x"));
@@ -296,37 +296,54 @@ TEST_CASE("malformed responses are refused and stay refused", "[program][http]")
     CHECK(p.finish(0).verdict == HttpVerdict::Malformed);
 }
 
-TEST_CASE("Content-Length up to 2^64-1 is a length, beyond it is malformed", "[program][http]")
+TEST_CASE("Content-Length up to 2^48-1 is a length, beyond it is malformed", "[program][http]")
 {
-    HttpResponseParser p;
-    Fed f = feed(p, "HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\n\r\nsome");
+    static_assert(HttpParser::kMaxLength == 281474976710655ull);
+    HttpParser p;
+    Fed f = feed(p, "HTTP/1.1 200 OK\r\nContent-Length: 281474976710655\r\n\r\nsome");
     CHECK(f.verdict == HttpVerdict::Ok);
     CHECK(f.completed == 0);
-    CHECK(malformed("HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551616\r\n\r\n"));
+    CHECK(malformed("HTTP/1.1 200 OK\r\nContent-Length: 281474976710656\r\n\r\n"));
+    CHECK(malformed("HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\n\r\n"));
     CHECK(malformed("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999999\r\n\r\n"));
     // Leading zeros are digits like any other.
     CHECK(parse("HTTP/1.1 200 OK\r\nContent-Length: 000000000000000000000000002\r\n\r\nab").completed == 1);
-    // The largest chunk size (16 hex digits) is a size.
-    HttpResponseParser q;
-    f = feed(q, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nxyz");
+    // The largest chunk size (12 hex digits) is a size; one more bit is not.
+    HttpParser q;
+    f = feed(q, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffff\r\nxyz");
     CHECK(f.verdict == HttpVerdict::Ok);
+    CHECK(malformed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1000000000000\r\n"));
+    CHECK(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0000000000000000001\r\nx\r\n0\r\n\r\n")
+              .completed == 1);
+    // A body near the limit is counted down exactly: the 48 bits are split in the state.
+    HttpParser r;
+    f = feed(r, "HTTP/1.1 200 OK\r\nContent-Length: 4294967297\r\n\r\n");  // 2^32 + 1
+    std::string mib(1 << 20, 'b');
+    for (int i = 0; i < 4096; ++i)
+        REQUIRE(feed(r, mib).completed == 0);
+    CHECK_FALSE(r.idle());
+    std::string tail = with_length("HTTP/1.1 200 OK", "x");
+    tail.insert(tail.begin(), 'b');  // the last body byte, then the next response
+    f = feed(r, tail);
+    CHECK(f.completed == 2);
+    CHECK(r.idle());
 }
 
 TEST_CASE("the head is limited to 64 KiB", "[program][http]")
 {
     const std::string start = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nX-Pad: ";
     const std::string finish = "\r\n\r\n";
-    const size_t pad = HttpResponseParser::kMaxHeadBytes - start.size() - finish.size();
+    const size_t pad = HttpParser::kMaxHeadBytes - start.size() - finish.size();
     CHECK(parse(start + std::string(pad, 'p') + finish + "b").completed == 1);
     CHECK(malformed(start + std::string(pad + 1, 'p') + finish + "b"));
     // A peer that never ends its head.
-    HttpResponseParser p;
+    HttpParser p;
     Fed f = feed(p, "HTTP/1.1 200 OK\r\n");
     for (int i = 0; i < 100 && f.verdict == HttpVerdict::Ok; ++i)
         f = feed(p, "X-Endless: " + std::string(1000, 'e') + "\r\n");
     CHECK(f.verdict == HttpVerdict::Malformed);
     // Empty lines between responses count too, so they cannot go on forever.
-    HttpResponseParser q;
+    HttpParser q;
     f = feed(q, std::string(70'000, '\n'));
     CHECK(f.verdict == HttpVerdict::Malformed);
     // Each chunk line has its own limit; many chunks are fine.
@@ -346,7 +363,7 @@ TEST_CASE("the status of each complete response is checked", "[program][http]")
     CHECK(parse(with_length("HTTP/1.1 200 OK", ""), 200).verdict == HttpVerdict::Ok);
     // The mismatch is known once the response is complete, not before:
     // the responses before it still count.
-    HttpResponseParser p;
+    HttpParser p;
     std::string two = with_length("HTTP/1.1 200 OK", "a") + with_length("HTTP/1.1 500 Oops", "bbb");
     Fed f = feed(p, two.substr(0, two.size() - 1));
     CHECK(f.completed == 1);
@@ -360,7 +377,7 @@ TEST_CASE("the status of each complete response is checked", "[program][http]")
 
 TEST_CASE("a header split across segment boundaries", "[program][http]")
 {
-    HttpResponseParser p;
+    HttpParser p;
     CHECK(feed(p, "HTTP/1.1 200 OK\r\nConte").completed == 0);
     CHECK(feed(p, "nt-Le").completed == 0);
     CHECK(feed(p, "ngth: 1").completed == 0);
