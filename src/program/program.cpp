@@ -22,7 +22,10 @@ uint64_t send_size(const SendSource& s)
     return s.kind == SendSource::Kind::Bytes ? s.bytes.size() : s.size;
 }
 
-bool is_recv(OpKind k) { return k == OpKind::Recv || k == OpKind::RecvUntilClose || k == OpKind::RecvHttp; }
+bool is_recv(OpKind k)
+{
+    return k == OpKind::Recv || k == OpKind::RecvUntilClose || k == OpKind::RecvHttp || k == OpKind::RecvHttpRequest;
+}
 
 // xg_pattern_byte over a run, without a division per byte.
 void pattern_fill(uint64_t off, uint8_t* d, size_t n)
@@ -72,6 +75,7 @@ std::string describe_op(const Op& op)
     case OpKind::Recv: return "recv " + fmt_count(op.count) + " B";
     case OpKind::RecvUntilClose: return "recv until close";
     case OpKind::RecvHttp: return "recv http";
+    case OpKind::RecvHttpRequest: return "recv http request";
     case OpKind::Delay: return "delay " + fmt_count(op.count) + " ms";
     case OpKind::Close: return "close";
     case OpKind::Reset: return "reset";
@@ -82,6 +86,7 @@ std::string describe_op(const Op& op)
 // ops[i, end) at one nesting level; i is left after the level's EndLoop.
 // A loop that opens the whole program reads "a, b, x10": the count closes
 // everything before it. Elsewhere the body is bracketed: "a, [b, c] x10".
+// A loop until the peer closes reads "until the peer closes" for "x10".
 std::string describe_level(const std::vector<Op>& ops, size_t& i, bool top)
 {
     std::string out;
@@ -99,10 +104,12 @@ std::string describe_level(const std::vector<Op>& ops, size_t& i, bool top)
         bool bare = top && out.empty();
         std::string body = describe_level(ops, i, false);
         ++i;  // the EndLoop
+        std::string times = op.count ? fmt_count(op.count) : std::string();
+        times.insert(0, op.count ? "x" : "until the peer closes");
         if (bare)
-            add(body + ", x" + fmt_count(op.count));
+            add(body + ", " + times);
         else
-            add("[" + body + "] x" + fmt_count(op.count));
+            add("[" + body + "] " + times);
     }
     return out;
 }
@@ -116,6 +123,7 @@ const char* op_name(OpKind k)
     case OpKind::Recv: return "recv";
     case OpKind::RecvUntilClose: return "recv-until-close";
     case OpKind::RecvHttp: return "recv-http";
+    case OpKind::RecvHttpRequest: return "recv-http-request";
     case OpKind::Delay: return "delay";
     case OpKind::Close: return "close";
     case OpKind::Reset: return "reset";
@@ -140,22 +148,36 @@ const char* failure_name(Failure f)
 Result<Program> Program::compile(const ProgramSpec& spec)
 {
     const std::vector<Op>& ops = spec.ops;
+    static const std::string kForever = "a loop until the peer closes (count 0)";
 
     // Shape: brackets, counts and sizes, each op on its own. The step count
     // after unrolling saturates, so a absurd loop count is reported, not
     // wrapped.
     std::vector<size_t> open;        // indices of the Loops not yet closed
-    std::vector<uint64_t> mult{1};   // iterations of every enclosing level, multiplied
     std::vector<uint64_t> body{0};   // steps in the body of each open level so far
-    bool has_close = false, has_reset = false, has_http = false, has_bytes_recv = false;
+    size_t forever_at = SIZE_MAX;    // the loop until the peer closes, once seen
+    bool in_forever = false, after_forever = false, forever_first = false;
+    bool has_close = false, has_reset = false, has_http = false, has_http_request = false, has_bytes_recv = false;
     for (size_t i = 0; i < ops.size(); ++i) {
         const Op& op = ops[i];
         switch (op.kind) {
         case OpKind::Loop:
-            if (op.count == 0)
-                return make_error(op_label(i, op) + ": a loop needs at least 1 iteration");
+            if (op.count == 0) {
+                // One periodic stretch of the send stream, entered once:
+                // fill() maps offsets into it by one division.
+                if (forever_at != SIZE_MAX)
+                    return make_error(op_label(i, op) + ": only one loop per program can run until the peer "
+                                                        "closes (count 0); op " +
+                                      std::to_string(forever_at + 1) + " is one already");
+                if (!open.empty())
+                    return make_error(op_label(i, op) + ": " + kForever +
+                                      " must be at the top level, not inside another loop: it ends only when "
+                                      "the peer stops, so nothing could repeat it");
+                forever_at = i;
+                in_forever = true;
+                forever_first = true;
+            }
             open.push_back(i);
-            mult.push_back(sat_mul(mult.back(), op.count));
             body.push_back(0);
             continue;
         case OpKind::EndLoop:
@@ -163,8 +185,11 @@ Result<Program> Program::compile(const ProgramSpec& spec)
                 return make_error(op_label(i, op) + ": end-loop without a loop");
             if (body.back() == 0)
                 return make_error(op_label(open.back(), ops[open.back()]) + ": the loop is empty");
+            if (open.back() == forever_at) {
+                in_forever = false;
+                after_forever = true;
+            }
             open.pop_back();
-            mult.pop_back();
             body.pop_back();
             ++body.back();
             continue;
@@ -179,6 +204,7 @@ Result<Program> Program::compile(const ProgramSpec& spec)
             break;
         case OpKind::RecvUntilClose: has_bytes_recv = true; break;
         case OpKind::RecvHttp: has_http = true; break;
+        case OpKind::RecvHttpRequest: has_http_request = true; break;
         case OpKind::Close: has_close = true; break;
         case OpKind::Reset: has_reset = true; break;
         case OpKind::Delay:
@@ -186,23 +212,46 @@ Result<Program> Program::compile(const ProgramSpec& spec)
                 return make_error(op_label(i, op) + ": delay of " + std::to_string(op.count) + " ms is too long");
             break;
         }
+        if (in_forever) {
+            // The loop's end is decided at the receive step that begins an
+            // iteration: the peer closing there is the normal way out.
+            if (forever_first && !is_recv(op.kind))
+                return make_error(op_label(forever_at, ops[forever_at]) + ": " + kForever +
+                                  " must begin with a receive step: the peer closing while it waits there "
+                                  "ends the loop (op " + std::to_string(i + 1) + " is a " + op_name(op.kind) +
+                                  ")");
+            forever_first = false;
+            if (op.kind == OpKind::Close || op.kind == OpKind::Reset || op.kind == OpKind::RecvUntilClose)
+                return make_error(op_label(i, op) + " cannot be inside " + kForever +
+                                  ": the loop runs until the peer closes; put it after the loop");
+        }
+        if (after_forever && is_recv(op.kind))
+            return make_error(op_label(i, op) + " comes after " + kForever +
+                              ": the loop ends when the peer has nothing more to send");
         ++body.back();
     }
     if (!open.empty())
         return make_error(op_label(open.back(), ops[open.back()]) + ": loop without end-loop");
-    if (has_http && has_bytes_recv)
-        return make_error("recv-http cannot be mixed with recv or recv-until-close in one program: "
-                          "the HTTP parser reads the whole receive stream as responses");
-    if (has_http && spec.verify)
-        return make_error("verify checks received bytes against the pattern and cannot be used with recv-http");
+    if (has_http && has_http_request)
+        return make_error("recv-http and recv-http-request cannot be mixed in one program: the receive stream "
+                          "is either responses (a client) or requests (a server)");
+    if ((has_http || has_http_request) && has_bytes_recv)
+        return make_error(std::string(has_http ? "recv-http" : "recv-http-request") +
+                          " cannot be mixed with recv or recv-until-close in one program: the HTTP parser reads "
+                          "the whole receive stream as " + (has_http ? "responses" : "requests"));
+    if ((has_http || has_http_request) && spec.verify)
+        return make_error(std::string("verify checks received bytes against the pattern and cannot be used with ") +
+                          (has_http ? "recv-http" : "recv-http-request"));
+    if (has_http_request && spec.expect_status)
+        return make_error("expect status checks HTTP responses (recv-http); this program reads requests");
 
-    // The unrolled size, saturating.
+    // The unrolled size, saturating (the loop until the peer closes once).
     uint64_t steps = 0;
     {
         std::vector<uint64_t> m{1};
         for (const Op& op : ops) {
             if (op.kind == OpKind::Loop)
-                m.push_back(sat_mul(m.back(), op.count));
+                m.push_back(sat_mul(m.back(), op.count ? op.count : 1));
             else if (op.kind == OpKind::EndLoop)
                 m.pop_back();
             else
@@ -218,7 +267,7 @@ Result<Program> Program::compile(const ProgramSpec& spec)
     Program p;
     p.verify_ = spec.verify;
     p.expect_status_ = spec.expect_status;
-    p.http_ = has_http;
+    p.http_ = has_http ? Http::Responses : has_http_request ? Http::Requests : Http::None;
     p.steps_.reserve(steps);
     std::vector<uint32_t> source_of(ops.size(), 0);
     for (size_t i = 0; i < ops.size(); ++i) {
@@ -230,25 +279,46 @@ Result<Program> Program::compile(const ProgramSpec& spec)
 
     // Unroll, checking the order rules on the real sequence of steps (a
     // rule can break only on a loop's second pass: "loop { send; close }").
+    // The loop until the peer closes is unrolled once; the steps after it
+    // count from where it began, as if it ran 0 times.
     struct Frame {
         size_t begin;    // first op of the body
         uint64_t left;   // iterations still to run after this one
+        bool forever;
     };
     std::vector<Frame> loops;
-    uint64_t tx = 0, rx = 0, http = 0;
+    uint64_t tx = 0, rx = 0, http = 0, http_at_loop = 0;
     bool closed = false, reset = false, until_close = false;
     for (size_t i = 0; i < ops.size(); ++i) {
         const Op& op = ops[i];
         if (op.kind == OpKind::Loop) {
-            loops.push_back({i + 1, op.count - 1});
+            if (op.count == 0) {
+                p.loop_begin_ = p.steps_.size();
+                p.loop_tx_ = tx;
+                p.loop_rx_ = rx;
+                http_at_loop = http;
+            }
+            loops.push_back({i + 1, op.count ? op.count - 1 : 0, op.count == 0});
             continue;
         }
         if (op.kind == OpKind::EndLoop) {
             if (loops.back().left) {
                 --loops.back().left;
                 i = loops.back().begin - 1;
-            } else {
-                loops.pop_back();
+                continue;
+            }
+            bool forever = loops.back().forever;
+            loops.pop_back();
+            if (forever) {
+                p.loop_end_ = p.steps_.size();
+                p.period_tx_ = tx - p.loop_tx_;
+                p.period_rx_ = rx - p.loop_rx_;
+                if (http - http_at_loop > UINT32_MAX)
+                    return make_error("the loop until the peer closes reads too many HTTP messages per iteration");
+                p.period_http_ = uint32_t(http - http_at_loop);
+                tx = p.loop_tx_;
+                rx = p.loop_rx_;
+                http = http_at_loop;
             }
             continue;
         }
@@ -276,7 +346,8 @@ Result<Program> Program::compile(const ProgramSpec& spec)
             rx += op.count;
             s.arg = rx;
             break;
-        case OpKind::RecvHttp: s.arg = ++http; break;
+        case OpKind::RecvHttp:
+        case OpKind::RecvHttpRequest: s.arg = ++http; break;
         case OpKind::RecvUntilClose: until_close = true; break;
         case OpKind::Delay: s.arg = op.count * tcp::kMs; break;
         case OpKind::Close: closed = true; break;
@@ -293,6 +364,19 @@ Result<Program> Program::compile(const ProgramSpec& spec)
     }
     p.tx_total_ = tx;
 
+    if (p.forever()) {
+        // Iterations stop where a count in the flow state or a stream
+        // offset would wrap.
+        uint64_t most = UINT32_MAX;
+        if (p.period_tx_)
+            most = std::min(most, (kU64Max - p.tx_total_) / p.period_tx_);
+        if (p.period_rx_)
+            most = std::min(most, (kU64Max - p.loop_rx_ - p.period_rx_) / p.period_rx_);
+        if (most == 0)
+            return make_error("the loop until the peer closes sends or receives too much per iteration");
+        p.max_iterations_ = uint32_t(most);
+    }
+
     size_t i = 0;
     p.describe_ = describe_level(ops, i, true);
     if (implicit_close)
@@ -304,32 +388,69 @@ Result<Program> Program::compile(const ProgramSpec& spec)
     return p;
 }
 
-void Program::fill(uint64_t off, std::span<uint8_t> dst) const
+size_t Program::fill_steps(size_t first, size_t last, uint64_t at, uint64_t off, uint8_t* d, size_t n) const
+{
+    // The last step released at or before `at`: the Send holding it (Sends
+    // are never empty, so no other step shares its start and lies after it).
+    auto b = steps_.begin() + long(first), e = steps_.begin() + long(last);
+    auto it = std::upper_bound(b, e, at, [](uint64_t v, const Step& s) { return v < s.tx_before; });
+    if (it == b)
+        return 0;
+    size_t done = 0;
+    for (size_t i = size_t(it - steps_.begin()) - 1; done < n && i < last; ++i) {
+        const Step& s = steps_[i];
+        if (s.kind != OpKind::Send)
+            continue;
+        uint64_t in = at - s.tx_before;
+        size_t k = std::min<uint64_t>(s.arg - in, n - done);
+        const SendSource& src = sources_[s.source];
+        if (src.kind == SendSource::Kind::Bytes)
+            std::memcpy(d + done, src.bytes.data() + in, k);
+        else
+            pattern_fill(off + done, d + done, k);  // by stream offset, whatever the iteration
+        done += k;
+        at += k;
+    }
+    return done;
+}
+
+void Program::fill(uint64_t off, std::span<uint8_t> dst, uint64_t iterations) const
 {
     uint8_t* d = dst.data();
     size_t left = dst.size();
-    if (off < tx_total_ && left) {
-        // The last step released at or before off: the Send holding it
-        // (Sends are never empty, so no other step shares its start and
-        // lies after it).
-        auto it = std::upper_bound(steps_.begin(), steps_.end(), off,
-                                   [](uint64_t v, const Step& s) { return v < s.tx_before; });
-        size_t i = size_t(it - steps_.begin()) - 1;
-        for (; left && i < steps_.size(); ++i) {
-            const Step& s = steps_[i];
-            if (s.kind != OpKind::Send)
-                continue;
-            uint64_t in = off - s.tx_before;
-            size_t n = std::min<uint64_t>(s.arg - in, left);
-            const SendSource& src = sources_[s.source];
-            if (src.kind == SendSource::Kind::Bytes)
-                std::memcpy(d, src.bytes.data() + in, n);
-            else
-                pattern_fill(off, d, n);
-            d += n;
-            off += n;
-            left -= n;
+    while (left) {
+        // Which steps hold `off`, and where it lies in their tx_before
+        // coordinates: before the loop, in one of its iterations (modulo
+        // the period), or after it.
+        size_t first = 0, last = steps_.size();
+        uint64_t at = off, end = tx_total_;
+        if (forever()) {
+            if (off < loop_tx_) {
+                last = loop_begin_;
+                end = loop_tx_;
+            } else {
+                uint64_t rel = off - loop_tx_;
+                if (period_tx_ && rel / period_tx_ < iterations) {
+                    first = loop_begin_;
+                    last = loop_end_;
+                    at = loop_tx_ + rel % period_tx_;
+                    end = loop_tx_ + period_tx_;
+                } else if (iterations != kLoopRunning) {
+                    first = loop_end_;
+                    at = off - iterations * period_tx_;
+                } else {
+                    break;
+                }
+            }
         }
+        if (at >= end)
+            break;
+        size_t n = fill_steps(first, last, at, off, d, size_t(std::min<uint64_t>(left, end - at)));
+        if (n == 0)
+            break;
+        d += n;
+        off += n;
+        left -= n;
     }
     if (left)
         std::memset(d, 0, left);
@@ -341,16 +462,27 @@ uint64_t Runner::tx_available(uint64_t offset)
 {
     if (!s_.started)
         return 0;
-    uint64_t released = p_.tx_before(s_.pc);
+    uint64_t released = p_.tx_released(s_.pc, s_.iterations);
     return released > offset ? released - offset : 0;
 }
 
-void Runner::tx_fill(uint64_t offset, std::span<uint8_t> dst) { p_.fill(offset, dst); }
+void Runner::tx_fill(uint64_t offset, std::span<uint8_t> dst)
+{
+    // Until the loop has ended its body repeats without end; after, the
+    // steps that follow it start where its last iteration stopped.
+    bool ended = p_.forever() && s_.pc >= p_.loop_end();
+    p_.fill(offset, dst, ended ? s_.iterations : Program::kLoopRunning);
+}
 
 void Runner::set_failure(Failure f)
 {
     if (!s_.failure)
         s_.failure = uint32_t(f);
+}
+
+void Runner::add_messages(uint32_t n)
+{
+    s_.responses = uint32_t(std::min<uint64_t>(uint64_t(s_.responses) + n, UINT32_MAX));
 }
 
 void Runner::rx_data(uint64_t offset, std::span<const uint8_t> data)
@@ -364,8 +496,8 @@ void Runner::rx_data(uint64_t offset, std::span<const uint8_t> data)
         return;
     }
     if (p_.in_order()) {
-        HttpProgress pr = s_.http.feed(data, p_.expect_status());
-        s_.responses = uint32_t(std::min<uint64_t>(uint64_t(s_.responses) + pr.completed, UINT32_MAX));
+        HttpProgress pr = p_.reads_requests() ? s_.http.feed_request(data) : s_.http.feed(data, p_.expect_status());
+        add_messages(pr.completed);
         if (pr.verdict == HttpVerdict::BadStatus)
             set_failure(Failure::HttpStatus);
         else if (pr.verdict == HttpVerdict::Malformed)
@@ -411,31 +543,51 @@ Next Runner::advance(uint64_t now, uint64_t rx_contiguous, bool peer_fin)
     if (s_.reset_handed || finished())
         return n;
 
-    if (p_.in_order() && s_.peer_fin) {
+    if (p_.in_order() && !p_.reads_requests() && s_.peer_fin) {
         // The end of the stream ends a close-delimited body.
         HttpProgress pr = s_.http.finish(p_.expect_status());
-        s_.responses = uint32_t(std::min<uint64_t>(uint64_t(s_.responses) + pr.completed, UINT32_MAX));
+        add_messages(pr.completed);
         if (pr.verdict == HttpVerdict::BadStatus)
             return fail(Failure::HttpStatus);
     }
 
     while (s_.pc < p_.step_count()) {
         const Program::Step& st = p_.step(s_.pc);
+        // The step that begins an iteration of the loop until the peer
+        // closes (always a receive step): where the loop may end.
+        const bool loop_head = p_.forever() && s_.pc == p_.loop_begin();
         switch (st.kind) {
         case OpKind::Send:
             n.tx_grew = true;  // never waits for ACKs: the TCP core paces the stream
             break;
-        case OpKind::Recv:
-            if (rx_contiguous < st.arg)
+        case OpKind::Recv: {
+            uint64_t shift = in_loop_body() ? uint64_t(s_.iterations) * p_.period_rx() : 0;
+            if (rx_contiguous < st.arg + shift) {
+                if (loop_head && s_.peer_fin && rx_contiguous == p_.loop_rx() + shift) {
+                    s_.pc = uint32_t(p_.loop_end());
+                    continue;
+                }
                 return s_.peer_fin ? fail(Failure::PeerClosedEarly) : n;
+            }
             break;
+        }
         case OpKind::RecvUntilClose:
             if (!s_.peer_fin)
                 return n;
             break;
         case OpKind::RecvHttp:
-            if (s_.responses < st.arg)
+        case OpKind::RecvHttpRequest:
+            // In the loop, responses counts from the iteration's start: the
+            // ordinal of the first iteration applies to every one.
+            if (s_.responses < st.arg) {
+                // Nothing of a next message, and none will come.
+                bool over = s_.http.idle() && (s_.peer_fin || s_.http.close_requested());
+                if (loop_head && over) {
+                    s_.pc = uint32_t(p_.loop_end());
+                    continue;
+                }
                 return s_.peer_fin ? fail(Failure::PeerClosedEarly) : n;
+            }
             break;
         case OpKind::Delay:
             if (!s_.delay_armed) {
@@ -466,6 +618,13 @@ Next Runner::advance(uint64_t now, uint64_t rx_contiguous, bool peer_fin)
             break;
         }
         ++s_.pc;
+        if (p_.forever() && s_.pc == p_.loop_end()) {
+            // An iteration is over: the next starts at the body's first
+            // step, its messages counted afresh; at the limit the loop ends.
+            s_.responses -= p_.period_http();
+            if (++s_.iterations < p_.max_iterations())
+                s_.pc = uint32_t(p_.loop_begin());
+        }
     }
     return n;
 }
