@@ -20,18 +20,18 @@ int hex_digit(char c)
     return -1;
 }
 
-Result<std::string> read_file(const std::string& path)
+Result<std::string> read_file(const std::string& option, const std::string& path)
 {
     std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
     if (!f)
-        return sys_error("--send-file: cannot open " + path, errno);
+        return sys_error(option + ": cannot open " + path, errno);
     std::string data;
     char buf[65536];
     size_t n;
     while ((n = std::fread(buf, 1, sizeof(buf), f.get())) > 0)
         data.append(buf, n);
     if (std::ferror(f.get()))
-        return sys_error("--send-file: cannot read " + path, errno ? errno : EIO);
+        return sys_error(option + ": cannot read " + path, errno ? errno : EIO);
     return data;
 }
 
@@ -131,7 +131,7 @@ Result<ProgramSpec> build_quick_program(const QuickProgram& q)
             return t.error();
         send.send.bytes = std::move(t.value());
     } else if (!q.send_file.empty()) {
-        auto f = read_file(q.send_file);
+        auto f = read_file("--send-file", q.send_file);
         if (!f)
             return f.error();
         if (f.value().empty())
@@ -176,6 +176,156 @@ Result<ProgramSpec> build_quick_program(const QuickProgram& q)
     if (q.delay_ms)
         spec.ops.push_back(Op{OpKind::Delay, {}, q.delay_ms});
     if (q.requests > 1)
+        spec.ops.push_back(Op{OpKind::EndLoop});
+    spec.ops.push_back(Op{OpKind::Close});
+    return spec;
+}
+
+const char* http_reason(uint16_t status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 203: return "Non-Authoritative Information";
+    case 204: return "No Content";
+    case 205: return "Reset Content";
+    case 206: return "Partial Content";
+    case 300: return "Multiple Choices";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    }
+    return "";
+}
+
+std::string http_response_head(uint16_t status, uint64_t body_len, std::string_view content_type, bool close)
+{
+    // The reason phrase may be empty, the SP before it may not (RFC 9112 §4).
+    std::string h = "HTTP/1.1 " + std::to_string(status) + " " + http_reason(status) + "\r\nServer: xdpgen\r\n";
+    if (!content_type.empty()) {
+        h += "Content-Type: ";
+        h += content_type;
+        h += "\r\n";
+    }
+    // RFC 9110 §8.6: never in a 204; a 304's would describe the resource, not this message.
+    if (status != 204 && status != 304)
+        h += "Content-Length: " + std::to_string(body_len) + "\r\n";
+    if (close)
+        h += "Connection: close\r\n";
+    h += "\r\n";
+    return h;
+}
+
+Result<ProgramSpec> build_server_program(const ServerQuick& q)
+{
+    const bool http = q.http || q.recv_http;
+    const int sends = !q.send_text.empty() + (q.send_size > 0) + (q.http_body_size > 0) + !q.http_body_file.empty();
+    if (q.recv_bytes && http)
+        return make_error(std::string("--recv and ") + (q.recv_http ? "--recv-http" : "--http") +
+                          " exclude each other: give one");
+    if (sends > 1)
+        return make_error("--send, --send-size, --http-body-size and --http-body exclude each other: give one");
+    if (!http && (q.http_body_size || !q.http_body_file.empty()))
+        return make_error(std::string(q.http_body_size ? "--http-body-size" : "--http-body") +
+                              " is the body of an HTTP response: it needs --recv-http",
+                          0, "raw bytes without HTTP: --send-size or --send");
+    if (!http && q.http_status != 200)
+        return make_error("--http-status " + std::to_string(q.http_status) + " needs --recv-http");
+
+    ProgramSpec spec;
+    if (!http) {
+        if (q.recv_bytes)
+            spec.ops.push_back(Op{OpKind::Recv, {}, q.recv_bytes});
+        Op send{OpKind::Send};
+        if (!q.send_text.empty()) {
+            auto t = decode_escapes(q.send_text);
+            if (!t)
+                return t.error();
+            send.send.bytes = std::move(t.value());
+            spec.ops.push_back(std::move(send));
+        } else if (q.send_size) {
+            send.send.kind = SendSource::Kind::Pattern;
+            send.send.size = q.send_size;
+            spec.ops.push_back(std::move(send));
+        }
+        // Waiting for the client's FIN first leaves the TIME-WAIT with the
+        // client, as a server wants.
+        if (!q.close_after)
+            spec.ops.push_back(Op{OpKind::RecvUntilClose});
+        spec.ops.push_back(Op{OpKind::Close});
+        return spec;
+    }
+
+    if (q.http_status < 100 || q.http_status > 599)
+        return make_error("--http-status " + std::to_string(q.http_status) + " is not an HTTP status (100-599)");
+    if (q.http_status < 200)
+        return make_error("--http-status " + std::to_string(q.http_status) +
+                          " is interim (1xx): the answer to a request must be final (200-599)");
+
+    // The body: its bytes (text or a file) go with the head in one send;
+    // the pattern is a send of its own, generated by stream offset.
+    std::string body;
+    uint64_t pattern = 0;
+    std::string_view type = "application/octet-stream";
+    if (!q.send_text.empty()) {
+        auto t = decode_escapes(q.send_text);
+        if (!t)
+            return t.error();
+        body = std::move(t.value());
+        type = "text/plain";
+    } else if (!q.http_body_file.empty()) {
+        auto f = read_file("--http-body", q.http_body_file);
+        if (!f)
+            return f.error();
+        body = std::move(f.value());
+    } else {
+        pattern = q.send_size ? q.send_size : q.http_body_size;
+    }
+    const uint64_t body_len = body.size() + pattern;
+    const uint16_t st = q.http_status;
+    if ((st == 204 || st == 205 || st == 304) && body_len)
+        return make_error("--http-status " + std::to_string(st) + " has no body: drop --send, --send-size, "
+                          "--http-body-size or --http-body");
+    if (body_len == 0 || st == 204 || st == 304)
+        type = {};
+
+    const bool one = q.close_after || !q.keep_alive;
+    Op head{OpKind::Send};
+    head.send.bytes = http_response_head(st, body_len, type, one) + body;
+    if (!one)
+        spec.ops.push_back(Op{OpKind::Loop, {}, 0});
+    spec.ops.push_back(Op{OpKind::RecvHttpRequest});
+    spec.ops.push_back(std::move(head));
+    if (pattern) {
+        Op p{OpKind::Send};
+        p.send.kind = SendSource::Kind::Pattern;
+        p.send.size = pattern;
+        spec.ops.push_back(std::move(p));
+    }
+    if (!one)
         spec.ops.push_back(Op{OpKind::EndLoop});
     spec.ops.push_back(Op{OpKind::Close});
     return spec;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #pragma once
-// Programs from command-line options (`xdpgen client --send ... --recv ...`)
-// for the common request/response shapes, without a profile file.
+// Programs from command-line options (`xdpgen client --send ... --recv ...`,
+// `xdpgen server --recv-http ...`) for the common request/response shapes,
+// without a profile file.
 
 #include <cstdint>
 #include <string>
@@ -30,6 +31,39 @@ struct QuickProgram {
 // loop(requests) { send; recv; delay }, close -- each part only when given.
 // Nothing given at all is the empty program: connect, then close.
 Result<ProgramSpec> build_quick_program(const QuickProgram& q);
+
+// What `xdpgen server` does with each accepted connection.
+struct ServerQuick {
+    uint64_t recv_bytes = 0;      // --recv N: the request is N bytes
+    bool recv_http = false;       // --recv-http: the request is one HTTP/1.1 request
+    std::string send_text;        // --send TEXT, with escapes; with HTTP, the response body (text/plain)
+    uint64_t send_size = 0;       // --send-size M: M bytes of the pattern; with HTTP, the response body
+    bool http = false;            // --http: the same as --recv-http
+    uint16_t http_status = 200;   // --http-status N
+    uint64_t http_body_size = 0;  // --http-body-size M: the response body, M bytes of the pattern
+    std::string http_body_file;   // --http-body FILE: the response body, the file's bytes, read now
+    bool close_after = false;     // --close: close after responding; else wait for the client to close
+    bool keep_alive = true;       // HTTP: answer requests until the client closes (--close: one)
+};
+
+// HTTP (--recv-http or --http):
+//   keep-alive: loop until the peer closes { recv-http-request; send response }, close
+//   --close (or keep_alive false): recv-http-request; send response with "Connection: close"; close
+// The response is canned: status line, Server, Content-Type and
+// Content-Length, then the body. The loop also ends after a request that
+// asks to close (HTTP/1.1 semantics).
+// Otherwise: recv N (if given), send (if given), then close (--close) or
+// recv-until-close and close. Nothing given at all is a sink: it reads
+// until the client closes.
+Result<ProgramSpec> build_server_program(const ServerQuick& q);
+
+// The head of the server's canned response: status line, "Server: xdpgen",
+// Content-Type (unless content_type is empty), Content-Length (not for 204
+// and 304, which have no body), "Connection: close" when `close`.
+std::string http_response_head(uint16_t status, uint64_t body_len, std::string_view content_type, bool close);
+
+// Reason phrase for common status codes, "" for others (RFC 9110 §15).
+const char* http_reason(uint16_t status);
 
 // --send TEXT: \r \n \t \\ \0 and \xHH (two hex digits); any other
 // backslash sequence is an error, so a typo does not go out on the wire.
