@@ -54,10 +54,10 @@ Worker::Worker(const WorkerConfig& cfg)
       rng_(cfg.seed),
       cookies_(cfg.seed * 0x9e3779b97f4a7c15ull + 1),
       cookie_tcp_(cfg.tcp),
-      dst_mac_(cfg.dst_mac),
       tx_(kBatch),
       rx_(kBatch)
 {
+    static_assert(sizeof(FlowRecord) <= 24, "per-flow memory: the record stays 24 bytes");
     // A connection rebuilt from a SYN cookie can only have what the cookie
     // holds: its SYN-ACK offers nothing else.
     cookie_tcp_.wscale = -1;
@@ -293,6 +293,7 @@ void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair)
     recs_[id].sched_ns = sched;
     recs_[id].start_delay_us = static_cast<uint32_t>(std::min<uint64_t>((now - std::min(now, sched)) / 1000, UINT32_MAX));
     recs_[id].pair = pair;
+    recs_[id].mac = cfg_.dst_mac.b;
     started_++;
     active_++;
     st_.c.attempted++;
@@ -463,7 +464,7 @@ TcpFrameEnds Worker::ends_of(uint32_t id) const
     const FlowKey& k = table_.key(id);
     TcpFrameEnds e;
     e.src_mac = cfg_.src_mac;
-    e.dst_mac = dst_mac_;
+    e.dst_mac.b = recs_[id].mac;
     e.src.v6 = e.dst.v6 = k.v6 != 0;
     e.src.b = k.local;
     e.dst.b = k.remote;

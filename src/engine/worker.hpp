@@ -73,7 +73,7 @@ struct WorkerConfig {
     // half-open connections kept before SYN cookies take over.
     std::vector<Endpoint> listen;
     uint32_t syn_backlog = 4096;
-    bool dst_mac_fixed = false;  // server: answer via dst_mac, not the MAC each SYN came from
+    bool dst_mac_fixed = false;  // server: answer via dst_mac, not the MAC each flow's SYN came from
 };
 
 class Worker {
@@ -112,7 +112,7 @@ private:
     bool listening(const IpAddr& addr, uint16_t port) const;
     void server_syn(uint64_t now, const TcpFrameView& v, const tcp::ParsedTcp& p);
     bool server_cookie_ack(uint64_t now, const TcpFrameView& v, const tcp::ParsedTcp& p);
-    uint32_t new_flow(uint64_t now, const FlowKey& key);
+    uint32_t new_flow(uint64_t now, const FlowKey& key, const MacAddr& peer_mac);
 
     bool start_connections(uint64_t now);
     void start_one(uint64_t now, uint64_t sched, uint32_t pair);
@@ -145,7 +145,6 @@ private:
     SynCookies cookies_;
     tcp::TcpConfig cookie_tcp_;  // what a connection rebuilt from a cookie has: MSS only
     uint32_t half_open_ = 0;     // server: connections in SYN-RECEIVED
-    MacAddr dst_mac_;            // next hop; a server learns it from each SYN unless fixed
 
     // TX batch: reserved descriptors, the first tx_used_ written.
     std::vector<XskDesc> tx_;

@@ -3,6 +3,8 @@
 // The worker's per-flow record and the adapters it hands the TCP core for
 // one call into a flow; shared by the worker's .cpp files only.
 
+#include <array>
+
 #include "engine/worker.hpp"
 
 namespace xdpgen::engine {
@@ -12,6 +14,10 @@ struct Worker::FlowRecord {
     uint64_t sched_ns = 0;        // when the connection was due: latencies count from here
     uint32_t start_delay_us = 0;  // when it really started, after sched_ns (timeouts count from there)
     uint32_t pair = 0;            // local (address, port) from the pool
+    // The next hop's MAC: the gateway's for a client, the one the SYN came
+    // from for a server (clients behind different routers, or a flood with
+    // made-up MACs, must not change where a flow's answers go).
+    std::array<uint8_t, 6> mac{};
     bool established : 1 = false;
     bool first_byte : 1 = false;
     bool done : 1 = false;               // completed or failed: counted, no longer active

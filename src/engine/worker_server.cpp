@@ -30,7 +30,7 @@ bool Worker::listening(const IpAddr& addr, uint16_t port) const
     return false;
 }
 
-uint32_t Worker::new_flow(uint64_t now, const FlowKey& key)
+uint32_t Worker::new_flow(uint64_t now, const FlowKey& key, const MacAddr& peer_mac)
 {
     if (table_.size() >= table_.capacity())
         return FlowTable::kNone;
@@ -42,6 +42,7 @@ uint32_t Worker::new_flow(uint64_t now, const FlowKey& key)
     progs_[id] = program::FlowState{};
     recs_[id] = FlowRecord{};
     recs_[id].sched_ns = now;  // a server's latencies count from the SYN
+    recs_[id].mac = cfg_.dst_mac_fixed ? cfg_.dst_mac.b : peer_mac.b;
     started_++;
     active_++;
     st_.c.attempted++;
@@ -50,8 +51,6 @@ uint32_t Worker::new_flow(uint64_t now, const FlowKey& key)
 
 void Worker::server_syn(uint64_t now, const TcpFrameView& v, const tcp::ParsedTcp& p)
 {
-    if (!cfg_.dst_mac_fixed)
-        dst_mac_ = v.src_mac;
     const FlowKey key = FlowKey::make(v.dst, p.seg.dst_port, v.src, p.seg.src_port);
     if (half_open_ >= cfg_.syn_backlog || table_.size() >= table_.capacity()) {
         // Backlog full: answer with a cookie and keep nothing.
@@ -68,7 +67,7 @@ void Worker::server_syn(uint64_t now, const TcpFrameView& v, const tcp::ParsedTc
             st_.c.syn_cookies_sent++;
         return;
     }
-    const uint32_t id = new_flow(now, key);
+    const uint32_t id = new_flow(now, key, v.src_mac);
     if (id == FlowTable::kNone) {
         st_.c.syn_dropped++;
         return;
@@ -93,7 +92,7 @@ bool Worker::server_cookie_ack(uint64_t now, const TcpFrameView& v, const tcp::P
     const uint16_t mss = cookies_.check(key, p.seg.seq.raw(), p.seg.ack.raw(), now);
     if (!mss)
         return false;  // not a cookie of ours: the caller answers with RST
-    const uint32_t id = new_flow(now, key);
+    const uint32_t id = new_flow(now, key, v.src_mac);
     if (id == FlowTable::kNone) {
         st_.c.syn_dropped++;
         return true;  // the client sends it again; perhaps there is room then

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// xdpgen server: the server side of the same TCP engine, on one or more
+// addresses and ports, answering each connection with a small program.
+
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "cli/options.hpp"
+#include "engine/engine.hpp"
+#include "program/quick.hpp"
+#include "stats/units.hpp"
+#include "sys/cpus.hpp"
+#include "sys/path.hpp"
+
+namespace xdpgen {
+namespace {
+
+struct ServerOptions {
+    std::vector<std::string> listen;
+    std::string ifname, xdp_mode = "native", zero_copy = "auto", cores, dst_mac;
+    uint32_t queues = 0;
+    double duration = 0, interval = 1.0;
+    double connect_timeout = 10, timeout = 60, time_wait = 1, drain = 2;
+    uint32_t max_flows = 1u << 17, syn_backlog = 4096;
+    uint16_t mss = 1460;
+    program::ServerQuick prog;
+    OutputOptions out;
+};
+
+uint64_t to_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
+
+nlohmann::json server_counters_json(const engine::WorkerCounters& c)
+{
+    return {
+        {"accepted", c.attempted},
+        {"established", c.established},
+        {"completed", c.completed},
+        {"failed", c.failed},
+        {"failed_by_cause",
+         {{"timeout", c.failed_timeout},
+          {"reset", c.failed_reset},
+          {"http_status", c.failed_http_status},
+          {"http_malformed", c.failed_http_malformed},
+          {"peer_closed_early", c.failed_peer_closed}}},
+        {"unfinished", c.unfinished},
+        {"open_at_end", c.open},
+        {"time_wait_at_end", c.time_wait},
+        {"retransmitted_segments", c.retransmits},
+        {"tx_bytes", c.tx_bytes},
+        {"rx_bytes", c.rx_bytes},
+        {"tx_packets", c.tx_packets},
+        {"rx_packets", c.rx_packets},
+        {"rx_no_flow", c.rx_no_flow},
+        {"rx_handed_off", c.rx_handed_off},
+        {"handoff_dropped", c.handoff_dropped},
+        {"rx_invalid", c.rx_invalid},
+        {"tx_ring_full", c.tx_ring_full},
+        {"syn_cookies_sent", c.syn_cookies_sent},
+        {"syn_cookies_accepted", c.syn_cookies_accepted},
+        {"syn_dropped", c.syn_dropped},
+    };
+}
+
+int run_server(ServerOptions o)
+{
+    Output out(o.out);
+    std::vector<Endpoint> listen;
+    uint16_t port_lo = 65535, port_hi = 0;
+    for (const auto& l : o.listen) {
+        auto ep = parse_endpoint(l);
+        if (!ep)
+            return fail_setup(make_error(fmt::format("'{}' is not ADDR:PORT", l), 0, "e.g. 198.18.0.2:80 or [fd00:18::2]:80"));
+        listen.push_back(*ep);
+        port_lo = std::min(port_lo, ep->port);
+        port_hi = std::max(port_hi, ep->port);
+    }
+    auto dmac = option_mac_opt(o.dst_mac, "--dst-mac");
+    if (!dmac)
+        return fail_setup(dmac.error());
+    const auto mode = o.xdp_mode == "skb" ? XdpMode::Skb : XdpMode::Native;
+    if (o.xdp_mode != "skb" && o.xdp_mode != "native")
+        return fail_setup(make_error(fmt::format("--xdp-mode '{}' is not native or skb", o.xdp_mode)));
+    auto zc = parse_zero_copy(o.zero_copy);
+    if (!zc)
+        return fail_setup(make_error(fmt::format("--zero-copy '{}' is not auto, on or off", o.zero_copy)));
+    std::vector<int> cpus;
+    if (!o.cores.empty()) {
+        auto c = parse_cpu_list(o.cores);
+        if (!c)
+            return fail_setup(make_error(fmt::format("--cores '{}' is not a CPU list", o.cores), 0, "e.g. 0,1 or 2-3"));
+        cpus = *c;
+    }
+    auto spec = program::build_server_program(o.prog);
+    if (!spec)
+        return fail_setup(spec.error());
+    auto prog = program::Program::compile(spec.value());
+    if (!prog)
+        return fail_setup(prog.error());
+    const auto program = std::make_shared<program::Program>(std::move(prog.value()));
+
+    auto dev = netdev_require_up(o.ifname);
+    if (!dev)
+        return fail_setup(dev.error());
+
+    engine::EngineConfig cfg;
+    cfg.ifname = dev->name;
+    cfg.ifindex = dev->ifindex;
+    cfg.mode = mode;
+    cfg.dev_queues = std::max(dev->rx_queues, 1u);
+    cfg.queues = o.queues ? o.queues : cfg.dev_queues;
+    cfg.cpus = cpus;
+    engine::WorkerConfig& w = cfg.worker;
+    w.role = engine::Role::Server;
+    w.listen = listen;
+    for (const Endpoint& ep : listen)
+        w.local_addrs.push_back(ep.addr);
+    w.port_lo = port_lo;
+    w.port_hi = port_hi;
+    w.ifname = dev->name;
+    w.zero_copy = *zc;
+    w.src_mac = dev->mac;
+    w.dst_mac = dmac.value() ? *dmac.value() : MacAddr{};
+    w.dst_mac_fixed = dmac.value().has_value();
+    w.max_flows = o.max_flows;
+    w.syn_backlog = o.syn_backlog;
+    w.connect_timeout_ns = to_ns(o.connect_timeout);
+    w.timeout_ns = to_ns(o.timeout);
+    w.drain_ns = to_ns(o.drain);
+    w.program = program.get();
+    const bool v6_only = std::all_of(listen.begin(), listen.end(), [](const Endpoint& e) { return e.addr.v6; });
+    w.tcp.mss = std::min<uint16_t>(o.mss, static_cast<uint16_t>((dev->mtu ? dev->mtu : 1500) - (v6_only ? 60 : 40)));
+    w.tcp.time_wait = to_ns(o.time_wait);
+    w.tcp.deliver_out_of_order = !program->in_order();
+
+    auto eng = engine::Engine::create(cfg);
+    if (!eng)
+        return fail_setup(eng.error());
+    auto& e = *eng.value();
+
+    std::string where;
+    for (const auto& ep : listen)
+        where += (where.empty() ? "" : ", ") + ep.str();
+    out.line(fmt::format("server on {} ({}), listening on {}, {} worker{}{}, program: {}", dev->name, dev->mac.str(), where,
+                         e.workers(), e.workers() == 1 ? "" : "s", e.zero_copy() ? " (zero-copy)" : "",
+                         program->describe()));
+
+    nlohmann::json intervals = nlohmann::json::array();
+    engine::WorkerStats prev;
+    e.start();
+    const double elapsed = run_ticks(
+        TickLoop{std::chrono::duration<double>(o.interval), std::chrono::duration<double>(o.duration)},
+        [&] { return e.done(); },
+        [&](double t, double dt) {
+            const engine::WorkerStats s = e.stats();
+            const double acc = static_cast<double>(s.c.attempted - prev.c.attempted) / dt;
+            const double done = static_cast<double>(s.c.completed - prev.c.completed) / dt;
+            out.interval_line(fmt::format(
+                "[{:6.1f}s] accepted {:>9}/s  done {:>9}/s  failed {:>7}  open {:>8}  cookies {:>7}  retx {:>6}  tx {:>12}",
+                t, fmt_si(acc, ""), fmt_si(done, ""), fmt_count(s.c.failed - prev.c.failed), fmt_count(s.c.open),
+                fmt_count(s.c.syn_cookies_sent - prev.c.syn_cookies_sent),
+                fmt_count(s.c.retransmits - prev.c.retransmits),
+                fmt_bps(static_cast<double>(s.c.tx_bytes - prev.c.tx_bytes) * 8 / dt)));
+            intervals.push_back({{"t", t},
+                                 {"accepted_per_s", acc},
+                                 {"completed_per_s", done},
+                                 {"failed", s.c.failed - prev.c.failed},
+                                 {"open", s.c.open},
+                                 {"syn_cookies_sent", s.c.syn_cookies_sent - prev.c.syn_cookies_sent}});
+            prev = s;
+        });
+    e.request_stop();
+    auto st = e.wait();
+    const engine::WorkerStats s = e.stats();
+    const auto steer = e.steering_counters();
+    int rc = kExitOk;
+    std::string reason = "ok";
+    if (!st) {
+        print_error(st.error());
+        rc = kExitRunFailed;
+        reason = st.error().message();
+    }
+    out.line(fmt::format("summary: {} accepted, {} established, {} completed, {} failed, {} unfinished at the end in {:.2f} s{}",
+                         fmt_count(s.c.attempted), fmt_count(s.c.established), fmt_count(s.c.completed),
+                         fmt_count(s.c.failed), fmt_count(s.c.unfinished), elapsed,
+                         stop_requested() ? " (interrupted)" : ""));
+    out.line(fmt::format("traffic: sent {} B, received {} B, {} packets out, {} in, {} retransmitted segments, "
+                         "{} SYN cookies sent, {} accepted",
+                         fmt_count(s.c.tx_bytes), fmt_count(s.c.rx_bytes), fmt_count(s.c.tx_packets),
+                         fmt_count(s.c.rx_packets), fmt_count(s.c.retransmits), fmt_count(s.c.syn_cookies_sent),
+                         fmt_count(s.c.syn_cookies_accepted)));
+    if (s.total.count())
+        out.line("total:      " + latency_line(s.total));
+
+    nlohmann::json doc = {
+        {"command", "server"},
+        {"interface", dev->name},
+        {"config",
+         {{"listen", o.listen},
+          {"src_mac", dev->mac.str()},
+          {"workers", e.workers()},
+          {"zero_copy", e.zero_copy()},
+          {"program", program->describe()},
+          {"max_flows", o.max_flows},
+          {"syn_backlog", o.syn_backlog}}},
+        {"duration_s", elapsed},
+        {"interrupted", stop_requested()},
+        {"counters", server_counters_json(s.c)},
+        {"latency", {{"connect", latency_json(s.connect)}, {"total", latency_json(s.total)}}},
+        {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}}},
+        {"intervals", intervals},
+        {"result", rc == kExitOk ? "ok" : "failed"},
+        {"reason", reason},
+    };
+    if (auto wj = out.write_json(doc); !wj) {
+        print_error(wj.error());
+        return kExitRunFailed;
+    }
+    return rc;
+}
+
+}  // namespace
+
+Command add_server_command(CLI::App& app)
+{
+    auto o = std::make_shared<ServerOptions>();
+    CLI::App* sub = app.add_subcommand("server", "Serve TCP connections from the AF_XDP engine, each running a small program");
+    sub->add_option("listen", o->listen, "Addresses and ports to serve, ADDR:PORT ([v6]:port for IPv6)")->required();
+    sub->add_option("-i,--interface", o->ifname, "Interface to use")->required();
+    sub->add_option("-d,--duration", o->duration, "Run this many seconds (0 = until Ctrl-C / SIGTERM)")
+        ->check(CLI::NonNegativeNumber);
+
+    auto* prog = "Program (what each connection does)";
+    sub->add_option("--recv", o->prog.recv_bytes, "Receive N bytes, then answer")->group(prog);
+    sub->add_flag("--recv-http", o->prog.recv_http, "Receive one HTTP/1.1 request, answer with an HTTP response (keep-alive)")
+        ->group(prog);
+    sub->add_option("--send", o->prog.send_text, "Answer with this text (escapes: \\r \\n \\t \\\\ \\0 \\xHH)")->group(prog);
+    sub->add_option("--send-size", o->prog.send_size, "Answer with N bytes of xdpgen's byte pattern")->group(prog);
+    sub->add_option("--http-body-size", o->prog.http_body_size, "HTTP response body: N bytes of the byte pattern")->group(prog);
+    sub->add_option("--http-body", o->prog.http_body_file, "HTTP response body: the contents of FILE")->group(prog);
+    sub->add_option("--http-status", o->prog.http_status, "HTTP response status")->capture_default_str()
+        ->check(CLI::Range(100, 599))->group(prog);
+    sub->add_flag("--close", o->prog.close_after, "Close after answering (default: wait for the client to close)")->group(prog);
+
+    auto* net = "Network";
+    sub->add_option("-m,--dst-mac", o->dst_mac, "Answer through this next-hop MAC (default: the MAC each SYN came from)")->group(net);
+    sub->add_option("--mss", o->mss, "MSS to announce (capped by the MTU)")->capture_default_str()->check(CLI::Range(88, 9000))->group(net);
+    sub->add_option("--xdp-mode", o->xdp_mode, "native or skb (generic) XDP")->capture_default_str()->group(net);
+    sub->add_option("--zero-copy", o->zero_copy, "AF_XDP zero-copy: auto, on or off")->capture_default_str()->group(net);
+    sub->add_option("-q,--queues", o->queues, "Workers, one per queue (default: all queues)")->group(net);
+    sub->add_option("--cores", o->cores, "Pin workers to these CPUs, e.g. 0,1 or 2-3")->group(net);
+
+    auto* lim = "Limits and timers";
+    sub->add_option("--max-flows", o->max_flows, "Flow table size per worker (open connections and TIME-WAIT)")
+        ->capture_default_str()->check(CLI::Range(16u, 1u << 30))->group(lim);
+    sub->add_option("--syn-backlog", o->syn_backlog, "Half-open connections per worker before SYN cookies answer")
+        ->capture_default_str()->group(lim);
+    sub->add_option("--connect-timeout", o->connect_timeout, "Seconds a half-open connection may wait for the handshake's ACK")
+        ->capture_default_str()->check(CLI::PositiveNumber)->group(lim);
+    sub->add_option("--timeout", o->timeout, "Seconds for a whole connection before it counts as a timeout")
+        ->capture_default_str()->check(CLI::PositiveNumber)->group(lim);
+    sub->add_option("--time-wait", o->time_wait, "Seconds our side keeps TIME-WAIT after closing first")
+        ->capture_default_str()->check(CLI::NonNegativeNumber)->group(lim);
+    sub->add_option("--drain", o->drain, "Seconds open connections get to finish when the run ends")
+        ->capture_default_str()->check(CLI::NonNegativeNumber)->group(lim);
+
+    auto* out = "Output";
+    sub->add_option("-I,--interval", o->interval, "Seconds between stats lines")->capture_default_str()->check(CLI::Range(0.1, 3600.0))->group(out);
+    sub->add_option("--json", o->out.json_path, "Write the report as JSON to FILE ('-' = stdout; lines then go to stderr)")->group(out);
+    sub->add_flag("--quiet", o->out.quiet, "No per-interval lines, only the summary")->group(out);
+    return Command{sub, [o] { return run_server(*o); }};
+}
+
+}  // namespace xdpgen
