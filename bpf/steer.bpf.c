@@ -9,6 +9,12 @@
  * redirect to a socket bound to another queue (xsk_rcv_check). The fallback
  * action of bpf_redirect_map is XDP_PASS: a queue without a socket hands its
  * frames to the kernel instead of dropping them.
+ *
+ * With answer_neigh set, the program also answers ARP requests and IPv6
+ * neighbour solicitations for the generator's addresses itself, out of the
+ * interface they came in on: addresses the interface does not carry have no
+ * kernel to answer for them, yet a peer with an on-link route to them must
+ * resolve them.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -37,6 +43,17 @@ const volatile __u16 port_lo = 0;	/* host order, inclusive */
 const volatile __u16 port_hi = 0;
 const volatile __u8 steer_tcp = 0;
 const volatile __u8 steer_udp = 0;
+/* Answer ARP / neighbour solicitation for the ranges above, as local_mac. */
+const volatile __u8 answer_neigh = 0;
+const volatile __u8 local_mac[ETH_ALEN] = {};
+/*
+ * Send answers with a redirect to the interface itself instead of XDP_TX.
+ * On a veth, XDP_TX frames wait in the peer's ring until the peer's NAPI
+ * runs, which only an XDP program on the peer makes happen (veth_xdp_flush);
+ * a redirect flushes the peer's ring (XDP_XMIT_FLUSH), and is accepted as
+ * soon as the peer has GRO on.
+ */
+const volatile __u8 answer_redirect = 0;
 
 /* Queue id -> AF_XDP socket; userspace sizes it to the interface's queues. */
 struct {
@@ -58,12 +75,18 @@ static __always_inline int proto_wanted(__u8 proto)
 	return (proto == IPPROTO_TCP && steer_tcp) || (proto == IPPROTO_UDP && steer_udp);
 }
 
-static __always_inline int v6_is_local(const struct ipv6hdr *ip6)
+/* Unsigned: addresses below the first wrap to large values. */
+static __always_inline int v4_in_range(__be32 addr)
 {
-	const __u32 *a = (const __u32 *)&ip6->daddr;
+	return local_v4 && bpf_ntohl(addr) - bpf_ntohl(local_v4) < local_v4_count;
+}
+
+static __always_inline int v6_in_range(const void *addr)
+{
+	const __u32 *a = addr;
 	const volatile __u32 *b = (const volatile __u32 *)local_v6;
 
-	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] &&
+	return local_v6_set && a[0] == b[0] && a[1] == b[1] && a[2] == b[2] &&
 	       bpf_ntohl(a[3]) - bpf_ntohl(b[3]) < local_v6_count;
 }
 
@@ -85,9 +108,7 @@ static __always_inline void *ours(void *data, void *data_end)
 
 		if (!local_v4 || (void *)(ip + 1) > data_end)
 			return NULL;
-		/* Unsigned: addresses below the first wrap to large values. */
-		if (bpf_ntohl(ip->daddr) - bpf_ntohl(local_v4) >= local_v4_count ||
-		    !proto_wanted(ip->protocol))
+		if (!v4_in_range(ip->daddr) || !proto_wanted(ip->protocol))
 			return NULL;
 		/*
 		 * Fragments go to the kernel, which reassembles them. A non-first
@@ -112,7 +133,7 @@ static __always_inline void *ours(void *data, void *data_end)
 		 * extension headers, and ICMPv6 (neighbour discovery) must reach
 		 * the kernel anyway.
 		 */
-		if (!proto_wanted(ip6->nexthdr) || !v6_is_local(ip6))
+		if (!proto_wanted(ip6->nexthdr) || !v6_in_range(&ip6->daddr))
 			return NULL;
 		l4 = (void *)(ip6 + 1);
 	} else {
@@ -128,16 +149,311 @@ static __always_inline void *ours(void *data, void *data_end)
 	return l4;
 }
 
-SEC("xdp")
-int xg_steer(struct xdp_md *ctx)
+/*
+ * Neighbour answers. Only what a host must check before answering is
+ * checked; everything not answered goes on unchanged, so the kernel still
+ * sees every question it could answer itself.
+ */
+
+/*
+ * RFC 826 for Ethernet and IPv4. Spelled out rather than taken from
+ * <linux/if_arp.h>, which pulls in libc headers a BPF target lacks.
+ */
+#define ARPHRD_ETHER 1
+#define ARPOP_REQUEST 1
+#define ARPOP_REPLY 2
+
+struct arp_eth_ip {
+	struct {
+		__be16 ar_hrd;
+		__be16 ar_pro;
+		__u8 ar_hln;
+		__u8 ar_pln;
+		__be16 ar_op;
+	} hdr;
+	__u8 sha[ETH_ALEN];
+	__u8 spa[4];
+	__u8 tha[ETH_ALEN];
+	__u8 tpa[4];
+} __attribute__((packed));
+
+/* Neighbour solicitation and advertisement share this (RFC 4861 §4.3, §4.4). */
+struct nd_msg {
+	__u8 type;
+	__u8 code;
+	__sum16 csum;
+	__be32 flags;	/* NA: R, S, O; NS: reserved */
+	__u8 target[16];
+};
+
+struct nd_opt_lla {
+	__u8 type;
+	__u8 len;	/* in 8-byte units */
+	__u8 mac[ETH_ALEN];
+};
+
+#define ND_NEIGHBOUR_SOLICITATION 135
+#define ND_NEIGHBOUR_ADVERTISEMENT 136
+#define ND_OPT_SOURCE_LL_ADDR 1
+#define ND_OPT_TARGET_LL_ADDR 2
+#define ND_NA_SOLICITED 0x40000000
+#define ND_NA_OVERRIDE 0x20000000
+/*
+ * Bounds the checksum and option loops. A solicitation carries a source
+ * link-layer address and perhaps a nonce (RFC 7527): 40 bytes; longer ones
+ * are left to the kernel.
+ */
+#define NS_MAX_LEN 256
+#define NA_LEN (sizeof(struct nd_msg) + sizeof(struct nd_opt_lla))
+#define NOT_ASKED (-1)
+
+static __always_inline int is_local_mac(const __u8 *m)
+{
+	return m[0] == local_mac[0] && m[1] == local_mac[1] && m[2] == local_mac[2] &&
+	       m[3] == local_mac[3] && m[4] == local_mac[4] && m[5] == local_mac[5];
+}
+
+static __always_inline void put_local_mac(__u8 *m)
+{
+#pragma unroll
+	for (int i = 0; i < ETH_ALEN; i++)
+		m[i] = local_mac[i];
+}
+
+/* Frames to a group address or to us; promiscuous capture may show others'. */
+static __always_inline int addressed_to_us(const struct ethhdr *eth)
+{
+	return (eth->h_dest[0] & 1) || is_local_mac(eth->h_dest);
+}
+
+/* 16-bit words in memory order: the sum is then in network order too. */
+static __always_inline __u32 csum_words(__u32 sum, const void *p, int words)
+{
+	const __u16 *w = p;
+
+#pragma unroll
+	for (int i = 0; i < words; i++)
+		sum += w[i];
+	return sum;
+}
+
+static __always_inline __u16 csum_fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)sum;
+}
+
+/* Turns an ARP request for one of our addresses into its reply, in place. */
+static __always_inline long arp_answer(struct ethhdr *eth, void *data_end)
+{
+	struct arp_eth_ip *arp = (void *)(eth + 1);
+	__be32 spa, tpa;
+
+	if ((void *)(arp + 1) > data_end)
+		return NOT_ASKED;
+	if (arp->hdr.ar_hrd != bpf_htons(ARPHRD_ETHER) || arp->hdr.ar_pro != bpf_htons(ETH_P_IP) ||
+	    arp->hdr.ar_hln != ETH_ALEN || arp->hdr.ar_pln != 4 ||
+	    arp->hdr.ar_op != bpf_htons(ARPOP_REQUEST))
+		return NOT_ASKED;
+	if (!addressed_to_us(eth) || (arp->sha[0] & 1))
+		return NOT_ASKED;
+	__builtin_memcpy(&spa, arp->spa, 4);
+	__builtin_memcpy(&tpa, arp->tpa, 4);
+	/*
+	 * A gratuitous request announces the sender's own address: no question,
+	 * and if it is one of ours the kernel may want to log the conflict. A
+	 * probe (sender 0.0.0.0, RFC 5227) is answered, as Linux does, so that
+	 * the prober sees the address is taken.
+	 */
+	if (spa == tpa || !v4_in_range(tpa))
+		return NOT_ASKED;
+
+	arp->hdr.ar_op = bpf_htons(ARPOP_REPLY);
+	__builtin_memcpy(arp->tha, arp->sha, ETH_ALEN);
+	__builtin_memcpy(arp->tpa, &spa, 4);
+	put_local_mac(arp->sha);
+	__builtin_memcpy(arp->spa, &tpa, 4);
+	/* To the asker's hardware address, as RFC 826 says, not the frame's. */
+	__builtin_memcpy(eth->h_dest, arp->tha, ETH_ALEN);
+	put_local_mac(eth->h_source);
+	return XDP_TX;
+}
+
+/*
+ * Turns a valid neighbour solicitation (RFC 4861 §7.1.1) for one of our
+ * addresses into the advertisement that answers it (§7.2.4).
+ */
+static __always_inline long ns_answer(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct ipv6hdr *ip6 = (void *)(eth + 1);
+	struct nd_msg *ns = (void *)(ip6 + 1);
+	struct nd_opt_lla *tlla;
+	__u8 peer_mac[ETH_ALEN], peer_ip[16], target[16];
+	const __u32 *s, *d, *t;
+	__u32 len, off, sum, i;
+	int dad, solicited_node;
+	long delta;
+
+	if ((void *)(ns + 1) > data_end)
+		return NOT_ASKED;
+	/* Hop limit 255: the solicitation cannot have crossed a router. */
+	if (ip6->version != 6 || ip6->nexthdr != IPPROTO_ICMPV6 || ip6->hop_limit != 255 ||
+	    ns->type != ND_NEIGHBOUR_SOLICITATION || ns->code != 0)
+		return NOT_ASKED;
+	/* Options come in 8-byte units: any other length cuts one short. */
+	len = bpf_ntohs(ip6->payload_len);
+	if (len < sizeof(*ns) || len > NS_MAX_LEN || len % 8)
+		return NOT_ASKED;
+	if (!v6_in_range(ns->target) || ns->target[0] == 0xff)
+		return NOT_ASKED;
+
+	s = (const __u32 *)&ip6->saddr;
+	d = (const __u32 *)&ip6->daddr;
+	t = (const __u32 *)ns->target;
+	dad = !(s[0] | s[1] | s[2] | s[3]);
+	solicited_node = d[0] == bpf_htonl(0xff020000) && d[1] == 0 && d[2] == bpf_htonl(1) &&
+			 d[3] == ((t[3] & bpf_htonl(0x00ffffff)) | bpf_htonl(0xff000000));
+	/* Unicast (a peer re-checking its entry) must be to the target itself. */
+	if (!solicited_node &&
+	    (dad || d[0] != t[0] || d[1] != t[1] || d[2] != t[2] || d[3] != t[3]))
+		return NOT_ASKED;
+	if (!addressed_to_us(eth))
+		return NOT_ASKED;
+
+	/*
+	 * Every option at least 8 bytes and inside the message; during DAD the
+	 * sender has no address its link-layer address could belong to.
+	 */
+	off = sizeof(*ns);
+	for (i = 0; i < (NS_MAX_LEN - sizeof(*ns)) / 8; i++) {
+		__u8 *opt = (void *)ns + off;
+
+		if (off >= len || off > NS_MAX_LEN)
+			break;
+		if ((void *)(opt + 2) > data_end)
+			return NOT_ASKED;
+		if (opt[1] == 0 || (dad && opt[0] == ND_OPT_SOURCE_LL_ADDR))
+			return NOT_ASKED;
+		off += opt[1] * 8;
+	}
+	if (off != len)
+		return NOT_ASKED;
+
+	/* RFC 8200 §8.1 pseudo-header, then the message: all sums to 0xffff. */
+	sum = csum_words(0, &ip6->saddr, 16);
+	sum += bpf_htons(len) + bpf_htons(IPPROTO_ICMPV6);
+	for (i = 0; i < NS_MAX_LEN / 2; i++) {
+		__u16 *w = (void *)ns + i * 2;
+
+		if (i >= len / 2)
+			break;
+		if ((void *)(w + 1) > data_end)
+			return NOT_ASKED;
+		sum += *w;
+	}
+	if (csum_fold(sum) != 0xffff)
+		return NOT_ASKED;
+
+	/* The frame is about to change length: keep what the answer needs. */
+	__builtin_memcpy(target, ns->target, 16);
+	if (dad) {
+		/* ff02::1 and its multicast MAC 33:33:00:00:00:01 */
+		__builtin_memset(peer_ip, 0, 16);
+		peer_ip[0] = 0xff, peer_ip[1] = 0x02, peer_ip[15] = 1;
+		__builtin_memset(peer_mac, 0, ETH_ALEN);
+		peer_mac[0] = 0x33, peer_mac[1] = 0x33, peer_mac[5] = 1;
+	} else {
+		__builtin_memcpy(peer_ip, &ip6->saddr, 16);
+		__builtin_memcpy(peer_mac, eth->h_source, ETH_ALEN);
+	}
+	delta = (long)(sizeof(*eth) + sizeof(*ip6) + NA_LEN) - (long)(data_end - data);
+	if (delta && bpf_xdp_adjust_tail(ctx, (int)delta))
+		return NOT_ASKED; /* unchanged; nothing to answer with */
+
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	eth = data;
+	ip6 = (void *)(eth + 1);
+	ns = (void *)(ip6 + 1);
+	tlla = (void *)(ns + 1);
+	if ((void *)(tlla + 1) > data_end)
+		return XDP_ABORTED; /* cannot happen: the length was just set */
+
+	__builtin_memcpy(eth->h_dest, peer_mac, ETH_ALEN);
+	put_local_mac(eth->h_source);
+	eth->h_proto = bpf_htons(ETH_P_IPV6);
+	/* Version 6, no traffic class, no flow label. */
+	__builtin_memset(ip6, 0, 4);
+	ip6->version = 6;
+	ip6->payload_len = bpf_htons(NA_LEN);
+	ip6->nexthdr = IPPROTO_ICMPV6;
+	ip6->hop_limit = 255;
+	__builtin_memcpy(&ip6->saddr, target, 16);
+	__builtin_memcpy(&ip6->daddr, peer_ip, 16);
+	ns->type = ND_NEIGHBOUR_ADVERTISEMENT;
+	ns->code = 0;
+	ns->csum = 0;
+	/* §7.2.4: an answer to DAD is not "solicited" (nobody asked by address). */
+	ns->flags = bpf_htonl(dad ? ND_NA_OVERRIDE : ND_NA_SOLICITED | ND_NA_OVERRIDE);
+	__builtin_memcpy(ns->target, target, 16);
+	tlla->type = ND_OPT_TARGET_LL_ADDR;
+	tlla->len = 1;
+	put_local_mac(tlla->mac);
+
+	sum = csum_words(0, &ip6->saddr, 16);
+	sum += bpf_htons(NA_LEN) + bpf_htons(IPPROTO_ICMPV6);
+	sum = csum_words(sum, ns, NA_LEN / 2);
+	ns->csum = (__sum16)~csum_fold(sum);
+	return XDP_TX;
+}
+
+/* XDP_TX with the answer in the frame, or NOT_ASKED with the frame unchanged. */
+static __always_inline long neigh_answer(struct xdp_md *ctx, struct xg_steer_counters *cnt)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	long act;
+
+	if ((void *)(eth + 1) > data_end)
+		return NOT_ASKED;
+	if (eth->h_proto == bpf_htons(ETH_P_ARP)) {
+		act = arp_answer(eth, data_end);
+		if (act == XDP_TX && cnt)
+			cnt->arp_replies++;
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		act = ns_answer(ctx);
+		if (act == XDP_TX && cnt)
+			cnt->na_replies++;
+	} else {
+		act = NOT_ASKED;
+	}
+	return act;
+}
+
+SEC("xdp")
+int xg_steer(struct xdp_md *ctx)
+{
 	struct xg_steer_counters *cnt;
+	void *data, *data_end;
 	__u32 zero = 0;
 	long act;
 
 	cnt = bpf_map_lookup_elem(&steer_counters, &zero);
+	if (answer_neigh) {
+		act = neigh_answer(ctx, cnt);
+		if (act == XDP_TX && answer_redirect)
+			return bpf_redirect(ctx->ingress_ifindex, 0);
+		if (act != NOT_ASKED)
+			return act;
+	}
+	/* After neigh_answer the verifier holds no packet pointer valid. */
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
 	if (!ours(data, data_end)) {
 		if (cnt)
 			cnt->passed++;

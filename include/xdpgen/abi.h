@@ -73,12 +73,15 @@ struct xg_sink_stream {
  * Steering (bpf/steer.bpf.c): per-CPU counters of its decisions, summed by
  * userspace. A frame for the generator whose queue has no socket in the
  * XSKMAP falls back to the kernel and is counted as no_socket, not steered.
+ * Every frame lands in exactly one of the counters.
  */
 struct xg_steer_counters {
-	__u64 steered;    /* ours, redirected to the AF_XDP socket of its queue */
-	__u64 no_socket;  /* ours, but no socket on that queue: passed to the kernel */
-	__u64 passed;     /* not ours (ARP, ICMP, other addresses/ports, fragments) */
-	__u64 pad;
+	__u64 steered;      /* ours, redirected to the AF_XDP socket of its queue */
+	__u64 no_socket;    /* ours, but no socket on that queue: passed to the kernel */
+	__u64 passed;       /* not ours (ARP, ICMP, other addresses/ports, fragments) */
+	__u64 arp_replies;  /* ARP requests for our addresses, answered */
+	__u64 na_replies;   /* neighbour solicitations for them, answered */
+	__u64 pad[3];       /* one cache line per CPU */
 };
 
 #ifndef XG_MAX_QUEUES

@@ -36,7 +36,9 @@ static_assert((XG_MAX_STREAMS & (XG_MAX_STREAMS - 1)) == 0, "indexed with a mask
 static_assert((XG_MAX_CPUS & (XG_MAX_CPUS - 1)) == 0, "indexed with a mask");
 static_assert(XG_LAT_BUCKETS == 304);
 
-static_assert(sizeof(xg_steer_counters) == 32);
+static_assert(sizeof(xg_steer_counters) == 64, "one cache line per CPU slot");
 static_assert(offsetof(xg_steer_counters, steered) == 0);
 static_assert(offsetof(xg_steer_counters, no_socket) == 8);
 static_assert(offsetof(xg_steer_counters, passed) == 16);
+static_assert(offsetof(xg_steer_counters, arp_replies) == 24);
+static_assert(offsetof(xg_steer_counters, na_replies) == 32);

@@ -9,7 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/options.hpp"
-#include "engine/client.hpp"
+#include "engine/engine.hpp"
 #include "program/quick.hpp"
 #include "stats/units.hpp"
 #include "sys/cpus.hpp"
@@ -141,7 +141,7 @@ int run_client(ClientOptions o)
     const int64_t max_failures = o.max_failures >= 0 ? o.max_failures : (o.connections ? 0 : -1);
     const uint32_t queues = o.queues ? o.queues : path->dev.rx_queues;
 
-    engine::ClientConfig cfg;
+    engine::EngineConfig cfg;
     cfg.ifname = path->dev.name;
     cfg.ifindex = path->dev.ifindex;
     cfg.mode = mode;
@@ -175,7 +175,7 @@ int run_client(ClientOptions o)
     w.tcp.deliver_out_of_order = !program->in_order();
     w.tcp.sack = true;
 
-    auto eng = engine::ClientEngine::create(cfg);
+    auto eng = engine::Engine::create(cfg);
     if (!eng)
         return fail_setup(eng.error());
     auto& e = *eng.value();
@@ -299,7 +299,7 @@ int run_client(ClientOptions o)
         {"connections_per_s", cps},
         {"counters", counters_json(s.c)},
         {"latency", {{"connect", latency_json(s.connect)}, {"first_byte", latency_json(s.first_byte)}, {"total", latency_json(s.total)}}},
-        {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}}},
+        {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}, {"arp_replies", steer.arp_replies}, {"na_replies", steer.na_replies}}},
         {"intervals", intervals},
         {"result", rc == kExitOk ? "ok" : "failed"},
         {"reason", reason},

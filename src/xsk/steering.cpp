@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "sys/netdev.hpp"
+
 namespace xdpgen {
 
 Result<Steering> Steering::load(const SteeringConfig& cfg)
@@ -21,6 +23,9 @@ Result<Steering> Steering::load(const SteeringConfig& cfg)
         return make_error(fmt::format("steering on {}: neither TCP nor UDP selected", cfg.ifname));
     if (cfg.port_lo > cfg.port_hi)
         return make_error(fmt::format("steering on {}: port range {}-{} is empty", cfg.ifname, cfg.port_lo, cfg.port_hi));
+    if (cfg.answer_neighbours && cfg.mac.is_zero())
+        return make_error(fmt::format("steering on {}: answering ARP/neighbour solicitation needs the interface's MAC",
+                                      cfg.ifname));
     if (cfg.queues == 0 || cfg.queues > XG_MAX_QUEUES)
         return make_error(fmt::format("steering on {}: {} queues, at most {} supported", cfg.ifname, cfg.queues,
                                       XG_MAX_QUEUES));
@@ -50,6 +55,20 @@ Result<Steering> Steering::load(const SteeringConfig& cfg)
     ro->port_hi = cfg.port_hi;
     ro->steer_tcp = cfg.tcp;
     ro->steer_udp = cfg.udp;
+    ro->answer_neigh = cfg.answer_neighbours;
+    if (cfg.answer_neighbours) {
+        bool redirect = false;
+        if (cfg.answer_by_redirect) {
+            redirect = *cfg.answer_by_redirect;
+        } else {
+            auto dev = netdev_lookup(cfg.ifname);
+            if (!dev)
+                return dev.error().context("cannot choose how to answer ARP/neighbour solicitation");
+            redirect = dev->driver == "veth";
+        }
+        ro->answer_redirect = redirect;
+    }
+    std::memcpy(const_cast<uint8_t*>(ro->local_mac), cfg.mac.b.data(), cfg.mac.b.size());
     int r = bpf_map__set_max_entries(s.skel_->maps.xsks, cfg.queues);
     if (r)
         return sys_error(what + ": cannot size the socket map", r);
@@ -94,6 +113,8 @@ xg_steer_counters Steering::counters() const
         sum.steered += c.steered;
         sum.no_socket += c.no_socket;
         sum.passed += c.passed;
+        sum.arp_replies += c.arp_replies;
+        sum.na_replies += c.na_replies;
     }
     return sum;
 }

@@ -30,6 +30,14 @@ struct SteeringConfig {
     bool tcp = false;                // at least one protocol
     bool udp = false;
     uint32_t queues = 1;             // XSKMAP entries, one per RX queue
+    // Answer ARP and neighbour solicitation for the local ranges as `mac`:
+    // for addresses the interface lacks, no kernel answers for them.
+    bool answer_neighbours = false;
+    MacAddr mac;                     // required (non-zero) with answer_neighbours
+    // How answers leave: a redirect to the interface itself (true) or
+    // XDP_TX (false). Unset: a redirect on veth, where XDP_TX frames reach
+    // the peer only if it runs an XDP program (see bpf/steer.bpf.c).
+    std::optional<bool> answer_by_redirect;
 };
 
 class Steering {
