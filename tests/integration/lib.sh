@@ -43,6 +43,11 @@ peer() { "$TESTBED" --prefix "$PREFIX" exec peer "$@"; }
 # Runs a command in the background (bounded by timeout), remembering its pid for cleanup.
 bg() { "$@" & BG_PIDS+=($!); }
 
+pin_neighbours() { # pin_neighbours NS IFNAME: resolved entries become permanent
+  local addr mac
+  ip -n "$1" neigh show dev "$2" | awk '$2 == "lladdr" { print $1, $3 }' |
+    while read -r addr mac; do ip -n "$1" neigh replace "$addr" lladdr "$mac" nud permanent dev "$2"; done
+}
 rx_packets() { ip netns exec "${PREFIX}peer" cat "/sys/class/net/$IF_PEER/statistics/rx_packets"; }
 xdp_attached() { # xdp_attached NS IFNAME -> prints the XDP mode or nothing
   ip -n "$1" -d link show "$2" | grep -Eo '(^| )xdp(generic|drv|offload)?( |$)' | tr -d ' ' || true
@@ -61,10 +66,14 @@ wait_for_line() { # wait_for_line FILE REGEX SECONDS
 
 # Lets the link settle (neighbour discovery, the MLD reports after link-up)
 # so counters move only for the test's packets: waits until the peer's
-# counter stood still for 1.5 s, at most 15 s.
+# counter stood still for 1.5 s, at most 15 s. The neighbour entries the
+# pings made are then pinned: otherwise each kernel re-confirms them about
+# 5 s later (NUD DELAY -> PROBE), in the middle of a counted run.
 settle() {
   gen ping -c1 -W2 198.18.0.2 >/dev/null
   gen ping -c1 -W2 fd00:18::2 >/dev/null
+  pin_neighbours "${PREFIX}gen" "$IF_GEN"
+  pin_neighbours "${PREFIX}peer" "$IF_PEER"
   local last still=0 i now
   last=$(rx_packets)
   for ((i = 0; i < 30 && still < 3; i++)); do
