@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/options.hpp"
+#include "cli/per_worker.hpp"
 #include "engine/engine.hpp"
 #include "program/quick.hpp"
 #include "stats/units.hpp"
@@ -25,12 +26,14 @@ struct ClientOptions {
     uint32_t concurrency = 100;
     double cps = 0, duration = 0, ramp_up = 0, interval = 1.0;
     uint64_t connections = 0;
+    double hold = 0;  // --hold, seconds
     double connect_timeout = 10, timeout = 60, time_wait = 1, peer_time_wait = 60, drain = 2;
     uint16_t mss = 1460;
     program::QuickProgram prog;
     int64_t max_failures = -1;  // -1 = default: 0 for a --connections run, unlimited otherwise
     double min_cps = 0;
     OutputOptions out;
+    bool per_worker = false;
 };
 
 uint64_t to_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
@@ -122,6 +125,7 @@ int run_client(ClientOptions o)
     }
     if (o.prog.http_host.empty())
         o.prog.http_host = ep->port == 80 ? ep->addr.str() : ep->str();
+    o.prog.hold_ms = static_cast<uint64_t>(o.hold * 1000 + 0.5);
     auto spec = program::build_quick_program(o.prog);
     if (!spec)
         return fail_setup(spec.error());
@@ -165,7 +169,8 @@ int run_client(ClientOptions o)
     w.ramp_up_s = o.ramp_up;
     w.concurrency = o.concurrency;
     w.connect_timeout_ns = to_ns(o.connect_timeout);
-    w.timeout_ns = to_ns(o.timeout);
+    // --hold is time the user asked for: it does not count against --timeout.
+    w.timeout_ns = to_ns(o.timeout + o.hold);
     w.peer_time_wait_ns = to_ns(o.peer_time_wait);
     w.drain_ns = to_ns(o.drain);
     w.program = program.get();
@@ -193,6 +198,7 @@ int run_client(ClientOptions o)
 
     nlohmann::json intervals = nlohmann::json::array();
     engine::WorkerStats prev;
+    PerWorkerReport per_worker(o.per_worker);
     bool threshold_hit = false;
     e.start();
     const double elapsed = run_ticks(
@@ -210,7 +216,8 @@ int run_client(ClientOptions o)
             return false;
         },
         [&](double t, double dt) {
-            const engine::WorkerStats s = e.stats();
+            const auto snap = e.per_worker();
+            const engine::WorkerStats s = engine::sum(snap);
             const double cps = static_cast<double>(s.c.completed - prev.c.completed) / dt;
             const LatencyHistogram conn = s.connect.minus(prev.connect);
             out.interval_line(fmt::format(
@@ -227,11 +234,14 @@ int run_client(ClientOptions o)
                                  {"open", s.c.open},
                                  {"retransmitted_segments", s.c.retransmits - prev.c.retransmits},
                                  {"connect", latency_json(conn)}});
+            if (auto pw = per_worker.interval(out, snap, dt); !pw.is_null())
+                intervals.back()["per_worker"] = std::move(pw);
             prev = s;
         });
     e.request_stop(threshold_hit);
     auto st = e.wait();
-    const engine::WorkerStats s = e.stats();
+    const auto end_snap = e.per_worker();
+    const engine::WorkerStats s = engine::sum(end_snap);
     const auto steer = e.steering_counters();
 
     int rc = kExitOk;
@@ -256,6 +266,7 @@ int run_client(ClientOptions o)
         out.line("first byte: " + latency_line(s.first_byte));
     if (s.total.count())
         out.line("total:      " + latency_line(s.total));
+    per_worker.summary(out, end_snap);
 
     if (rc == kExitOk) {
         if (max_failures >= 0 && s.c.failed > uint64_t(max_failures)) {
@@ -300,6 +311,7 @@ int run_client(ClientOptions o)
         {"counters", counters_json(s.c)},
         {"latency", {{"connect", latency_json(s.connect)}, {"first_byte", latency_json(s.first_byte)}, {"total", latency_json(s.total)}}},
         {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}, {"arp_replies", steer.arp_replies}, {"na_replies", steer.na_replies}}},
+        {"per_worker", PerWorkerReport::totals_json(end_snap)},
         {"intervals", intervals},
         {"result", rc == kExitOk ? "ok" : "failed"},
         {"reason", reason},
@@ -342,6 +354,8 @@ Command add_client_command(CLI::App& app)
     sub->add_option("--requests-per-connection", o->prog.requests, "Repeat send+receive this many times per connection (keep-alive)")
         ->capture_default_str()->check(CLI::Range(1u, 1'000'000u))->group(prog);
     sub->add_option("--delay", o->prog.delay_ms, "Wait this many ms after each exchange")->group(prog);
+    sub->add_option("--hold", o->hold, "Stay connected and idle this many seconds before closing (after the exchanges)")
+        ->check(CLI::Range(0.0, 86400.0))->group(prog);
     sub->add_flag("--verify", o->prog.verify, "Check received bytes against xdpgen's byte pattern (for pattern servers)")->group(prog);
     sub->add_option("--expect-status", o->prog.expect_status, "HTTP status every response must have (default: any 2xx)")
         ->check(CLI::Range(100, 599))->group(prog);
@@ -377,6 +391,7 @@ Command add_client_command(CLI::App& app)
     sub->add_option("-I,--interval", o->interval, "Seconds between stats lines")->capture_default_str()->check(CLI::Range(0.1, 3600.0))->group(out);
     sub->add_option("--json", o->out.json_path, "Write the report as JSON to FILE ('-' = stdout; lines then go to stderr)")->group(out);
     sub->add_flag("--quiet", o->out.quiet, "No per-interval lines, only the summary")->group(out);
+    sub->add_flag("--per-worker", o->per_worker, "Also show each worker's counters, live and in the summary")->group(out);
     return Command{sub, [o] { return run_client(*o); }};
 }
 

@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/options.hpp"
+#include "cli/per_worker.hpp"
 #include "engine/engine.hpp"
 #include "program/quick.hpp"
 #include "stats/units.hpp"
@@ -28,6 +29,7 @@ struct ServerOptions {
     uint16_t mss = 1460;
     program::ServerQuick prog;
     OutputOptions out;
+    bool per_worker = false;
 };
 
 uint64_t to_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
@@ -149,12 +151,14 @@ int run_server(ServerOptions o)
 
     nlohmann::json intervals = nlohmann::json::array();
     engine::WorkerStats prev;
+    PerWorkerReport per_worker(o.per_worker);
     e.start();
     const double elapsed = run_ticks(
         TickLoop{std::chrono::duration<double>(o.interval), std::chrono::duration<double>(o.duration)},
         [&] { return e.done(); },
         [&](double t, double dt) {
-            const engine::WorkerStats s = e.stats();
+            const auto snap = e.per_worker();
+            const engine::WorkerStats s = engine::sum(snap);
             const double acc = static_cast<double>(s.c.attempted - prev.c.attempted) / dt;
             const double done = static_cast<double>(s.c.completed - prev.c.completed) / dt;
             out.interval_line(fmt::format(
@@ -169,11 +173,14 @@ int run_server(ServerOptions o)
                                  {"failed", s.c.failed - prev.c.failed},
                                  {"open", s.c.open},
                                  {"syn_cookies_sent", s.c.syn_cookies_sent - prev.c.syn_cookies_sent}});
+            if (auto pw = per_worker.interval(out, snap, dt); !pw.is_null())
+                intervals.back()["per_worker"] = std::move(pw);
             prev = s;
         });
     e.request_stop();
     auto st = e.wait();
-    const engine::WorkerStats s = e.stats();
+    const auto end_snap = e.per_worker();
+    const engine::WorkerStats s = engine::sum(end_snap);
     const auto steer = e.steering_counters();
     int rc = kExitOk;
     std::string reason = "ok";
@@ -193,6 +200,7 @@ int run_server(ServerOptions o)
                          fmt_count(s.c.syn_cookies_accepted)));
     if (s.total.count())
         out.line("total:      " + latency_line(s.total));
+    per_worker.summary(out, end_snap);
 
     nlohmann::json doc = {
         {"command", "server"},
@@ -209,7 +217,8 @@ int run_server(ServerOptions o)
         {"interrupted", stop_requested()},
         {"counters", server_counters_json(s.c)},
         {"latency", {{"connect", latency_json(s.connect)}, {"total", latency_json(s.total)}}},
-        {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}}},
+        {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}, {"arp_replies", steer.arp_replies}, {"na_replies", steer.na_replies}}},
+        {"per_worker", PerWorkerReport::totals_json(end_snap)},
         {"intervals", intervals},
         {"result", rc == kExitOk ? "ok" : "failed"},
         {"reason", reason},
@@ -270,6 +279,7 @@ Command add_server_command(CLI::App& app)
     sub->add_option("-I,--interval", o->interval, "Seconds between stats lines")->capture_default_str()->check(CLI::Range(0.1, 3600.0))->group(out);
     sub->add_option("--json", o->out.json_path, "Write the report as JSON to FILE ('-' = stdout; lines then go to stderr)")->group(out);
     sub->add_flag("--quiet", o->out.quiet, "No per-interval lines, only the summary")->group(out);
+    sub->add_flag("--per-worker", o->per_worker, "Also show each worker's counters, live and in the summary")->group(out);
     return Command{sub, [o] { return run_server(*o); }};
 }
 

@@ -156,11 +156,20 @@ Status Engine::wait()
     return first;
 }
 
-WorkerStats Engine::stats() const
+std::vector<WorkerSnapshot> Engine::per_worker() const
+{
+    std::vector<WorkerSnapshot> v;
+    v.reserve(workers_.size());
+    for (uint32_t i = 0; i < workers_.size(); i++)
+        v.push_back({i, workers_[i]->queue(), workers_[i]->stats()});
+    return v;
+}
+
+WorkerStats sum(const std::vector<WorkerSnapshot>& per_worker)
 {
     WorkerStats s;
-    for (const auto& w : workers_)
-        s.add(w->stats());
+    for (const auto& w : per_worker)
+        s.add(w.stats);
     return s;
 }
 

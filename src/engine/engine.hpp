@@ -25,6 +25,15 @@ struct EngineConfig {
     WorkerConfig worker;
 };
 
+// One worker's published statistics, for --per-worker.
+struct WorkerSnapshot {
+    uint32_t index = 0;
+    uint32_t queue = 0;
+    WorkerStats stats;
+};
+
+WorkerStats sum(const std::vector<WorkerSnapshot>& per_worker);
+
 class Engine {
 public:
     static Result<std::unique_ptr<Engine>> create(const EngineConfig& cfg);
@@ -34,7 +43,9 @@ public:
     void request_stop(bool abort_now = false);
     bool done() const;
     Status wait();
-    WorkerStats stats() const;
+    WorkerStats stats() const { return sum(per_worker()); }
+    // Each worker's copy, read once: summing these gives stats().
+    std::vector<WorkerSnapshot> per_worker() const;
     xg_steer_counters steering_counters() const { return steering_->counters(); }
     uint32_t workers() const { return static_cast<uint32_t>(workers_.size()); }
     bool zero_copy() const { return !workers_.empty() && workers_[0]->zero_copy(); }

@@ -177,6 +177,8 @@ Result<ProgramSpec> build_quick_program(const QuickProgram& q)
         spec.ops.push_back(Op{OpKind::Delay, {}, q.delay_ms});
     if (q.requests > 1)
         spec.ops.push_back(Op{OpKind::EndLoop});
+    if (q.hold_ms)
+        spec.ops.push_back(Op{OpKind::Delay, {}, q.hold_ms});
     spec.ops.push_back(Op{OpKind::Close});
     return spec;
 }

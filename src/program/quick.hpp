@@ -22,13 +22,14 @@ struct QuickProgram {
     bool recv_until_close = false;  // --recv-until-close
     uint32_t requests = 1;       // --requests-per-connection: exchanges per connection
     uint64_t delay_ms = 0;       // --delay: pause after each exchange, 0 = none
+    uint64_t hold_ms = 0;        // --hold: stay connected and idle this long before closing
     bool verify = false;         // --verify
     uint16_t expect_status = 0;  // --expect-status (with --recv-http / --http); 0 = any 2xx
     std::string http_get_path;   // --http PATH: a GET of PATH, then recv-http
     std::string http_host;       // the Host header for --http (the caller's destination)
 };
 
-// loop(requests) { send; recv; delay }, close -- each part only when given.
+// loop(requests) { send; recv; delay }, hold, close -- each part only when given.
 // Nothing given at all is the empty program: connect, then close.
 Result<ProgramSpec> build_quick_program(const QuickProgram& q);
 

@@ -51,5 +51,25 @@ expect_match "keep-alive: bytes (10 responses of 1,000-byte bodies each)" \
   "$(json "$TMP/c2.json" '.counters.rx_bytes / 1000 / 10 | floor')" '^1[0-9]{3} $'
 expect_eq "keep-alive: server saw every connection complete" "$(json "$TMP/s2.json" .counters.completed)" 1000
 
+# 3. --hold 2: 400 connections open and idle together for 2 s, then the
+# client closes; per-worker counters add up to the totals.
+server "$TMP/s3.json" 198.18.0.2:7100 --recv 5 --per-worker
+client "$TMP/c3.json" 198.18.0.2:7100 --send hello --hold 2 -n 400 -c 400 --per-worker
+stop_server "$TMP/s3.json"
+expect_eq "hold: completed" "$(json "$TMP/c3.json" .counters.completed)" 400
+expect_eq "hold: failed" "$(json "$TMP/c3.json" .counters.failed)" 0
+# (Histogram edges are 12.5% apart: min_ns is a bucket's lower edge.)
+expect_eq "hold: the run lasted 2 s or more" "$(json "$TMP/c3.json" '.duration_s >= 2')" true
+expect_eq "hold: no connection was shorter than its bucket below 2 s" \
+  "$(json "$TMP/c3.json" '.latency.total.min_ns >= 1750000000')" true
+expect_eq "hold: the server saw all 400 open at once" "$(json "$TMP/s3.json" '[.intervals[].open] | max')" 400
+expect_eq "hold: server completed" "$(json "$TMP/s3.json" .counters.completed)" 400
+for side in c3 s3; do
+  expect_eq "$side: one per-worker entry per queue" "$(json "$TMP/$side.json" '.per_worker | length')" "$QUEUES"
+  expect_eq "$side: per-worker completed add up" "$(json "$TMP/$side.json" '[.per_worker[].completed] | add')" 400
+  expect_eq "$side: every worker had flows" "$(json "$TMP/$side.json" '[.per_worker[].started > 0] | all')" true
+done
+expect_match "client summary shows each worker" "$(cat "$TMP/c3.json.out")" "worker $((QUEUES - 1)) \(queue $((QUEUES - 1))\): [0-9,]+ started"
+
 expect_eq "no XDP left on the generator" "$(xdp_attached "${PREFIX}gen" "$IF_GEN")" ""
 expect_eq "no XDP left on the peer" "$(xdp_attached "${PREFIX}peer" "$IF_PEER")" ""

@@ -116,6 +116,17 @@ TEST_CASE("quick options make loop { send; recv; delay }, close", "[program][qui
         q.delay_ms = 5;
         CHECK(build(q).describe() == "delay 5 ms, close");
     }
+    SECTION("--hold: once, after the repeated exchanges, before the close")
+    {
+        q.send_text = "x";
+        q.recv_bytes = 1;
+        q.requests = 2;
+        q.hold_ms = 30000;
+        Program p = build(q);
+        CHECK(p.describe() == "send 1 B, recv 1 B, x2, delay 30,000 ms, close");
+        CHECK(p.step_count() == 6);
+        CHECK(p.step(4).arg == 30000 * tcp::kMs);
+    }
 }
 
 TEST_CASE("quick options: a file's bytes are sent as they are", "[program][quick]")
