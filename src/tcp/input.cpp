@@ -208,9 +208,17 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
         case TcpState::TimeWait:
             enter_closed(app, TcpEvent::Closed);  // everything was exchanged already
             break;
+        case TcpState::Closing:
+        case TcpState::LastAck:
+            // RFC 9293 §3.10.7.4 signals no reset here: both FINs were
+            // sent. With only our FIN unacknowledged, the peer has every
+            // byte and has closed; it may have left TIME-WAIT before our
+            // FIN's retransmission arrived (its ACK lost). Data of ours
+            // still unacknowledged is lost, though: that is a reset.
+            enter_closed(app, t.snd.una == t.snd.fin ? TcpEvent::Closed : TcpEvent::Reset);
+            break;
         default:
-            // ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT: "connection reset";
-            // CLOSING and LAST-ACK too, since our FIN was never acknowledged.
+            // ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT: "connection reset".
             enter_closed(app, TcpEvent::Reset);
             break;
         }

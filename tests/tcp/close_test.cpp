@@ -112,6 +112,50 @@ TEST_CASE("LAST-ACK retransmits its FIN on timeout", "[tcp][close]")
     CHECK(f.c.next_deadline() == ms(501) + ms(600));
 }
 
+TEST_CASE("RST in LAST-ACK: a close when only our FIN was outstanding, else a reset", "[tcp][close][rst]")
+{
+    ClientFixture f;
+    f.open();
+    f.rx(ms(200), mk(5001, 1001, kFin | kAck, 60000));
+    SECTION("only the FIN unacknowledged: the peer had everything (its TIME-WAIT ended before our retransmission)")
+    {
+        f.c.close(ms(201), f.app, f.out);
+        f.out.take();
+        f.poll(ms(501));
+        EXPECT_SEGS(f.out, Exp{kFin | kAck, 1001, 5002, 64000, 0, 0, true});
+        f.rx(ms(502), mk(5002, 0, kRst, 0));
+        EXPECT_NONE(f.out);
+        CHECK(f.c.state() == TcpState::Closed);
+        CHECK(f.app.count(TcpEvent::Closed) == 1);
+        CHECK(f.app.count(TcpEvent::Reset) == 0);
+    }
+    SECTION("data unacknowledged too: a reset")
+    {
+        f.app.tx_total = 100;
+        f.c.close(ms(201), f.app, f.out);
+        f.out.take();
+        REQUIRE(f.c.state() == TcpState::LastAck);
+        f.rx(ms(210), mk(5002, 0, kRst, 0));
+        CHECK(f.c.state() == TcpState::Closed);
+        CHECK(f.app.count(TcpEvent::Reset) == 1);
+        CHECK(f.app.count(TcpEvent::Closed) == 0);
+    }
+}
+
+TEST_CASE("RST in CLOSING with only our FIN outstanding closes", "[tcp][close][rst]")
+{
+    ClientFixture f;
+    f.open();
+    f.c.close(ms(200), f.app, f.out);
+    f.rx(ms(210), mk(5001, 1001, kFin | kAck, 60000));
+    f.out.take();
+    REQUIRE(f.c.state() == TcpState::Closing);
+    f.rx(ms(220), mk(5002, 0, kRst, 0));
+    CHECK(f.c.state() == TcpState::Closed);
+    CHECK(f.app.count(TcpEvent::Closed) == 1);
+    CHECK(f.app.count(TcpEvent::Reset) == 0);
+}
+
 TEST_CASE("simultaneous close goes through CLOSING", "[tcp][close]")
 {
     ClientFixture f;

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# xdpgen client against xdpgen server through a bridge that drops 5% of the
+# TCP frames each way at random (xg_loss on both bridge ports): 100,000
+# 7-packet exchanges and 1,000 keep-alive connections of 10 HTTP-like
+# exchanges, every one complete, every byte counted, retransmissions seen.
+# Usage: back_to_back_loss.sh LOSS_INJECTOR [QUEUES]
+source "$(dirname "$0")/lib.sh"
+LOSS=$1 QUEUES=${2:-1}
+
+testbed_up --bridge --queues "$QUEUES"
+settle
+
+for port in "${IF_GEN}m" "${IF_PEER}m"; do
+  bg "$TESTBED" --prefix "$PREFIX" exec mid "$LOSS" "$port" 50 --ingress --tcp-only >"$TMP/loss-$port.out" 2>&1
+  wait_for_line "$TMP/loss-$port.out" '^ready' 10
+done
+
+server() { # server JSON ARGS... (background)
+  local json=$1; shift
+  bg timeout 300 "$TESTBED" --prefix "$PREFIX" exec peer "$XDPGEN" server -i "$IF_PEER" --quiet --json "$json" "$@" \
+    >"$json.out" 2>&1
+  wait_for_line "$json.out" '^server on' 10
+}
+stop_server() { # stop_server JSON
+  pkill -INT -f "^$XDPGEN server -i $IF_PEER " || true
+  local i
+  for ((i = 0; i < 100; i++)); do [[ -s $1 ]] && return 0; sleep 0.1; done
+  fail "server wrote no report: $(cat "$1.out")"
+}
+# A handshake fails 1 time in 10 with 5% loss each way; four failures in a
+# row (15 s of SYN backoff) happen about once in 10,000 connections, so the
+# connect timeout is longer than the default 10 s here.
+client() { # client JSON ARGS...
+  local json=$1; shift
+  gen timeout 200 "$XDPGEN" client -i "$IF_GEN" --quiet --json "$json" --peer-time-wait 1.5 --connect-timeout 60 "$@" \
+    >"$json.out" 2>&1 || fail "client exited with $?: $(cat "$json.out")"
+}
+
+# 1. Handshake, 5-byte request, the server closes: 100,000 times.
+server "$TMP/s1.json" 198.18.0.2:7000 --recv 5 --close
+client "$TMP/c1.json" 198.18.0.2:7000 --send hello --recv-until-close -n 100000 -c 2000
+stop_server "$TMP/s1.json"
+tail -3 "$TMP/c1.json.out"
+expect_eq "lossy 7-packet exchange: completed" "$(json "$TMP/c1.json" .counters.completed)" 100000
+expect_eq "lossy 7-packet exchange: failed" "$(json "$TMP/c1.json" .counters.failed)" 0
+expect_eq "lossy 7-packet exchange: bytes the server got" "$(json "$TMP/s1.json" .counters.rx_bytes)" 500000
+expect_eq "lossy 7-packet exchange: server completed" "$(json "$TMP/s1.json" .counters.completed)" 100000
+expect_eq "lossy 7-packet exchange: server failed" "$(json "$TMP/s1.json" .counters.failed)" 0
+expect_eq "lossy 7-packet exchange: the client retransmitted" "$(json "$TMP/c1.json" '.counters.retransmitted_segments > 1000')" true
+expect_eq "lossy 7-packet exchange: the server retransmitted" "$(json "$TMP/s1.json" '.counters.retransmitted_segments > 1000')" true
+
+# 2. Keep-alive: 1,000 connections x 10 requests, 10,000-byte bodies.
+server "$TMP/s2.json" 198.18.0.2:8080 --recv-http --http-body-size 10000
+client "$TMP/c2.json" 198.18.0.2:8080 --http / --requests-per-connection 10 -n 1000 -c 200 --expect-status 200
+stop_server "$TMP/s2.json"
+expect_eq "lossy keep-alive: completed" "$(json "$TMP/c2.json" .counters.completed)" 1000
+expect_eq "lossy keep-alive: failed" "$(json "$TMP/c2.json" .counters.failed)" 0
+expect_eq "lossy keep-alive: the server sent what the client received" \
+  "$(json "$TMP/s2.json" .counters.tx_bytes)" "$(json "$TMP/c2.json" .counters.rx_bytes)"
+expect_eq "lossy keep-alive: at least the bodies arrived" "$(json "$TMP/c2.json" '.counters.rx_bytes >= 100000000')" true
+expect_eq "lossy keep-alive: the server saw every connection complete" "$(json "$TMP/s2.json" .counters.completed)" 1000
+
+# The loss was real, both ways.
+pkill -TERM -f "^$LOSS " || true
+for port in "${IF_GEN}m" "${IF_PEER}m"; do
+  wait_for_line "$TMP/loss-$port.out" '^seen_in=' 10
+  dropped=$(sed -n 's/.*dropped_in=\([0-9]*\).*/\1/p' "$TMP/loss-$port.out")
+  seen=$(sed -n 's/.*seen_in=\([0-9]*\).*/\1/p' "$TMP/loss-$port.out")
+  echo "$port: $dropped of $seen TCP frames dropped"
+  expect_eq "$port: about 5% dropped" "$(awk -v d="$dropped" -v s="$seen" 'BEGIN{print (s > 100000 && d > 0.04 * s && d < 0.06 * s) ? "yes" : "no"}')" yes
+done
+
+expect_eq "no XDP left on the generator" "$(xdp_attached "${PREFIX}gen" "$IF_GEN")" ""
+expect_eq "no XDP left on the peer" "$(xdp_attached "${PREFIX}peer" "$IF_PEER")" ""
