@@ -2,9 +2,10 @@
 // xdpgen server: the server side of the same TCP engine, on one or more
 // addresses and ports, answering each connection with a small program.
 
-#include <fmt/format.h>
-
+#include <algorithm>
 #include <memory>
+
+#include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
@@ -117,8 +118,9 @@ int run_server(ServerOptions o)
     engine::WorkerConfig& w = cfg.worker;
     w.role = engine::Role::Server;
     w.listen = listen;
-    for (const Endpoint& ep : listen)
-        w.local_addrs.push_back(ep.addr);
+    for (const Endpoint& ep : listen)  // each address once: flows name it by index
+        if (std::find(w.local_addrs.begin(), w.local_addrs.end(), ep.addr) == w.local_addrs.end())
+            w.local_addrs.push_back(ep.addr);
     w.port_lo = port_lo;
     w.port_hi = port_hi;
     w.ifname = dev->name;

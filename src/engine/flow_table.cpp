@@ -12,27 +12,26 @@
 
 namespace xdpgen::engine {
 
-FlowKey FlowKey::v4(uint32_t local_be, uint16_t lport, uint32_t remote_be, uint16_t rport)
+FlowKey FlowKey::v4(uint16_t local, uint16_t lport, uint32_t remote_be, uint16_t rport)
 {
     FlowKey k;
-    std::memcpy(k.local.data(), &local_be, 4);
     std::memcpy(k.remote.data(), &remote_be, 4);
     k.local_port = lport;
     k.remote_port = rport;
+    k.local = local;
     return k;
 }
 
-FlowKey FlowKey::make(const IpAddr& local, uint16_t lport, const IpAddr& remote, uint16_t rport)
+FlowKey FlowKey::make(uint16_t local, uint16_t lport, const IpAddr& remote, uint16_t rport)
 {
     FlowKey k;
     // Copy only what the family uses, so stray bytes past an IPv4 address
     // cannot make two equal tuples differ.
-    const size_t n = local.v6 ? 16 : 4;
-    std::memcpy(k.local.data(), local.b.data(), n);
     std::memcpy(k.remote.data(), remote.b.data(), remote.v6 ? 16 : 4);
     k.local_port = lport;
     k.remote_port = rport;
-    k.v6 = local.v6 ? 1 : 0;
+    k.local = local;
+    k.v6 = remote.v6 ? 1 : 0;
     return k;
 }
 
@@ -57,16 +56,15 @@ constexpr uint64_t kP3 = 0x589965cc75374cc3ull;
 
 uint64_t FlowTable::hash(const FlowKey& k) const
 {
-    // 40 bytes as five words, in pairs; each step folds in the running
-    // state so equal words at different positions do not cancel.
-    uint64_t w[5];
+    // 24 bytes as three words; each step folds in the running state so
+    // equal words at different positions do not cancel.
+    uint64_t w[3];
     static_assert(sizeof(w) == sizeof(FlowKey));
     std::memcpy(w, &k, sizeof(w));
     uint64_t acc = seed_;
     acc = mum(w[0] ^ kP0, w[1] ^ acc ^ kP1);
-    acc = mum(w[2] ^ kP2, w[3] ^ acc ^ kP3);
-    acc = mum(w[4] ^ kP1, acc ^ kP0);
-    return mum(acc ^ seed_ ^ kP2, kP3);
+    acc = mum(w[2] ^ kP2, acc ^ kP3);
+    return mum(acc ^ seed_ ^ kP1, kP0);
 }
 
 FlowTable::FlowTable(uint32_t capacity, double max_load, uint64_t seed) : seed_(seed)

@@ -23,7 +23,7 @@ PortPool::PortPool(uint32_t addr_count, uint16_t port_lo, uint16_t port_hi, uint
     if (!stride)
         stride = 1;
     free_.resize(total_);
-    q_.resize(total_);
+    q_.reset(new Held[total_]);  // no value-initialisation: see Held
     for (uint32_t p = port_lo; total_ && p <= port_hi; p++)
         if (p % stride == offset)
             for (uint32_t a = 0; a < addr_count; a++)
@@ -34,7 +34,7 @@ PortPool::PortPool(uint32_t addr_count, uint16_t port_lo, uint16_t port_hi, uint
 
 void PortPool::expire(uint64_t now)
 {
-    while (q_count_ && q_[q_head_].until <= now) {
+    while (q_count_ && until_ns(q_[q_head_]) <= now) {
         free_[(f_head_ + f_count_++) % total_] = q_[q_head_].pair;
         q_head_ = (q_head_ + 1) % total_;
         q_count_--;
@@ -56,7 +56,13 @@ bool PortPool::acquire(uint64_t now, uint32_t& pair)
 void PortPool::release(uint32_t pair, uint64_t now, bool quarantined)
 {
     if (quarantined && quarantine_ns_) {
-        q_[(q_head_ + q_count_++) % total_] = {pair, now + quarantine_ns_};
+        if (!based_) {
+            base_ns_ = now;
+            based_ = true;
+        }
+        // Rounded up: a pair never comes back before its quarantine is over.
+        const uint64_t until_ms = (now + quarantine_ns_ - base_ns_ + 999'999) / 1'000'000;
+        q_[(q_head_ + q_count_++) % total_] = {pair, static_cast<uint32_t>(until_ms)};
         return;
     }
     free_[(f_head_ + f_count_++) % total_] = pair;

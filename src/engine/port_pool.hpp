@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace xdpgen::engine {
@@ -44,16 +45,23 @@ public:
 private:
     void expire(uint64_t now);
 
+    // 8 bytes: `until` in ms after base_ns_ (49 days of range). A pair
+    // costs its free_ entry; the quarantine ring is left uninitialised, so
+    // its pages become resident only as far as quarantines reach.
     struct Held {
         uint32_t pair;
-        uint64_t until;
+        uint32_t until_ms;
     };
+    uint64_t until_ns(const Held& h) const { return base_ns_ + uint64_t(h.until_ms) * 1'000'000; }
+
     std::vector<uint32_t> free_;  // ring, capacity total_
     size_t f_head_ = 0, f_count_ = 0;
-    std::vector<Held> q_;         // ring, capacity total_, `until` nondecreasing
+    std::unique_ptr<Held[]> q_;   // ring, capacity total_, `until_ms` nondecreasing
     size_t q_head_ = 0, q_count_ = 0;
     size_t total_;
     uint64_t quarantine_ns_;
+    uint64_t base_ns_ = 0;
+    bool based_ = false;
 };
 
 }  // namespace xdpgen::engine

@@ -69,7 +69,7 @@ private:
             h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
             h ^= h >> 31;
         };
-        uint64_t w[5];
+        uint64_t w[3];
         static_assert(sizeof(FlowKey) == sizeof(w));
         __builtin_memcpy(w, &k, sizeof(w));
         for (uint64_t v : w)

@@ -57,7 +57,7 @@ Worker::Worker(const WorkerConfig& cfg)
       tx_(kBatch),
       rx_(kBatch)
 {
-    static_assert(sizeof(FlowRecord) <= 24, "per-flow memory: the record stays 24 bytes");
+    static_assert(sizeof(FlowRecord) <= 16, "per-flow memory: the record stays 16 bytes");
     // A connection rebuilt from a SYN cookie can only have what the cookie
     // holds: its SYN-ACK offers nothing else.
     cookie_tcp_.wscale = -1;
@@ -213,8 +213,12 @@ void Worker::handle_frame(uint64_t now, std::span<const uint8_t> frame)
         st_.c.rx_invalid++;
         return;
     }
+    FlowKey key;
+    if (!key_of(*v, p.seg, key)) {
+        st_.c.rx_invalid++;  // steering sends only our addresses: a frame of someone else's
+        return;
+    }
     st_.c.rx_packets++;
-    const FlowKey key = FlowKey::make(v->dst, p.seg.dst_port, v->src, p.seg.src_port);
     const uint32_t id = table_.find(key);
     // The port that names the owner: ours as a client, the client's as a server.
     const uint16_t owner_port = cfg_.role == Role::Client ? p.seg.dst_port : p.seg.src_port;
@@ -277,7 +281,7 @@ bool Worker::start_connections(uint64_t now)
 
 void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair)
 {
-    const IpAddr& local = cfg_.local_addrs[PortPool::addr_of(pair)];
+    const auto local = static_cast<uint16_t>(PortPool::addr_of(pair));  // pool addresses are local_addrs indices
     const FlowKey key = FlowKey::make(local, PortPool::port_of(pair), cfg_.remote, cfg_.remote_port);
     const auto ins = table_.insert(key);
     if (!ins.inserted) {
@@ -291,9 +295,8 @@ void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair)
     progs_[id] = program::FlowState{};
     recs_[id] = FlowRecord{};
     recs_[id].sched_ns = sched;
-    recs_[id].start_delay_us = static_cast<uint32_t>(std::min<uint64_t>((now - std::min(now, sched)) / 1000, UINT32_MAX));
-    recs_[id].pair = pair;
-    recs_[id].mac = cfg_.dst_mac.b;
+    recs_[id].start_delay_ms = static_cast<uint16_t>(std::min<uint64_t>((now - std::min(now, sched)) / 1'000'000, UINT16_MAX));
+    recs_[id].pair_or_mac = pair;
     started_++;
     active_++;
     st_.c.attempted++;
@@ -312,7 +315,7 @@ void Worker::fire(uint32_t id, uint64_t now)
     FlowSink sink(*this, id, app);
     tcp::Connection& c = conns_[id];
     if (!rec.done) {
-        const uint64_t started = rec.sched_ns + uint64_t(rec.start_delay_us) * 1000;
+        const uint64_t started = rec.started_ns();
         const bool handshaking = c.state() == TcpState::SynSent || c.state() == TcpState::SynReceived;
         const bool connect_late = handshaking && now >= started + cfg_.connect_timeout_ns;
         if (connect_late || now >= started + cfg_.timeout_ns) {
@@ -392,7 +395,7 @@ void Worker::after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink)
     }
     uint64_t deadline = std::min(c.next_deadline(), wake);
     if (!rec.done) {
-        const uint64_t started = rec.sched_ns + uint64_t(rec.start_delay_us) * 1000;
+        const uint64_t started = rec.started_ns();
         const bool handshaking = s == TcpState::SynSent || s == TcpState::SynReceived;
         deadline = std::min(deadline, started + (handshaking ? cfg_.connect_timeout_ns : cfg_.timeout_ns));
     }
@@ -435,7 +438,9 @@ void Worker::free_flow(uint32_t id, uint64_t now, bool quarantine)
 {
     wheel_.cancel(id);
     if (cfg_.role == Role::Client)
-        pool_.release(recs_[id].pair, now, quarantine);
+        pool_.release(recs_[id].pair_or_mac, now, quarantine);
+    else
+        macs_.release(recs_[id].pair_or_mac);
     table_.erase_id(id);
 }
 
@@ -459,14 +464,39 @@ void Worker::abort_all(uint64_t now)
     }
 }
 
+bool Worker::key_of(const TcpFrameView& v, const tcp::Segment& seg, FlowKey& key) const
+{
+    const auto& locals = cfg_.local_addrs;
+    size_t i = locals.size();
+    if (cfg_.role == Role::Server || locals.size() <= 8) {
+        // A server's listening addresses (one per family), or a short client range.
+        for (i = 0; i < locals.size() && !(locals[i] == v.dst); i++) {
+        }
+    } else {
+        // A client's range: consecutive addresses, one family, differing
+        // in the last 32 bits (see AddrRange).
+        auto last32 = [](const IpAddr& a) {
+            const size_t o = a.v6 ? 12 : 0;
+            return uint32_t(a.b[o]) << 24 | uint32_t(a.b[o + 1]) << 16 | uint32_t(a.b[o + 2]) << 8 | a.b[o + 3];
+        };
+        const uint32_t off = last32(v.dst) - last32(locals.front());
+        if (off < locals.size() && locals[off] == v.dst)
+            i = off;
+    }
+    if (i >= locals.size())
+        return false;
+    key = FlowKey::make(static_cast<uint16_t>(i), seg.dst_port, v.src, seg.src_port);
+    return true;
+}
+
 TcpFrameEnds Worker::ends_of(uint32_t id) const
 {
     const FlowKey& k = table_.key(id);
     TcpFrameEnds e;
     e.src_mac = cfg_.src_mac;
-    e.dst_mac.b = recs_[id].mac;
-    e.src.v6 = e.dst.v6 = k.v6 != 0;
-    e.src.b = k.local;
+    e.dst_mac = cfg_.role == Role::Server ? macs_[recs_[id].pair_or_mac] : cfg_.dst_mac;
+    e.src = cfg_.local_addrs[k.local];
+    e.dst.v6 = k.v6 != 0;
     e.dst.b = k.remote;
     e.src_port = k.local_port;
     e.dst_port = k.remote_port;

@@ -7,8 +7,9 @@
 // second through a mailbox.
 //
 // Per-flow memory, by flow id (dense, from the flow table):
-//   tcp::Connection 160 B + program::FlowState + FlowRecord 24 B + timer
-//   16 B + flow table ~53 B.
+//   tcp::Connection 160 B + program::FlowState 32 B + FlowRecord 16 B +
+//   timer 16 B + flow table (key, free-stack entry, slots); a client's
+//   local pairs 4 B each.
 
 #include <atomic>
 #include <cstdint>
@@ -21,6 +22,7 @@
 #include "engine/worker_stats.hpp"
 #include "engine/flow_table.hpp"
 #include "engine/handoff.hpp"
+#include "engine/mac_table.hpp"
 #include "engine/port_pool.hpp"
 #include "engine/syn_cookie.hpp"
 #include "engine/schedule.hpp"
@@ -127,6 +129,9 @@ private:
     uint8_t* tx_frame(XskDesc*& desc);
     Status flush_tx();
     TcpFrameEnds ends_of(uint32_t id) const;
+    // The flow key of a received frame; false when its destination is none
+    // of our local addresses.
+    bool key_of(const TcpFrameView& v, const tcp::Segment& seg, FlowKey& key) const;
     void idle_wait(uint64_t now);
     uint64_t now_ns() const;
     void publish();
@@ -141,6 +146,7 @@ private:
     std::vector<tcp::Connection> conns_;
     std::vector<program::FlowState> progs_;
     std::vector<FlowRecord> recs_;
+    MacTable macs_;  // server: the flows' next-hop MACs
     std::mt19937_64 rng_;
     SynCookies cookies_;
     tcp::TcpConfig cookie_tcp_;  // what a connection rebuilt from a cookie has: MSS only

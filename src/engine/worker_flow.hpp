@@ -11,18 +11,22 @@ namespace xdpgen::engine {
 
 // What the worker keeps per flow besides the TCB and the program state.
 struct Worker::FlowRecord {
-    uint64_t sched_ns = 0;        // when the connection was due: latencies count from here
-    uint32_t start_delay_us = 0;  // when it really started, after sched_ns (timeouts count from there)
-    uint32_t pair = 0;            // local (address, port) from the pool
-    // The next hop's MAC: the gateway's for a client, the one the SYN came
-    // from for a server (clients behind different routers, or a flood with
-    // made-up MACs, must not change where a flow's answers go).
-    std::array<uint8_t, 6> mac{};
+    uint64_t sched_ns = 0;  // when the connection was due: latencies count from here
+    // Client: the local (address, port) pair from the pool. Server: the id
+    // in macs_ of the MAC the SYN came from (clients behind different
+    // routers, or a flood with made-up MACs, must not change where a flow's
+    // answers go); a client's flows all go through cfg_.dst_mac.
+    uint32_t pair_or_mac = 0;
+    // How late the connection really started, in ms, saturating at 65 s:
+    // timeouts count from then.
+    uint16_t start_delay_ms = 0;
     bool established : 1 = false;
     bool first_byte : 1 = false;
     bool done : 1 = false;               // completed or failed: counted, no longer active
     bool peer_closed_first : 1 = false;  // the peer holds TIME-WAIT: quarantine the pair
     bool half_open : 1 = false;          // server: counted in half_open_ until established or gone
+
+    uint64_t started_ns() const { return sched_ns + uint64_t(start_delay_ms) * 1'000'000; }
 };
 
 // The TCP app of one flow for the duration of one call: the program's runner,

@@ -42,7 +42,7 @@ uint32_t Worker::new_flow(uint64_t now, const FlowKey& key, const MacAddr& peer_
     progs_[id] = program::FlowState{};
     recs_[id] = FlowRecord{};
     recs_[id].sched_ns = now;  // a server's latencies count from the SYN
-    recs_[id].mac = cfg_.dst_mac_fixed ? cfg_.dst_mac.b : peer_mac.b;
+    recs_[id].pair_or_mac = macs_.acquire(cfg_.dst_mac_fixed ? cfg_.dst_mac : peer_mac);
     started_++;
     active_++;
     st_.c.attempted++;
@@ -51,7 +51,9 @@ uint32_t Worker::new_flow(uint64_t now, const FlowKey& key, const MacAddr& peer_
 
 void Worker::server_syn(uint64_t now, const TcpFrameView& v, const tcp::ParsedTcp& p)
 {
-    const FlowKey key = FlowKey::make(v.dst, p.seg.dst_port, v.src, p.seg.src_port);
+    FlowKey key;
+    if (!key_of(v, p.seg, key))
+        return;
     if (half_open_ >= cfg_.syn_backlog || table_.size() >= table_.capacity()) {
         // Backlog full: answer with a cookie and keep nothing.
         uint16_t mss = 0;
@@ -88,7 +90,9 @@ void Worker::server_syn(uint64_t now, const TcpFrameView& v, const tcp::ParsedTc
 
 bool Worker::server_cookie_ack(uint64_t now, const TcpFrameView& v, const tcp::ParsedTcp& p)
 {
-    const FlowKey key = FlowKey::make(v.dst, p.seg.dst_port, v.src, p.seg.src_port);
+    FlowKey key;
+    if (!key_of(v, p.seg, key))
+        return false;
     const uint16_t mss = cookies_.check(key, p.seg.seq.raw(), p.seg.ack.raw(), now);
     if (!mss)
         return false;  // not a cookie of ours: the caller answers with RST

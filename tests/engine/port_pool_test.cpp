@@ -75,15 +75,27 @@ TEST_CASE("a quarantined pair comes back only when its time is over")
 
 TEST_CASE("quarantine 0 frees at once; many cycles keep the count")
 {
-    PortPool p(2, 10, 19, 1000);
+    // Quarantine times have 1 ms resolution: 1 ms, a release every 0.1 ms.
+    PortPool p(2, 10, 19, 1'000'000);
     uint32_t pair;
     uint64_t now = 0;
     for (int round = 0; round < 1000; round++) {
         REQUIRE(p.acquire(now, pair));
         p.release(pair, now, round % 2 == 0);
-        now += 100;
+        now += 100'000;
     }
-    CHECK(p.available(now + 1000) == 20);
+    CHECK(p.available(now + 1'000'000) == 20);
+}
+
+TEST_CASE("a quarantine is rounded up to whole ms, never down")
+{
+    PortPool p(1, 10, 10, 1'500'000);
+    uint32_t pair = 0;
+    REQUIRE(p.acquire(7, pair));
+    p.release(pair, 7, true);
+    CHECK(p.available(7 + 1'500'000) == 0);
+    CHECK(p.available(7 + 1'999'999) == 0);
+    CHECK(p.available(7 + 2'000'000) == 1);
 }
 
 TEST_CASE("schedule: a steady rate spaces starts evenly")

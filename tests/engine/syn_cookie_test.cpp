@@ -15,7 +15,7 @@ namespace {
 
 FlowKey key(uint16_t client_port = 40000)
 {
-    return FlowKey::make(*parse_ip("198.18.0.2"), 80, *parse_ip("198.18.0.1"), client_port);
+    return FlowKey::make(0, 80, *parse_ip("198.18.0.1"), client_port);
 }
 
 constexpr uint64_t kSec = 1'000'000'000;
