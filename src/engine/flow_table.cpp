@@ -75,8 +75,8 @@ FlowTable::FlowTable(uint32_t capacity, double max_load, uint64_t seed) : seed_(
     max_load = std::min(max_load, 0.95);
     // Strictly more slots than flows, so every probe loop meets an empty slot.
     const auto want = uint64_t(std::ceil(double(capacity_) / max_load));
-    const uint64_t n = std::bit_ceil(std::max<uint64_t>({want, uint64_t(capacity_) + 1, 2}));
-    mask_ = size_t(n - 1);
+    const uint64_t n = std::max<uint64_t>({want, uint64_t(capacity_) + 1, 2});
+    n_ = size_t(n);
 
     // Every allocation of the table, here and never again.
     slots_.assign(n, Slot{0, kNone});
@@ -94,7 +94,7 @@ FlowTable::Inserted FlowTable::insert(const FlowKey& k, uint64_t h)
     size_t i = home(hh);
     size_t d = 0;
     // Look first: the key, if present, is before the point where it would go.
-    for (;; i = (i + 1) & mask_, ++d) {
+    for (;; i = next(i), ++d) {
         const Slot& s = slots_[i];
         if (s.id == kNone || distance(i, s.hash) < d)
             break;
@@ -109,7 +109,7 @@ FlowTable::Inserted FlowTable::insert(const FlowKey& k, uint64_t h)
     // Place from where the lookup stopped, taking the slot of any entry
     // closer to its home and carrying that entry on.
     Slot cur{hh, id};
-    for (;; i = (i + 1) & mask_, ++d) {
+    for (;; i = next(i), ++d) {
         Slot& s = slots_[i];
         if (s.id == kNone) {
             s = cur;
@@ -126,7 +126,7 @@ FlowTable::Inserted FlowTable::insert(const FlowKey& k, uint64_t h)
 uint32_t FlowTable::find(const FlowKey& k, uint64_t h) const
 {
     const uint32_t hh = h32(h);
-    for (size_t i = home(hh), d = 0;; i = (i + 1) & mask_, ++d) {
+    for (size_t i = home(hh), d = 0;; i = next(i), ++d) {
         const Slot& s = slots_[i];
         if (s.id == kNone || distance(i, s.hash) < d)
             return kNone;
@@ -142,7 +142,7 @@ size_t FlowTable::locate_id(uint32_t id) const
     if (id >= capacity())
         return kNotFound;
     size_t i = home(h32(hash(keys_[id])));
-    for (size_t n = 0; n <= mask_; n++, i = (i + 1) & mask_) {
+    for (size_t n = 0; n < n_; n++, i = next(i)) {
         if (slots_[i].id == id)
             return i;
         if (slots_[i].id == kNone)
@@ -158,7 +158,7 @@ void FlowTable::remove_at(size_t i)
     // empty slot or an entry already at its home; the run stays valid and no
     // tombstone is left behind.
     for (;;) {
-        const size_t j = (i + 1) & mask_;
+        const size_t j = next(i);
         const Slot& next = slots_[j];
         if (next.id == kNone || distance(j, next.hash) == 0) {
             slots_[i] = Slot{0, kNone};
@@ -172,7 +172,7 @@ void FlowTable::remove_at(size_t i)
 bool FlowTable::erase(const FlowKey& k)
 {
     const uint32_t hh = h32(hash(k));
-    for (size_t i = home(hh), d = 0;; i = (i + 1) & mask_, ++d) {
+    for (size_t i = home(hh), d = 0;; i = next(i), ++d) {
         const Slot& s = slots_[i];
         if (s.id == kNone || distance(i, s.hash) < d)
             return false;

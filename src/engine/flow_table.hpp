@@ -27,9 +27,9 @@
 //
 // Memory per flow (kBytesPerFlowKey + kBytesPerFlowFree + slot bytes):
 //   24 bytes key + 4 bytes free-stack entry + 8 bytes * slots/capacity.
-//   slots is the power of two >= capacity / max_load, so with the default
-//   max_load of 0.9 the slot share is between 8.9 and 17.8 bytes: 37 to 46
-//   bytes per flow. bytes_per_flow() gives the exact figure for an instance.
+//   slots = capacity / max_load, so with the default max_load of 0.9 the
+//   slot share is 8.9 bytes: 37 bytes per flow. bytes_per_flow() gives the
+//   exact figure for an instance.
 
 #include <array>
 #include <cstddef>
@@ -124,9 +124,17 @@ private:
     };
 
     static uint32_t h32(uint64_t h) { return uint32_t(h >> 32); }
-    size_t home(uint32_t h) const { return h & mask_; }
+    // Multiply-shift maps a hash onto any slot count, not only powers of
+    // two: the table is then only as large as max_load asks (8.9 bytes of
+    // slots per flow at 0.9, not up to twice that).
+    size_t home(uint32_t h) const { return size_t((uint64_t(h) * n_) >> 32); }
+    size_t next(size_t i) const { return i + 1 == n_ ? 0 : i + 1; }
     // How far slot i is from the home of the hash stored there.
-    size_t distance(size_t i, uint32_t h) const { return (i - home(h)) & mask_; }
+    size_t distance(size_t i, uint32_t h) const
+    {
+        const size_t o = home(h);
+        return i >= o ? i - o : i + n_ - o;
+    }
     static constexpr size_t kNotFound = SIZE_MAX;
     size_t locate_id(uint32_t id) const;
     void remove_at(size_t i);
@@ -134,7 +142,7 @@ private:
     std::vector<Slot> slots_;
     std::vector<FlowKey> keys_;   // by flow id
     std::vector<uint32_t> free_;  // free ids, free_[0 .. free_top_-1], top is next
-    size_t mask_;
+    size_t n_;  // slots
     uint64_t seed_;
     uint32_t capacity_;
     uint32_t free_top_;
