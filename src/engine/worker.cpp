@@ -437,6 +437,7 @@ void Worker::finish(uint32_t id, uint64_t now, bool completed, program::Failure 
 void Worker::free_flow(uint32_t id, uint64_t now, bool quarantine)
 {
     wheel_.cancel(id);
+    conns_[id].release_ooo();  // a flow dropped while holes were open
     if (cfg_.role == Role::Client)
         pool_.release(recs_[id].pair_or_mac, now, quarantine);
     else

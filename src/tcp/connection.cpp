@@ -176,6 +176,21 @@ void Connection::abort(uint64_t now, TcpSink& out)
     t_.state = TcpState::Closed;
     t_.timer = TimerKind::None;
     t_.delack_at = kNever;
+    release_ooo();
+}
+
+void Connection::release_ooo()
+{
+    if (t_.ooo_ref) {
+        ooo_store().free(t_.ooo_ref);
+        t_.ooo_ref = 0;
+    }
+}
+
+OooStore& ooo_store()
+{
+    thread_local OooStore store;
+    return store;
 }
 
 }  // namespace xdpgen::tcp

@@ -109,6 +109,12 @@ public:
     void close(uint64_t now, TcpApp& app, TcpSink& out);
     // ABORT (RFC 9293 §3.10.5): RST when synchronized, then Closed. No event.
     void abort(uint64_t now, TcpSink& out);
+    // Gives back the out-of-order entry, if any. Closing does it; the owner
+    // calls it before dropping or overwriting a connection that may not be
+    // Closed. Idempotent.
+    void release_ooo();
+    // Out-of-order ranges held (0 .. kOooRanges).
+    uint8_t ooo_count() const { return t_.ooo_ref ? ooo_store().get(t_.ooo_ref).count : 0; }
 
     uint64_t next_deadline() const;
     TcpState state() const { return t_.state; }

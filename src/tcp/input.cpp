@@ -30,6 +30,7 @@ void Connection::enter_closed(TcpApp& app, TcpEvent ev)
     t_.timer_at = kNever;
     t_.delack_at = kNever;
     t_.ack_now = false;
+    release_ooo();
     app.on_event(ev, 0);
 }
 
@@ -395,12 +396,14 @@ void Connection::deliver_uncovered(SeqNum from, std::span<const uint8_t> data, T
     // Hands [from, from + size) to the app, minus what out-of-order ranges
     // say was delivered already: every byte reaches the app once.
     const SeqNum end = from + static_cast<uint32_t>(data.size());
+    static const OooRanges kNone{};
+    const OooRanges& ooo = t_.ooo_ref ? ooo_store().get(t_.ooo_ref) : kNone;
     SeqNum cur = from;
     while (cur < end) {
         SeqNum stop = end;
         bool covered = false;
-        for (uint8_t i = 0; i < t_.ooo_count; ++i) {
-            const SackBlock& r = t_.ooo[i];
+        for (uint8_t i = 0; i < ooo.count; ++i) {
+            const SackBlock& r = ooo.r[i];
             if (seq_in(cur, r.left, r.right)) {
                 cur = seq_min(r.right, end);
                 covered = true;
@@ -422,19 +425,26 @@ bool Connection::record_ooo(SeqNum left, SeqNum right, bool dry_run)
     // Merges [left, right) with the ranges it touches and puts the result
     // first (RFC 2018 §4: the most recent block first). Fails when it
     // touches none and all slots are taken.
+    if (!t_.ooo_ref) {
+        if (!dry_run)
+            t_.ooo_ref = ooo_store().alloc();
+        if (dry_run)
+            return true;
+    }
+    OooRanges& ooo = ooo_store().get(t_.ooo_ref);
     bool touches = false;
-    for (uint8_t i = 0; i < t_.ooo_count; ++i)
-        if (t_.ooo[i].left <= right && left <= t_.ooo[i].right)
+    for (uint8_t i = 0; i < ooo.count; ++i)
+        if (ooo.r[i].left <= right && left <= ooo.r[i].right)
             touches = true;
-    if (!touches && t_.ooo_count == kOooRanges)
+    if (!touches && ooo.count == kOooRanges)
         return false;
     if (dry_run)
         return true;
     SackBlock m{left, right};
     uint8_t n = 0;
     std::array<SackBlock, kOooRanges> keep{};
-    for (uint8_t i = 0; i < t_.ooo_count; ++i) {
-        const SackBlock& r = t_.ooo[i];
+    for (uint8_t i = 0; i < ooo.count; ++i) {
+        const SackBlock& r = ooo.r[i];
         if (r.left <= m.right && m.left <= r.right) {
             m.left = seq_min(m.left, r.left);
             m.right = seq_max(m.right, r.right);
@@ -442,10 +452,10 @@ bool Connection::record_ooo(SeqNum left, SeqNum right, bool dry_run)
             keep[n++] = r;
         }
     }
-    t_.ooo[0] = m;
+    ooo.r[0] = m;
     for (uint8_t i = 0; i < n; ++i)
-        t_.ooo[i + 1] = keep[i];
-    t_.ooo_count = static_cast<uint8_t>(n + 1);
+        ooo.r[i + 1] = keep[i];
+    ooo.count = static_cast<uint8_t>(n + 1);
     return true;
 }
 
@@ -490,20 +500,25 @@ void Connection::receive_text(uint64_t now, const Segment& seg, std::span<const 
     deliver_uncovered(seq, data, app);
     uint32_t adv = seq_len(t.rcv.nxt, end);
     bool filled = false;
-    for (bool again = true; again;) {
-        again = false;
-        for (uint8_t i = 0; i < t.ooo_count; ++i) {
-            SackBlock r = t.ooo[i];
-            if (r.left <= t.rcv.nxt + adv) {
-                if (t.rcv.nxt + adv < r.right)
-                    adv = seq_len(t.rcv.nxt, r.right);
-                for (uint8_t j = i; j + 1 < t.ooo_count; ++j)
-                    t.ooo[j] = t.ooo[j + 1];
-                --t.ooo_count;
-                filled = again = true;
-                break;
+    if (t.ooo_ref) {
+        OooRanges& ooo = ooo_store().get(t.ooo_ref);
+        for (bool again = true; again;) {
+            again = false;
+            for (uint8_t i = 0; i < ooo.count; ++i) {
+                SackBlock r = ooo.r[i];
+                if (r.left <= t.rcv.nxt + adv) {
+                    if (t.rcv.nxt + adv < r.right)
+                        adv = seq_len(t.rcv.nxt, r.right);
+                    for (uint8_t j = i; j + 1 < ooo.count; ++j)
+                        ooo.r[j] = ooo.r[j + 1];
+                    --ooo.count;
+                    filled = again = true;
+                    break;
+                }
             }
         }
+        if (ooo.count == 0)
+            release_ooo();  // every hole filled
     }
     t.rcv.nxt += adv;
     t.rcv_nxt_off += adv;

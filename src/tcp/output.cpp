@@ -65,8 +65,8 @@ uint32_t Connection::payload_limit() const
     uint32_t opt = 0;
     if (t_.ts_ok)
         opt += 12;
-    if (t_.sack_ok && t_.ooo_count)
-        opt += 4 + 8 * std::min<uint32_t>(t_.ooo_count, t_.ts_ok ? 3 : 4);
+    if (t_.sack_ok && ooo_count())
+        opt += 4 + 8 * std::min<uint32_t>(ooo_count(), t_.ts_ok ? 3 : 4);
     return t_.snd.mss > opt ? t_.snd.mss - opt : 1;
 }
 
@@ -105,12 +105,13 @@ bool Connection::send(uint64_t now, TcpSink& out, uint8_t flags, SeqNum seq, uin
             s.opt.ts_val = ts_clock(now);
             s.opt.ts_ecr = t_.rcv.ts_recent;
         }
-        if (t_.sack_ok && t_.ooo_count && (flags & kAck)) {
+        if (t_.sack_ok && ooo_count() && (flags & kAck)) {
             // RFC 2018 §4: the first block is the most recent; 3 fit next to timestamps.
-            uint8_t n = std::min<uint8_t>(t_.ooo_count, t_.ts_ok ? 3 : 4);
+            const OooRanges& ooo = ooo_store().get(t_.ooo_ref);
+            uint8_t n = std::min<uint8_t>(ooo.count, t_.ts_ok ? 3 : 4);
             s.opt.sack_count = n;
             for (uint8_t i = 0; i < n; ++i)
-                s.opt.sack[i] = t_.ooo[i];
+                s.opt.sack[i] = ooo.r[i];
         }
     }
     o.payload_offset = len ? snd_off(seq) : 0;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "tcp/ooo_store.hpp"
 #include "tcp/segment.hpp"
 #include "tcp/seq.hpp"
 
@@ -103,10 +104,6 @@ enum class TimerKind : uint8_t {
     FinWait2,    // peer never sends its FIN
 };
 
-// Out-of-order ranges held by the receiver (delivered, not stored), for SACK
-// (RFC 2018) and so the cumulative ACK can jump over them when a hole fills.
-inline constexpr size_t kOooRanges = 3;  // what fits in a SACK option next to timestamps
-
 struct Tcb {
     // RFC 9293 §3.3.1 send sequence variables.
     struct Send {
@@ -150,17 +147,17 @@ struct Tcb {
     uint64_t timer_at = kNever;
     uint64_t delack_at = kNever;
 
-    // Out-of-order ranges, most recently changed first (RFC 2018 §4 wants
-    // the block of the latest segment first); ooo_count are valid.
-    std::array<SackBlock, kOooRanges> ooo{};
-
     const TcpConfig* cfg = nullptr;
+
+    // Out-of-order ranges held by the receiver (delivered, not stored), in
+    // this thread's OooStore; 0 = none. For SACK (RFC 2018) and so the
+    // cumulative ACK can jump over them when a hole fills.
+    uint32_t ooo_ref = 0;
 
     TcpState state = TcpState::Closed;
     TimerKind timer = TimerKind::None;
     uint8_t backoff = 0;       // RTO / persist doublings since the last RTT sample (RFC 6298 §5.5);
                                // also the count of SYN or data retransmissions towards the limits
-    uint8_t ooo_count = 0;
 
     // Negotiated options (RFC 7323, RFC 2018): only when both sides offered.
     bool ws_ok : 1 = false;
@@ -173,6 +170,6 @@ struct Tcb {
     bool syn_retransmitted : 1 = false;  // RFC 6298 §5.7 applies at establishment
 };
 
-static_assert(sizeof(Tcb) <= 160, "the TCB must stay compact: budget is 256 bytes per flow for everything");
+static_assert(sizeof(Tcb) <= 136, "the TCB must stay compact: budget is 256 bytes per flow for everything");
 
 }  // namespace xdpgen::tcp

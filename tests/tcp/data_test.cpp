@@ -197,7 +197,30 @@ TEST_CASE("out-of-order data: delivered by offset, SACKed, ACK jumps when the ho
     CHECK(f.app.rx_bytes == 3500);
     CHECK(f.app.rx_ok);
     CHECK(f.c.tcb().rcv_nxt_off == 3500);
-    CHECK(f.c.tcb().ooo_count == 0);
+    CHECK(f.c.ooo_count() == 0);
+    CHECK(f.c.tcb().ooo_ref == 0);  // the entry went back to the store
+}
+
+TEST_CASE("out-of-order ranges live outside the TCB, held only while holes are open", "[tcp][data][sack]")
+{
+    const size_t before = ooo_store().in_use();
+    ClientFixture a, b;
+    a.open();
+    b.open();
+    CHECK(a.c.tcb().ooo_ref == 0);
+    a.rx_data(ms(200), 1000, 1000, 1001);
+    b.rx_data(ms(200), 2000, 1000, 1001);
+    CHECK(a.c.ooo_count() == 1);
+    CHECK(b.c.ooo_count() == 1);
+    CHECK(a.c.tcb().ooo_ref != b.c.tcb().ooo_ref);
+    CHECK(ooo_store().in_use() == before + 2);
+    // A connection that ends with holes open gives its entry back.
+    a.c.abort(ms(210), a.out);
+    CHECK(a.c.tcb().ooo_ref == 0);
+    CHECK(ooo_store().in_use() == before + 1);
+    b.rx(ms(220), mk(5001, 0, kRst, 0));
+    CHECK(b.c.state() == TcpState::Closed);
+    CHECK(ooo_store().in_use() == before);
 }
 
 TEST_CASE("out-of-order data is dropped when the app wants the stream in order", "[tcp][data][sack]")
