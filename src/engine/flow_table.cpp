@@ -81,11 +81,9 @@ FlowTable::FlowTable(uint32_t capacity, double max_load, uint64_t seed) : seed_(
     // Every allocation of the table, here and never again.
     slots_.assign(n, Slot{0, kNone});
     keys_.resize(capacity_);
-    free_.resize(capacity_);
-    // Stack top pops id 0 first: ids are handed out low to high at the start.
-    for (uint32_t i = 0; i < capacity_; ++i)
-        free_[i] = capacity_ - 1 - i;
-    free_top_ = capacity_;
+    // Pushed high to low, so ids are handed out low to high at the start.
+    for (uint32_t i = capacity_; i-- > 0;)
+        push_free(i);
 }
 
 FlowTable::Inserted FlowTable::insert(const FlowKey& k, uint64_t h)
@@ -101,9 +99,11 @@ FlowTable::Inserted FlowTable::insert(const FlowKey& k, uint64_t h)
         if (s.hash == hh && keys_[s.id] == k)
             return {s.id, false};
     }
-    if (free_top_ == 0)
+    if (free_count_ == 0)
         return {kNone, false};
-    const uint32_t id = free_[--free_top_];
+    const uint32_t id = free_head_;
+    free_head_ = next_free(id);
+    free_count_--;
     keys_[id] = k;
 
     // Place from where the lookup stopped, taking the slot of any entry
@@ -153,7 +153,7 @@ size_t FlowTable::locate_id(uint32_t id) const
 
 void FlowTable::remove_at(size_t i)
 {
-    free_[free_top_++] = slots_[i].id;
+    push_free(slots_[i].id);
     // Backward shift: pull each following entry one slot back until an
     // empty slot or an entry already at its home; the run stays valid and no
     // tombstone is left behind.

@@ -25,11 +25,11 @@
 // - Seeded hash: a peer cannot choose 4-tuples that collide in our table
 //   without knowing the seed; take it from a random source per worker.
 //
-// Memory per flow (kBytesPerFlowKey + kBytesPerFlowFree + slot bytes):
-//   24 bytes key + 4 bytes free-stack entry + 8 bytes * slots/capacity.
-//   slots = capacity / max_load, so with the default max_load of 0.9 the
-//   slot share is 8.9 bytes: 37 bytes per flow. bytes_per_flow() gives the
-//   exact figure for an instance.
+// Memory per flow (kBytesPerFlowKey + slot bytes): 24 bytes key + 8 bytes
+//   * slots/capacity. slots = capacity / max_load, so with the default
+//   max_load of 0.9 the slot share is 8.9 bytes: 33 bytes per flow. The
+//   free ids form a stack threaded through the keys of unused ids, so they
+//   cost nothing. bytes_per_flow() gives the exact figure for an instance.
 
 #include <array>
 #include <cstddef>
@@ -72,7 +72,6 @@ public:
     // hashes: 2^31 slots at most.
     static constexpr uint32_t kMaxCapacity = 1u << 30;
     static constexpr size_t kBytesPerFlowKey = sizeof(FlowKey);
-    static constexpr size_t kBytesPerFlowFree = sizeof(uint32_t);
 
     // capacity: how many flows at once (ids 0 .. capacity-1), clamped to
     // kMaxCapacity. max_load: the highest slot occupancy allowed when full,
@@ -109,12 +108,12 @@ public:
     uint64_t hash(const FlowKey& k) const;
     void prefetch(uint64_t h) const { __builtin_prefetch(&slots_[home(h32(h))]); }
 
-    size_t size() const { return capacity_ - free_top_; }
+    size_t size() const { return capacity_ - free_count_; }
     uint32_t capacity() const { return capacity_; }
     size_t slot_count() const { return slots_.size(); }
     double bytes_per_flow() const
     {
-        return double(kBytesPerFlowKey + kBytesPerFlowFree) + double(sizeof(Slot) * slots_.size()) / capacity_;
+        return double(kBytesPerFlowKey) + double(sizeof(Slot) * slots_.size()) / capacity_;
     }
 
 private:
@@ -141,11 +140,24 @@ private:
 
     std::vector<Slot> slots_;
     std::vector<FlowKey> keys_;   // by flow id
-    std::vector<uint32_t> free_;  // free ids, free_[0 .. free_top_-1], top is next
+    // Free ids: a stack whose links are the first 4 bytes of each free id's key.
+    uint32_t next_free(uint32_t id) const
+    {
+        uint32_t n;
+        std::memcpy(&n, keys_[id].remote.data(), sizeof(n));
+        return n;
+    }
+    void push_free(uint32_t id)
+    {
+        std::memcpy(keys_[id].remote.data(), &free_head_, sizeof(free_head_));
+        free_head_ = id;
+        free_count_++;
+    }
     size_t n_;  // slots
     uint64_t seed_;
     uint32_t capacity_;
-    uint32_t free_top_;
+    uint32_t free_head_ = kNone;
+    uint32_t free_count_ = 0;
 };
 
 }  // namespace xdpgen::engine

@@ -34,6 +34,9 @@ uint32_t derive_capacity(const WorkerConfig& c, size_t pairs)
     const double tw = c.cps > 0 ? c.cps * (static_cast<double>(c.tcp.time_wait) / 1e9) * 1.5 : 0;
     double want = std::max(c.concurrency + tw + 1024, 65536.0);
     want = std::min(want, 4.0 * 1024 * 1024);
+    // A bounded run never has more flows than it makes.
+    if (c.bounded)
+        want = std::min(want, std::max(static_cast<double>(c.connections), 1.0));
     return static_cast<uint32_t>(std::min<double>(want, static_cast<double>(pairs)));
 }
 

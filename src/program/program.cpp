@@ -591,11 +591,11 @@ Next Runner::advance(uint64_t now, uint64_t rx_contiguous, bool peer_fin)
             break;
         case OpKind::Delay:
             if (!s_.delay_armed) {
-                s_.wake_at = sat_add(now, st.arg);
+                s_.wake_ms = static_cast<uint32_t>((sat_add(now, st.arg) + tcp::kMs - 1) / tcp::kMs);
                 s_.delay_armed = 1;
             }
-            if (now < s_.wake_at) {
-                n.wake_at = s_.wake_at;
+            if (const auto left = static_cast<int32_t>(s_.wake_ms - static_cast<uint32_t>(now / tcp::kMs)); left > 0) {
+                n.wake_at = now - now % tcp::kMs + uint64_t(left) * tcp::kMs;
                 return n;
             }
             s_.delay_armed = 0;

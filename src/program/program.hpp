@@ -188,7 +188,10 @@ const char* failure_name(Failure f);
 
 // One flow's place in its program. Value-initialised = not started.
 struct FlowState {
-    uint64_t wake_at = 0;     // when the current Delay ends, ns (valid with delay_armed)
+    // When the current Delay ends (valid with delay_armed): the ms clock,
+    // now / 1 ms, mod 2^32, rounded up. Compared by signed difference, so
+    // the clock's wrap does not matter for delays under 24 days.
+    uint32_t wake_ms = 0;
     HttpParser http;          // the receive stream, when the program parses HTTP
     // HTTP messages completed (saturating); in a loop until the peer closes,
     // those not taken by the iterations it completed.
@@ -202,7 +205,7 @@ struct FlowState {
     uint32_t close_handed : 1 = 0;  // Action::Close was reported
     uint32_t reset_handed : 1 = 0;  // Action::Reset was reported
 };
-static_assert(sizeof(FlowState) <= 32, "the engine holds one per flow, millions of them");
+static_assert(sizeof(FlowState) <= 28, "the engine holds one per flow, millions of them");
 static_assert(Program::kMaxSteps < (1u << 21), "FlowState::pc must hold every step index and the end");
 
 enum class Action : uint8_t { None, Close, Reset };

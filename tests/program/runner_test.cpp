@@ -17,7 +17,7 @@ using namespace xdpgen::program;
 using tcp::TcpEvent;
 
 static_assert(std::is_trivially_copyable_v<FlowState>);
-static_assert(sizeof(FlowState) == 32);
+static_assert(sizeof(FlowState) == 28);
 
 namespace {
 
@@ -162,31 +162,50 @@ TEST_CASE("recv until close waits for the peer's FIN", "[program][runner]")
     CHECK(g.adv(1, 0, true).action == Action::Close);
 }
 
-TEST_CASE("delay ends exactly at now + ms, armed when first reached", "[program][runner]")
+TEST_CASE("delay ends at now + ms on the 1 ms clock, rounded up, armed when first reached", "[program][runner]")
 {
     Flow f({send("a"), op(OpKind::Delay, 5), send("b"), op(OpKind::Delay, 0), send("c")});
     f.event(TcpEvent::Established);
-    const uint64_t t0 = 1000;
+    const uint64_t t0 = 1000;  // 1 µs past a ms edge: the end rounds up to 6 ms, never down
+    const uint64_t end = 6 * kMs;
     Next n = f.adv(t0);
     CHECK(n.tx_grew);
-    CHECK(n.wake_at == t0 + 5 * kMs);
+    CHECK(n.wake_at == end);
     CHECK(f.avail(0) == 1);
 
     // Calls before the deadline neither move it nor release anything.
     n = f.adv(t0 + 3 * kMs);
     CHECK(!n.tx_grew);
-    CHECK(n.wake_at == t0 + 5 * kMs);
-    n = f.adv(t0 + 5 * kMs - 1);
-    CHECK(n.wake_at == t0 + 5 * kMs);
+    CHECK(n.wake_at == end);
+    n = f.adv(t0 + 5 * kMs);  // 5 ms have passed, but the clock has not reached the end
+    CHECK(n.wake_at == end);
+    n = f.adv(end - 1);
+    CHECK(n.wake_at == end);
     CHECK(f.avail(0) == 1);
 
     // At the deadline: the rest runs (a 0 ms delay does not wait).
-    n = f.adv(t0 + 5 * kMs);
+    n = f.adv(end);
     CHECK(n.tx_grew);
     CHECK(n.wake_at == tcp::kNever);
     CHECK(n.action == Action::Close);
     CHECK(f.fill(0, 3) == "abc");
     CHECK(f.finished());
+}
+
+TEST_CASE("a delay on a ms edge ends exactly ms later; the ms clock may wrap", "[program][runner]")
+{
+    // 2^32 ms after the clock's zero the stored end wraps; the signed
+    // difference keeps the order.
+    const uint64_t t0 = (uint64_t(1) << 32) * kMs - 2 * kMs;
+    Flow f({op(OpKind::Delay, 5)});
+    f.event(TcpEvent::Established);
+    Next n = f.adv(t0);
+    CHECK(n.wake_at == t0 + 5 * kMs);
+    n = f.adv(t0 + 5 * kMs - 1);
+    CHECK(n.wake_at == t0 + 5 * kMs);
+    n = f.adv(t0 + 5 * kMs);
+    CHECK(n.wake_at == tcp::kNever);
+    CHECK(n.action == Action::Close);
 }
 
 TEST_CASE("a delay reached late starts counting when reached", "[program][runner]")
