@@ -92,16 +92,16 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg)
         (first.v6 ? sc.local_v6_count : sc.local_v4_count) = static_cast<uint32_t>(base.local_addrs.size());
         sc.port_lo = base.port_lo;
         sc.port_hi = base.port_hi;
-        // No kernel answers ARP / neighbour solicitation for an address the
-        // interface lacks: the steering program does, for the whole range.
-        auto dev = netdev_lookup(cfg.ifname);
-        if (!dev)
-            return dev.error();
-        sc.answer_neighbours = std::any_of(base.local_addrs.begin(), base.local_addrs.end(), [&](const IpAddr& a) {
-            return std::find(dev->addrs.begin(), dev->addrs.end(), a) == dev->addrs.end();
-        });
-        sc.mac = base.src_mac;
     }
+    // No kernel answers ARP / neighbour solicitation for an address the
+    // interface lacks: the steering program does, for the local addresses.
+    auto dev = netdev_lookup(cfg.ifname);
+    if (!dev)
+        return dev.error();
+    sc.answer_neighbours = std::any_of(base.local_addrs.begin(), base.local_addrs.end(), [&](const IpAddr& a) {
+        return std::find(dev->addrs.begin(), dev->addrs.end(), a) == dev->addrs.end();
+    });
+    sc.mac = base.src_mac.is_zero() ? dev->mac : base.src_mac;
     sc.tcp = true;
     sc.queues = cfg.dev_queues;
     auto st = Steering::load(sc);

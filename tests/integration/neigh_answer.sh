@@ -68,6 +68,27 @@ expect_eq "v6: ARP requests answered" "$(json "$TMP/v6.json" .steering.arp_repli
 expect_eq "v6: the peer resolved every address to the generator's MAC" \
   "$(peer_neigh_gen 6 '^fd00:19::')" "$(addr_list fd00:19::%x 16 32)"
 
+# A server on addresses its interface lacks: the generator side's kernel
+# (curl) reaches them through on-link routes, resolving them by ARP / NDP.
+gen ethtool -K "$IF_GEN" gro on >/dev/null  # the answers arrive as XDP frames here too
+gen ip route add 198.18.2.0/24 dev "$IF_GEN"
+gen ip -6 route add fd00:1a::/64 dev "$IF_GEN"
+PEER_MAC=$(peer cat "/sys/class/net/$IF_PEER/address")
+bg timeout 60 "$TESTBED" --prefix "$PREFIX" exec peer "$XDPGEN" server -i "$IF_PEER" 198.18.2.7:8080 '[fd00:1a::7]:8080' \
+  --recv-http --http-body-size 1234 --quiet --json "$TMP/srv.json" >"$TMP/srv.out" 2>&1
+wait_for_line "$TMP/srv.out" '^server on' 10
+expect_eq "server: curl IPv4 gets the body" "$(gen curl -s --max-time 10 http://198.18.2.7:8080/ | wc -c)" 1234
+expect_eq "server: curl IPv6 gets the body" "$(gen curl -s --max-time 10 'http://[fd00:1a::7]:8080/' | wc -c)" 1234
+expect_eq "server: the client side resolved 198.18.2.7 to the server's MAC" \
+  "$(gen ip -4 neigh show 198.18.2.7 dev "$IF_GEN" | awk '{print $3}')" "$PEER_MAC"
+expect_eq "server: the client side resolved fd00:1a::7 to the server's MAC" \
+  "$(gen ip -6 neigh show fd00:1a::7 dev "$IF_GEN" | awk '{print $3}')" "$PEER_MAC"
+pkill -INT -f "^$XDPGEN server -i $IF_PEER " || true
+for ((i = 0; i < 100; i++)); do [[ -s $TMP/srv.json ]] && break; sleep 0.1; done
+expect_eq "server: ARP requests answered" "$(json "$TMP/srv.json" '.steering.arp_replies >= 1')" true
+expect_eq "server: neighbour solicitations answered" "$(json "$TMP/srv.json" '.steering.na_replies >= 1')" true
+expect_eq "server: connections completed" "$(json "$TMP/srv.json" .counters.completed)" 2
+
 # With the generator gone, nobody answers for the ranges any more.
 peer ip neigh flush dev "$IF_PEER" to 198.18.1.0/24
 if peer ping -c1 -W1 198.18.1.15 >/dev/null 2>&1; then fail "198.18.1.15 answers with xdpgen gone"; fi
