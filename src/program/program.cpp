@@ -507,9 +507,17 @@ void Runner::rx_data(uint64_t offset, std::span<const uint8_t> data)
 
 void Runner::on_event(tcp::TcpEvent ev, uint64_t)
 {
-    if (ev == tcp::TcpEvent::Established)
+    if (ev == tcp::TcpEvent::Established) {
         s_.started = 1;
-    else if (ev == tcp::TcpEvent::PeerFin)
+        // Leading sends need nothing but the connection: released here,
+        // during the handshake's last step, their first bytes leave with
+        // its ACK instead of in a packet of their own.
+        while (s_.pc < p_.step_count() && p_.step(s_.pc).kind == OpKind::Send &&
+               !(p_.forever() && s_.pc >= p_.loop_begin())) {
+            ++s_.pc;
+            s_.early_tx = 1;
+        }
+    } else if (ev == tcp::TcpEvent::PeerFin)
         s_.peer_fin = 1;
 }
 
@@ -520,6 +528,10 @@ Next Runner::advance(uint64_t now, uint64_t rx_contiguous, bool peer_fin)
         return n;
     if (peer_fin)
         s_.peer_fin = 1;
+    if (s_.early_tx) {
+        n.tx_grew = true;
+        s_.early_tx = 0;
+    }
 
     // Hands an action to the engine, once per Next: a second one in the same
     // call waits for the engine to come back (now) after acting on the first.

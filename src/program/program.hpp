@@ -204,6 +204,7 @@ struct FlowState {
     uint32_t delay_armed : 1 = 0;   // the Delay at pc has its wake_at
     uint32_t close_handed : 1 = 0;  // Action::Close was reported
     uint32_t reset_handed : 1 = 0;  // Action::Reset was reported
+    uint32_t early_tx : 1 = 0;      // sends released at establishment, not yet reported as tx_grew
 };
 static_assert(sizeof(FlowState) <= 28, "the engine holds one per flow, millions of them");
 static_assert(Program::kMaxSteps < (1u << 21), "FlowState::pc must hold every step index and the end");
