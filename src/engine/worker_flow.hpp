@@ -41,6 +41,7 @@ public:
         rx_bytes += data.size();
         r_.rx_data(off, data);
     }
+    bool close_on_peer_fin() override { return r_.close_on_peer_fin(); }
     void on_event(tcp::TcpEvent ev, uint64_t value) override
     {
         r_.on_event(ev, value);

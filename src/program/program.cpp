@@ -521,6 +521,19 @@ void Runner::on_event(tcp::TcpEvent ev, uint64_t)
         s_.peer_fin = 1;
 }
 
+bool Runner::close_on_peer_fin()
+{
+    const uint32_t pc = s_.pc;
+    if (!s_.started || s_.failure || s_.close_handed || s_.reset_handed || pc + 2 != p_.step_count() ||
+        p_.step(pc).kind != OpKind::RecvUntilClose || p_.step(pc + 1).kind != OpKind::Close ||
+        (p_.forever() && pc + 1 >= p_.loop_begin()))
+        return false;
+    s_.peer_fin = 1;
+    s_.close_handed = 1;
+    s_.pc = pc + 2;
+    return true;
+}
+
 Next Runner::advance(uint64_t now, uint64_t rx_contiguous, bool peer_fin)
 {
     Next n;

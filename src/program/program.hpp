@@ -227,6 +227,9 @@ public:
     void tx_fill(uint64_t offset, std::span<uint8_t> dst) override;
     void rx_data(uint64_t offset, std::span<const uint8_t> data) override;
     void on_event(tcp::TcpEvent ev, uint64_t value) override;
+    // True when the program, at the peer's FIN, has nothing left but to
+    // close (recv-until-close, close): it moves past both.
+    bool close_on_peer_fin() override;
 
     // Runs the program from its step as far as it can at `now`. Call after
     // every call into the Connection. rx_contiguous = Tcb::rcv_nxt_off;

@@ -135,24 +135,10 @@ void Connection::close(uint64_t now, TcpApp& app, TcpSink& out)
         return;
     case TcpState::SynReceived:
     case TcpState::Established:
-    case TcpState::CloseWait: {
-        if (t_.fin_queued)
-            return;
-        // The stream ends after what the app offers now, counted from the
-        // highest byte already sent; the FIN takes the next number.
-        uint64_t avail = app.tx_available(snd_off(t_.snd.max));
-        t_.snd.fin = t_.snd.max + static_cast<uint32_t>(std::min<uint64_t>(avail, 1u << 30));
-        t_.fin_queued = true;
-        // RFC 9293 §3.10.4: ESTABLISHED -> FIN-WAIT-1 and CLOSE-WAIT ->
-        // LAST-ACK at once, even while data is still queued before the FIN;
-        // SYN-RECEIVED waits for ESTABLISHED (become_established).
-        if (t_.state == TcpState::Established)
-            t_.state = TcpState::FinWait1;
-        else if (t_.state == TcpState::CloseWait)
-            t_.state = TcpState::LastAck;
-        output(now, app, out);
+    case TcpState::CloseWait:
+        if (queue_close(app))
+            output(now, app, out);
         return;
-    }
     default:
         return;  // already closing: "error: connection closing"
     }
@@ -177,6 +163,25 @@ void Connection::abort(uint64_t now, TcpSink& out)
     t_.timer = TimerKind::None;
     t_.delack_at = kNever;
     release_ooo();
+}
+
+bool Connection::queue_close(TcpApp& app)
+{
+    if (t_.fin_queued)
+        return false;
+    // The stream ends after what the app offers now, counted from the
+    // highest byte already sent; the FIN takes the next number.
+    uint64_t avail = app.tx_available(snd_off(t_.snd.max));
+    t_.snd.fin = t_.snd.max + static_cast<uint32_t>(std::min<uint64_t>(avail, 1u << 30));
+    t_.fin_queued = true;
+    // RFC 9293 §3.10.4: ESTABLISHED -> FIN-WAIT-1 and CLOSE-WAIT ->
+    // LAST-ACK at once, even while data is still queued before the FIN;
+    // SYN-RECEIVED waits for ESTABLISHED (become_established).
+    if (t_.state == TcpState::Established)
+        t_.state = TcpState::FinWait1;
+    else if (t_.state == TcpState::CloseWait)
+        t_.state = TcpState::LastAck;
+    return true;
 }
 
 void Connection::release_ooo()

@@ -71,6 +71,10 @@ public:
     // Received bytes at their stream offset, each exactly once.
     virtual void rx_data(uint64_t offset, std::span<const uint8_t> data) = 0;
     virtual void on_event(TcpEvent ev, uint64_t value) = 0;
+    // Asked once, right after the peer's FIN arrived in ESTABLISHED: true
+    // when the app closes now. Our FIN then leaves with the ACK of theirs,
+    // one segment instead of two.
+    virtual bool close_on_peer_fin() { return false; }
 };
 
 struct OutSegment {
@@ -134,6 +138,8 @@ private:
     void deliver_uncovered(SeqNum from, std::span<const uint8_t> data, TcpApp& app);
     bool record_ooo(SeqNum left, SeqNum right, bool dry_run);
     void enter_closed(TcpApp& app, TcpEvent ev);
+    // close() without the output: false if nothing was queued.
+    bool queue_close(TcpApp& app);
 
     // output.cpp
     void output(uint64_t now, TcpApp& app, TcpSink& out);

@@ -318,8 +318,12 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
         app.on_event(TcpEvent::PeerFin, t.rcv_nxt_off);
         switch (t.state) {
         case TcpState::SynReceived:
+            t.state = TcpState::CloseWait;
+            break;
         case TcpState::Established:
             t.state = TcpState::CloseWait;
+            if (app.close_on_peer_fin())
+                queue_close(app);  // LAST-ACK; the output below sends FIN with the ACK
             break;
         case TcpState::FinWait1:
             // Our FIN acknowledged (by this very segment, perhaps): TIME-WAIT;

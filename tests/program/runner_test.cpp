@@ -162,6 +162,34 @@ TEST_CASE("recv until close waits for the peer's FIN", "[program][runner]")
     CHECK(g.adv(1, 0, true).action == Action::Close);
 }
 
+TEST_CASE("leading sends are released at establishment; recv-until-close closes at the peer's FIN", "[program][runner]")
+{
+    Flow f({send("hello"), op(OpKind::RecvUntilClose)});
+    CHECK(f.avail(0) == 0);
+    f.event(TcpEvent::Established);
+    CHECK(f.avail(0) == 5);  // before any advance(): it goes out with the handshake's ACK
+    CHECK(f.adv(0).tx_grew);  // still reported once
+    CHECK(nothing(f.adv(1)));
+    f.event(TcpEvent::PeerFin, 0);
+    CHECK(f.r().close_on_peer_fin());
+    CHECK(f.finished());
+    // The close was taken at the FIN: advance() hands no second one.
+    CHECK(nothing(f.adv(2, 0, true)));
+
+    // Only when nothing but the close is left.
+    Flow g({op(OpKind::Recv, 5)});
+    g.event(TcpEvent::Established);
+    g.event(TcpEvent::PeerFin, 0);
+    CHECK_FALSE(g.r().close_on_peer_fin());
+    Flow h({send("x"), op(OpKind::RecvUntilClose), send("y")});
+    h.event(TcpEvent::Established);
+    h.event(TcpEvent::PeerFin, 0);
+    CHECK_FALSE(h.r().close_on_peer_fin());
+    Flow k({op(OpKind::RecvUntilClose)});
+    k.event(TcpEvent::PeerFin, 0);
+    CHECK_FALSE(k.r().close_on_peer_fin());  // not started
+}
+
 TEST_CASE("delay ends at now + ms on the 1 ms clock, rounded up, armed when first reached", "[program][runner]")
 {
     Flow f({send("a"), op(OpKind::Delay, 5), send("b"), op(OpKind::Delay, 0), send("c")});

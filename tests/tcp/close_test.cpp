@@ -99,6 +99,39 @@ TEST_CASE("passive close: CLOSE-WAIT -> LAST-ACK -> CLOSED", "[tcp][close]")
     CHECK(f.app.count(TcpEvent::Closed) == 1);
 }
 
+TEST_CASE("an app that closes at the peer's FIN sends its FIN with the ACK", "[tcp][close]")
+{
+    ClientFixture f;
+    f.open();
+    SECTION("closing: one FIN|ACK, LAST-ACK")
+    {
+        f.app.close_at_peer_fin = true;
+        f.rx_data(ms(200), 0, 300, 1001, 60000, kFin);
+        EXPECT_SEGS(f.out, Exp{kFin | kAck, 1001, 5302, 64000});
+        CHECK(f.c.state() == TcpState::LastAck);
+        CHECK(f.app.close_asks == 1);
+        f.rx(ms(210), mk(5302, 1002, kAck, 60000));
+        CHECK(f.c.state() == TcpState::Closed);
+        CHECK(f.app.count(TcpEvent::Closed) == 1);
+    }
+    SECTION("not closing: the ACK alone, CLOSE-WAIT")
+    {
+        f.rx_data(ms(200), 0, 300, 1001, 60000, kFin);
+        EXPECT_SEGS(f.out, Exp{kAck, 1001, 5302, 64000});
+        CHECK(f.c.state() == TcpState::CloseWait);
+        CHECK(f.app.close_asks == 1);
+    }
+    SECTION("not asked after our own close (FIN-WAIT)")
+    {
+        f.app.close_at_peer_fin = true;
+        f.c.close(ms(190), f.app, f.out);
+        f.out.take();
+        f.rx(ms(200), mk(5001, 1002, kFin | kAck, 60000));
+        CHECK(f.app.close_asks == 0);
+        CHECK(f.c.state() == TcpState::TimeWait);
+    }
+}
+
 TEST_CASE("LAST-ACK retransmits its FIN on timeout", "[tcp][close]")
 {
     ClientFixture f;

@@ -66,6 +66,13 @@ struct App final : TcpApp {
                 rx_ok = false;
     }
     void on_event(TcpEvent e, uint64_t v) override { events.emplace_back(e, v); }
+    bool close_at_peer_fin = false;  // answer close_on_peer_fin() with this
+    int close_asks = 0;
+    bool close_on_peer_fin() override
+    {
+        close_asks++;
+        return close_at_peer_fin;
+    }
 
     size_t count(TcpEvent e) const
     {
