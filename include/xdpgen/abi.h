@@ -138,4 +138,137 @@ static __always_inline __u64 xg_lat_bucket_floor(__u32 idx)
 	return ((__u64)1 << pow) | ((__u64)sub << (pow - XG_LAT_SUB_BITS));
 }
 
+/*
+ * `xdpgen tcp`: bulk TCP streams sent by the live-frames program xg_tcp_tx
+ * and acknowledged through xg_tcp_ack (bpf/tcp_blast.bpf.c, bpf/tcp_flow.bpf.h).
+ *
+ * Positions in a stream are 64-bit stream offsets (byte 0 = the first byte
+ * after the SYN), never bare sequence numbers: a flow may send more than
+ * 4 GiB, and the payload pattern is a function of the offset. The sequence
+ * number of offset o is seq0 + (__u32)o.
+ *
+ * Ownership and concurrency. One flow's TX runs on one CPU at a time (the
+ * flows are split into per-CPU slices, each sending thread is pinned); its
+ * ACKs arrive on one receive queue, served by one NAPI context at a time, on
+ * any CPU. Every field has a single writer once the flow is active:
+ *   line 0  userspace, before setting XG_TCP_F_ACTIVE (rcv_nxt: also later)
+ *   line 1  TX program (tx fields), userspace (end_off, flags, rto_gen)
+ *   line 2  ACK program (userspace: before activation, and on an RTO)
+ * Cross-CPU hand-offs are generation counters: the writer fills the request
+ * (rexmit_from/rexmit_to), then bumps the generation; the reader compares it
+ * with the generation it consumed last. A stale read can only resend a range
+ * inside [una, nxt), whose bytes are regenerated from the offset, so a race
+ * costs a duplicate segment, never a wrong byte. 64-bit offsets are aligned
+ * and read/written whole.
+ */
+#define XG_TCP_F_ACTIVE 0x01   /* the blaster owns the flow: TX sends, ACK consumes */
+#define XG_TCP_F_IPV6   0x02
+#define XG_TCP_F_TS     0x04   /* timestamps negotiated: TX writes NOP NOP TS */
+#define XG_TCP_F_RENO   0x08   /* --cc reno; clear: --cc none (window-limited) */
+
+/* The most payload one segment can carry: a live frame lives in one page. */
+#define XG_TCP_MAX_PAYLOAD 3584u
+/*
+ * Payload pattern rows (map tcp_pattern): row k (0..255) holds
+ * byte j = (j % 251 + k) & 0xff, which is xg_pattern_byte(off) for the
+ * offsets of 64 KiB block k (mod 256) starting at j = off % 251. Rows are
+ * longer than 251 + XG_TCP_MAX_PAYLOAD so checksum chunks may read past a
+ * segment's end without leaving the row.
+ */
+#define XG_TCP_PATTERN_ROWS 256u
+#define XG_TCP_PATTERN_ROW 4352u
+
+static __always_inline __u8 xg_tcp_pattern_row_byte(__u32 row, __u32 j)
+{
+	return (__u8)(j % 251u + row);
+}
+
+/* Most flows examined per TX repetition looking for one with room. */
+#define XG_TCP_PICK_MAX 64u
+
+struct xg_tcp_flow {
+	/* --- line 0: userspace, constant while active (rcv_nxt: userspace only) --- */
+	__u8 dst_mac[6];       /* peer (next hop) */
+	__u8 src_mac[6];       /* ours */
+	__u16 src_port;        /* ours, network order */
+	__u16 dst_port;        /* peer's, network order */
+	__u8 src_addr[16];     /* ours; IPv4 in the first 4 bytes, rest zero */
+	__u8 dst_addr[16];     /* peer's */
+	__u32 seq0;            /* sequence number of stream offset 0 (ISS + 1) */
+	__u32 rcv_nxt;         /* the ack number we send (IRS + 1 + data received) */
+	__u32 ts_off;          /* TSval = bpf_ktime_get_ns() / 1e6 + ts_off */
+	__u16 mss;             /* payload bytes per segment, options excluded (MSS - 12 with TS) */
+	__u16 adv_win;         /* window field we send, already shifted by our scale */
+	/* --- line 1: TX program, and userspace for end_off/flags/rto_gen --- */
+	__u64 end_off;         /* userspace: stream length; nothing at or past it is sent */
+	__u64 nxt_off;         /* TX: next new byte (= SND.MAX; resends use rexmit_*) */
+	__u64 rexmit_next;     /* TX: next byte to resend */
+	__u64 rexmit_end;      /* TX: resend up to here (exclusive) */
+	__u32 rexmit_seen;     /* TX: last rexmit_gen taken */
+	__u32 rto_seen;        /* TX: last rto_gen taken */
+	__u32 rto_gen;         /* userspace: bump on an RTO: resend from una up to nxt_off */
+	__u8 flags;            /* userspace: XG_TCP_F_*; ACTIVE set last, cleared before a FIN */
+	__u8 snd_wscale;       /* userspace: the peer's window shift (RFC 7323) */
+	__u16 ip_id;           /* TX: IPv4 identification, per flow */
+	__u64 tx_segments;     /* TX: segments sent, resends included */
+	__u64 tx_resent;       /* TX: segments resent */
+	/* --- line 2: ACK program (userspace before activation and on an RTO) --- */
+	__u64 una_off;         /* SND.UNA: all before it is acknowledged */
+	__u64 recover;         /* NewReno recovery point (nxt_off when loss was detected) */
+	__u64 rexmit_from;     /* resend request: [from, to), posted with rexmit_gen */
+	__u64 rexmit_to;
+	__u32 wnd;             /* the peer's window in bytes (scale applied) */
+	__u32 cwnd;            /* bytes; ~0 with --cc none */
+	__u32 ssthresh;        /* bytes */
+	__u32 ts_recent;       /* the peer's latest TSval, echoed as TSecr */
+	__u32 rexmit_gen;      /* bumped after rexmit_from/to are written */
+	__u16 dupacks;         /* duplicate ACKs in a row */
+	__u16 last_wnd_raw;    /* window field of the last acceptable ACK (dup-ACK test) */
+	__u8 in_recovery;      /* fast recovery until una_off >= recover */
+	__u8 pad2[7];
+};
+
+/* Peer -> flow id (map tcp_flow_ids): as the peer's segments carry them. */
+struct xg_tcp_flow_key {
+	__u8 local_addr[16];   /* IPv4 in the first 4 bytes, rest zero */
+	__u8 peer_addr[16];
+	__u16 local_port;      /* network order */
+	__u16 peer_port;       /* network order */
+	__u32 ipv6;            /* 0 or 1 */
+};
+
+/* Per sending CPU (map tcp_tx_slices, indexed by CPU): the flows it sends. */
+struct xg_tcp_tx_slice {
+	__u32 first;           /* userspace: flow ids first .. first+count-1 */
+	__u32 count;
+	__u32 cursor;          /* TX: round-robin position inside the slice */
+	__u32 ts_left;         /* TX: repetitions before the clock is read again */
+	__u64 ts_ms;           /* TX: last clock reading, ms */
+	__u8 pad[40];
+};
+
+/* Per-CPU counters of xg_tcp_tx. */
+struct xg_tcp_tx_counters {
+	__u64 packets;         /* segments redirected */
+	__u64 bytes;           /* their frame bytes */
+	__u64 payload_bytes;   /* their payload bytes, resends included */
+	__u64 resent;          /* segments that were resends */
+	__u64 resent_bytes;
+	__u64 no_room;         /* repetitions with no flow able to send (XDP_DROP) */
+	__u64 errors;          /* frame too small, missing map entry (XDP_ABORTED) */
+	__u64 pad;
+};
+
+/* Per-CPU counters of the ACK processing. */
+struct xg_tcp_ack_counters {
+	__u64 acks;            /* segments of an active flow examined */
+	__u64 new_acks;        /* advanced una_off */
+	__u64 dup_acks;
+	__u64 fast_rexmits;    /* third duplicate ACK: resend request posted */
+	__u64 partial_acks;    /* NewReno partial ACK: resend request posted */
+	__u64 old_acks;        /* ack below una_off: ignored */
+	__u64 ahead_acks;      /* ack beyond nxt_off: passed on */
+	__u64 passed;          /* ours, handed on: data, FIN, SYN, RST, flow not active */
+};
+
 #endif /* XDPGEN_ABI_H */

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * `xdpgen tcp`: the flow state shared by the live-frames sender (xg_tcp_tx)
+ * and the ACK processing, and the ACK processing itself as one inline
+ * function, so the steering program can run it on ingress later (include
+ * this header, reuse the maps' fds) exactly as xg_tcp_ack does now.
+ *
+ * Field ownership and the concurrency rules: struct xg_tcp_flow in
+ * include/xdpgen/abi.h.
+ */
+#ifndef XDPGEN_TCP_FLOW_BPF_H
+#define XDPGEN_TCP_FLOW_BPF_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "xdpgen/abi.h"
+
+#ifndef XG_TCP_MAX_FLOWS
+#define XG_TCP_MAX_FLOWS 65536	/* default; userspace may resize before load */
+#endif
+
+/* Flow id -> state. Userspace fills a flow, then sets XG_TCP_F_ACTIVE. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XG_TCP_MAX_FLOWS);
+	__type(key, __u32);
+	__type(value, struct xg_tcp_flow);
+} tcp_flows SEC(".maps");
+
+/* The peer's segments -> flow id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XG_TCP_MAX_FLOWS);
+	__type(key, struct xg_tcp_flow_key);
+	__type(value, __u32);
+} tcp_flow_ids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xg_tcp_ack_counters);
+} tcp_ack_counters SEC(".maps");
+
+/* Hides a value from the compiler, so a bound check it "knows" is kept for the verifier. */
+#define XG_OPAQUE(x) asm volatile("" : "+r"(x))
+#define XG_BARRIER() asm volatile("" ::: "memory")
+
+/* Posts a resend of [from, to) to the TX program (ACK program side). */
+static __always_inline void xg_tcp_post_resend(struct xg_tcp_flow *f, __u64 from, __u64 to)
+{
+	f->rexmit_from = from;
+	f->rexmit_to = to;
+	XG_BARRIER();
+	f->rexmit_gen++;
+}
+
+/*
+ * The TSval of a TCP timestamps option (RFC 7323), or -1 without one. The
+ * option is looked for in the layout RFC 7323 Appendix A recommends and
+ * every stack we know sends outside SYNs: NOP NOP TS on a 4-byte boundary of
+ * the option area (Linux, the BSDs, Windows; SACK blocks follow it). A
+ * general option walk costs the verifier a state per option length and
+ * position; an unaligned TS is treated as absent (TSecr then stays as it was).
+ */
+static __always_inline long xg_tcp_find_tsval(struct tcphdr *tcp, __u32 doff, void *data_end)
+{
+	__u32 *w = (__u32 *)(tcp + 1);
+	__u32 i;
+
+#pragma unroll
+	for (i = 0; i < 8; i++) {
+		if (sizeof(*tcp) + 4 * i + 12 > doff || (void *)(w + i + 3) > data_end)
+			return -1;
+		if (w[i] == bpf_htonl(0x0101080a))
+			return bpf_ntohl(w[i + 1]);
+	}
+	return -1;
+}
+
+/*
+ * The ACK processing for the blaster's flows. Returns -1 when the frame
+ * belongs to no blaster flow (the caller goes on as if this did not exist),
+ * else the verdict: XDP_DROP for a pure ACK consumed here (ours, nothing
+ * else in it), XDP_PASS for a segment of ours the engine must see too (data,
+ * FIN, SYN, RST, an ACK beyond what was sent, a flow that is not active).
+ *
+ * For an ACK of an active flow (ack in [una_off, nxt_off]):
+ * - new ACK: una_off advances, dupacks cleared, window taken; reno grows
+ *   cwnd (slow start by min(acked, 2 MSS), congestion avoidance by
+ *   MSS * acked / cwnd); in recovery a full ACK ends it (cwnd = ssthresh),
+ *   a partial one resends at the new una_off (NewReno, RFC 6582);
+ * - duplicate ACK (same ack, no data, same window, data outstanding): the
+ *   third posts a resend of one segment at una_off and, with reno, sets
+ *   ssthresh = max(flight / 2, 2 MSS), cwnd = ssthresh + 3 MSS; further ones
+ *   in recovery inflate cwnd by one MSS;
+ * - an ack below una_off is old: ignored (window and TSval untouched).
+ * ts_recent takes the TSval of every acceptable ACK that is not older.
+ */
+static __always_inline int xg_tcp_ack_process(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct xg_tcp_flow_key key = {};
+	struct xg_tcp_ack_counters *cnt;
+	struct xg_tcp_flow *f;
+	struct tcphdr *tcp;
+	__u32 zero = 0, *id, l4_len, doff, payload, ackn, mss;
+	__u64 una, nxt, d;
+	__u16 raw;
+	__s32 delta;
+	long tsval;
+
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+		__u32 ihl;
+
+		if ((void *)(ip + 1) > data_end || ip->protocol != IPPROTO_TCP)
+			return -1;
+		if (ip->frag_off & bpf_htons(0x3fff))
+			return -1;
+		ihl = ip->ihl * 4;
+		if (ihl < sizeof(*ip))
+			return -1;
+		l4_len = bpf_ntohs(ip->tot_len);
+		if (l4_len < ihl)
+			return -1;
+		l4_len -= ihl;
+		tcp = (void *)ip + ihl;
+		__builtin_memcpy(key.local_addr, &ip->daddr, 4);
+		__builtin_memcpy(key.peer_addr, &ip->saddr, 4);
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		if ((void *)(ip6 + 1) > data_end || ip6->nexthdr != IPPROTO_TCP)
+			return -1;
+		l4_len = bpf_ntohs(ip6->payload_len);
+		tcp = (void *)(ip6 + 1);
+		__builtin_memcpy(key.local_addr, &ip6->daddr, 16);
+		__builtin_memcpy(key.peer_addr, &ip6->saddr, 16);
+		key.ipv6 = 1;
+	} else {
+		return -1;
+	}
+	if ((void *)(tcp + 1) > data_end)
+		return -1;
+	key.local_port = tcp->dest;
+	key.peer_port = tcp->source;
+	id = bpf_map_lookup_elem(&tcp_flow_ids, &key);
+	if (!id)
+		return -1;
+	f = bpf_map_lookup_elem(&tcp_flows, id);
+	cnt = bpf_map_lookup_elem(&tcp_ack_counters, &zero);
+	if (!f || !cnt)
+		return -1;
+
+	doff = tcp->doff * 4;
+	if (doff < sizeof(*tcp) || l4_len < doff || !(f->flags & XG_TCP_F_ACTIVE) || tcp->syn || tcp->rst ||
+	    !tcp->ack) {
+		cnt->passed++;
+		return XDP_PASS;
+	}
+	payload = l4_len - doff;
+	cnt->acks++;
+
+	una = f->una_off;
+	nxt = *(volatile __u64 *)&f->nxt_off;
+	ackn = bpf_ntohl(tcp->ack_seq);
+	delta = (__s32)(ackn - (f->seq0 + (__u32)una));
+	if (delta < 0) {
+		cnt->old_acks++;
+		goto done;
+	}
+	d = (__u32)delta;
+	if (d > nxt - una) {
+		cnt->ahead_acks++;
+		return XDP_PASS;
+	}
+
+	raw = bpf_ntohs(tcp->window);
+	if (f->flags & XG_TCP_F_TS) {
+		tsval = xg_tcp_find_tsval(tcp, doff, data_end);
+		if (tsval >= 0 && (__s32)((__u32)tsval - f->ts_recent) > 0)
+			f->ts_recent = (__u32)tsval;
+	}
+	mss = f->mss ? f->mss : 1;
+
+	if (d > 0) {
+		__u64 new_una = una + d;
+		__u32 acked = d > 0x7fffffff ? 0x7fffffff : (__u32)d;
+		int reno = f->flags & XG_TCP_F_RENO;
+
+		cnt->new_acks++;
+		if (f->in_recovery) {
+			if (new_una >= f->recover) {
+				f->in_recovery = 0;
+				if (reno)
+					f->cwnd = f->ssthresh;
+			} else {
+				/* Partial ACK: the next hole starts at the new una. */
+				__u64 to = new_una + mss;
+
+				xg_tcp_post_resend(f, new_una, to < nxt ? to : nxt);
+				cnt->partial_acks++;
+				if (reno) {
+					__u32 c = f->cwnd;
+
+					c = c > acked ? c - acked : 0;
+					if (acked >= mss)
+						c += mss;
+					f->cwnd = c > mss ? c : mss;
+				}
+			}
+		} else if (reno) {
+			__u32 c = f->cwnd, inc;
+
+			if (c < f->ssthresh) {
+				inc = acked < 2 * mss ? acked : 2 * mss;
+			} else {
+				__u64 ca = (__u64)mss * acked / (c ? c : 1);
+
+				inc = ca ? (ca > mss ? mss : (__u32)ca) : 1;
+			}
+			f->cwnd = c + inc < c || c + inc > (1u << 30) ? (1u << 30) : c + inc;
+		}
+		f->dupacks = 0;
+		f->wnd = (__u32)raw << (f->snd_wscale & 15);
+		f->last_wnd_raw = raw;
+		XG_BARRIER();
+		f->una_off = new_una;
+		goto done;
+	}
+
+	/* ack == una */
+	if (payload == 0 && !tcp->fin && raw == f->last_wnd_raw && una < nxt) {
+		__u16 n = f->dupacks;
+
+		cnt->dup_acks++;
+		if (n < 0xffff)
+			n++;
+		f->dupacks = n;
+		if (n == 3 && !f->in_recovery) {
+			__u64 to = una + mss;
+
+			if (f->flags & XG_TCP_F_RENO) {
+				__u64 half = (nxt - una) / 2;
+				__u32 ss = half < 2 * mss ? 2 * mss : (half > (1u << 30) ? (1u << 30) : (__u32)half);
+
+				f->ssthresh = ss;
+				f->cwnd = ss + 3 * mss;
+			}
+			f->in_recovery = 1;
+			f->recover = nxt;
+			xg_tcp_post_resend(f, una, to < nxt ? to : nxt);
+			cnt->fast_rexmits++;
+		} else if (n > 3 && f->in_recovery && (f->flags & XG_TCP_F_RENO)) {
+			__u32 c = f->cwnd + mss;
+
+			if (c < (1u << 30))
+				f->cwnd = c;
+		}
+	} else {
+		/* A window update (or an ACK riding on data): not a duplicate. */
+		f->wnd = (__u32)raw << (f->snd_wscale & 15);
+		f->last_wnd_raw = raw;
+	}
+done:
+	if (payload || tcp->fin) {
+		cnt->passed++;
+		return XDP_PASS;
+	}
+	return XDP_DROP;
+}
+
+#endif /* XDPGEN_TCP_FLOW_BPF_H */
