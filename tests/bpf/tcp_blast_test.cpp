@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// xg_tcp_tx and xg_tcp_ack (bpf/tcp_blast.bpf.c, bpf/tcp_flow.bpf.h): the data
+// segments of `xdpgen tcp` and the ACK processing that drives them, through
+// plain BPF_PROG_RUN (nothing is transmitted).
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "frame_builder.hpp"
+#include "net/checksum.hpp"
+#include "net/tcp_frame.hpp"
+#include "prog_run.hpp"
+#include "programs.hpp"
+#include "tcp/segment.hpp"
+#include "tcp_blast.skel.h"
+#include "xdpgen/pattern.h"
+
+using namespace xdpgen;
+using namespace xdpgen::test;
+
+namespace {
+
+constexpr uint32_t kSeq0 = 0xfffff000;  // the sequence numbers wrap early in every stream
+constexpr uint32_t kRcvNxt = 0x12345678;
+constexpr uint16_t kLocalPort = 40000, kPeerPort = 5201;
+constexpr uint16_t kAdvWin = 0x1234;
+constexpr size_t kTemplate = 14 + 40 + 32 + 1500;  // room for any test segment, any family
+constexpr uint32_t kTsRecent = 0xabcdef01, kPeerTsval = 7777;
+
+// The TSecr the next data segments must echo: the flow's ts_recent, which the
+// peer's accepted ACKs (TSval kPeerTsval) replace.
+uint32_t g_expect_tsecr = kTsRecent;
+
+struct Blaster {
+    SkelPtr<xg_tcp_blast> skel;
+    int tx_fd = -1, ack_fd = -1, flows_fd = -1, ids_fd = -1;
+    int cpu = 0;
+};
+
+Blaster load_tcp_blast(int cpu)
+{
+    Blaster b;
+    auto s = skel_open<xg_tcp_blast>("cannot open the TCP blaster");
+    if (!s)
+        FAIL(s.error().message());
+    b.skel = std::move(s.value());
+    b.skel->rodata->out_ifindex = static_cast<uint32_t>(loopback_ifindex());
+    b.skel->rodata->ts_every = 1;
+    if (auto st = skel_load(b.skel, "cannot load the TCP blaster"); !st)
+        FAIL(st.error().message() + "; " + st.error().hint);
+    b.tx_fd = bpf_program__fd(b.skel->progs.xg_tcp_tx);
+    b.ack_fd = bpf_program__fd(b.skel->progs.xg_tcp_ack);
+    b.flows_fd = bpf_map__fd(b.skel->maps.tcp_flows);
+    b.ids_fd = bpf_map__fd(b.skel->maps.tcp_flow_ids);
+    b.cpu = cpu;
+    g_expect_tsecr = kTsRecent;
+
+    // The pattern rows, as the engine fills them once per run.
+    std::vector<uint8_t> row(XG_TCP_PATTERN_ROW);
+    const int pat_fd = bpf_map__fd(b.skel->maps.tcp_pattern);
+    for (uint32_t k = 0; k < XG_TCP_PATTERN_ROWS; k++) {
+        for (uint32_t j = 0; j < XG_TCP_PATTERN_ROW; j++)
+            row[j] = xg_tcp_pattern_row_byte(k, j);
+        REQUIRE(bpf_map_update_elem(pat_fd, &k, row.data(), BPF_ANY) == 0);
+    }
+    return b;
+}
+
+void set_slice(const Blaster& b, uint32_t first, uint32_t count)
+{
+    xg_tcp_tx_slice sl{};
+    sl.first = first;
+    sl.count = count;
+    const uint32_t key = static_cast<uint32_t>(b.cpu);
+    REQUIRE(bpf_map_update_elem(bpf_map__fd(b.skel->maps.tcp_tx_slices), &key, &sl, BPF_ANY) == 0);
+}
+
+IpAddr local_addr(bool v6) { return ip(v6 ? "fd00:18::1" : "198.18.0.1"); }
+IpAddr peer_addr(bool v6) { return ip(v6 ? "fd00:18::2" : "198.18.0.2"); }
+
+struct FlowOpts {
+    bool v6 = false, ts = true, reno = false;
+    uint16_t mss = 1000;
+    uint64_t end = 200000;
+    uint32_t wnd = 1u << 20;
+    uint32_t cwnd = ~0u;
+    uint16_t local_port = kLocalPort;
+};
+
+// A flow filled as the engine must fill one after the handshake.
+xg_tcp_flow make_flow(const FlowOpts& o)
+{
+    xg_tcp_flow f{};
+    f.dst_mac[0] = 0x02, f.dst_mac[5] = 0x02;
+    f.src_mac[0] = 0x02, f.src_mac[5] = 0x01;
+    f.src_port = htons(o.local_port);
+    f.dst_port = htons(kPeerPort);
+    const IpAddr l = local_addr(o.v6), p = peer_addr(o.v6);
+    std::memcpy(f.src_addr, l.b.data(), o.v6 ? 16 : 4);
+    std::memcpy(f.dst_addr, p.b.data(), o.v6 ? 16 : 4);
+    f.seq0 = kSeq0;
+    f.rcv_nxt = kRcvNxt;
+    f.ts_off = 1000;
+    f.mss = o.mss;
+    f.adv_win = kAdvWin;
+    f.end_off = o.end;
+    f.flags = XG_TCP_F_ACTIVE | (o.v6 ? XG_TCP_F_IPV6 : 0) | (o.ts ? XG_TCP_F_TS : 0) | (o.reno ? XG_TCP_F_RENO : 0);
+    f.snd_wscale = 7;
+    f.wnd = o.wnd;
+    f.cwnd = o.cwnd;
+    f.ssthresh = ~0u;
+    f.ts_recent = kTsRecent;
+    f.last_wnd_raw = static_cast<uint16_t>(o.wnd >> 7);
+    return f;
+}
+
+void put_flow(const Blaster& b, uint32_t id, const xg_tcp_flow& f)
+{
+    REQUIRE(bpf_map_update_elem(b.flows_fd, &id, &f, BPF_ANY) == 0);
+    xg_tcp_flow_key k{};
+    const bool v6 = f.flags & XG_TCP_F_IPV6;
+    std::memcpy(k.local_addr, f.src_addr, v6 ? 16 : 4);
+    std::memcpy(k.peer_addr, f.dst_addr, v6 ? 16 : 4);
+    k.local_port = f.src_port;
+    k.peer_port = f.dst_port;
+    k.ipv6 = v6;
+    REQUIRE(bpf_map_update_elem(b.ids_fd, &k, &id, BPF_ANY) == 0);
+}
+
+xg_tcp_flow get_flow(const Blaster& b, uint32_t id)
+{
+    xg_tcp_flow f{};
+    REQUIRE(bpf_map_lookup_elem(b.flows_fd, &id, &f) == 0);
+    return f;
+}
+
+template <typename T>
+T sum_counters(int fd)
+{
+    T sum{};
+    for (const T& c : percpu_values<T>(fd, 0)) {
+        auto* s = reinterpret_cast<uint64_t*>(&sum);
+        auto* v = reinterpret_cast<const uint64_t*>(&c);
+        for (size_t i = 0; i < sizeof(T) / 8; i++)
+            s[i] += v[i];
+    }
+    return sum;
+}
+
+xg_tcp_tx_counters tx_counters(const Blaster& b)
+{
+    return sum_counters<xg_tcp_tx_counters>(bpf_map__fd(b.skel->maps.tcp_tx_counters));
+}
+xg_tcp_ack_counters ack_counters(const Blaster& b)
+{
+    return sum_counters<xg_tcp_ack_counters>(bpf_map__fd(b.skel->maps.tcp_ack_counters));
+}
+
+// One data segment as a receiver checks it.
+struct Sent {
+    uint32_t retval = 0;
+    Bytes frame;
+    TcpFrameView view;
+    tcp::ParsedTcp tcp;
+    uint64_t off = 0;  // stream offset of the first payload byte, from seq
+};
+
+// One repetition over a template page full of junk (a recycled page).
+Sent tx(const Blaster& b, uint8_t junk = 0xa5)
+{
+    Bytes tmpl(kTemplate, junk);
+    ProgRun r = run_prog(b.tx_fd, tmpl);
+    Sent s;
+    s.retval = r.retval;
+    s.frame = std::move(r.out);
+    return s;
+}
+
+// Parses and checks what every data segment must be; returns its stream offset.
+void check_segment(Sent& s, bool v6, bool ts, uint64_t expect_off_hi_bits = 0)
+{
+    REQUIRE(s.retval == XDP_REDIRECT);
+    auto v = parse_tcp_frame(s.frame);
+    REQUIRE(v);
+    s.view = *v;
+    CHECK(v->src == local_addr(v6));
+    CHECK(v->dst == peer_addr(v6));
+    const size_t ip_len = v6 ? kIpv6Hdr : kIpv4Hdr;
+    // Nothing after the IP datagram: the frame was cut to the segment.
+    CHECK(s.frame.size() == kEthHdr + ip_len + v->l4.size());
+    if (!v6) {
+        const uint8_t* iph = s.frame.data() + kEthHdr;
+        CHECK(csum_fold(csum_partial(iph, kIpv4Hdr)) == 0xffff);
+        CHECK(iph[0] == 0x45);
+        CHECK(iph[8] == 64);
+        CHECK((iph[6] & 0x40) != 0);  // DF
+    } else {
+        CHECK(s.frame[kEthHdr] == 0x60);
+        CHECK(s.frame[kEthHdr + 7] == 64);
+    }
+    const uint8_t want_mac_dst[6] = {2, 0, 0, 0, 0, 2}, want_mac_src[6] = {2, 0, 0, 0, 0, 1};
+    CHECK(std::memcmp(s.frame.data(), want_mac_dst, 6) == 0);
+    CHECK(std::memcmp(s.frame.data() + 6, want_mac_src, 6) == 0);
+
+    s.tcp = tcp::parse_tcp(v->l4, true, tcp::tcp_pseudo_sum(v->src, v->dst, static_cast<uint32_t>(v->l4.size())));
+    REQUIRE(s.tcp.status == tcp::ParseStatus::Ok);  // the TCP checksum included
+    const auto& seg = s.tcp.seg;
+    CHECK(seg.src_port == kLocalPort);
+    CHECK(seg.dst_port == kPeerPort);
+    CHECK(seg.flags == (tcp::kAck | tcp::kPsh));
+    CHECK(seg.ack.raw() == kRcvNxt);
+    CHECK(seg.window == kAdvWin);
+    CHECK(seg.opt.has_ts == ts);
+    if (ts)
+        CHECK(seg.opt.ts_ecr == g_expect_tsecr);
+    REQUIRE(seg.payload_len > 0);
+    s.off = expect_off_hi_bits + static_cast<uint32_t>(seg.seq.raw() - kSeq0);
+    for (size_t i = 0; i < s.tcp.payload.size(); i++) {
+        if (s.tcp.payload[i] != xg_pattern_byte(s.off + i)) {
+            FAIL_CHECK("payload byte at stream offset " << s.off + i << " is " << int(s.tcp.payload[i])
+                                                        << ", pattern " << int(xg_pattern_byte(s.off + i)));
+            break;
+        }
+    }
+}
+
+// The peer's ACK for stream offset ack_off.
+Bytes ack_frame(bool v6, uint64_t ack_off, uint16_t raw_window, std::optional<uint32_t> tsval = kPeerTsval,
+                size_t payload = 0, uint8_t flags = tcp::kAck, uint16_t local_port = kLocalPort)
+{
+    tcp::Segment seg;
+    seg.src_port = kPeerPort;
+    seg.dst_port = local_port;
+    seg.seq = tcp::SeqNum(kRcvNxt);
+    seg.ack = tcp::SeqNum(kSeq0 + static_cast<uint32_t>(ack_off));
+    seg.flags = flags;
+    seg.window = raw_window;
+    if (tsval) {
+        seg.opt.has_ts = true;
+        seg.opt.ts_val = *tsval;
+        seg.opt.ts_ecr = 1;
+    }
+    Bytes data(payload, 'x');
+    seg.payload_len = static_cast<uint32_t>(payload);
+    const size_t len = tcp::tcp_header_len(seg.opt) + payload;
+    Bytes l4(len);
+    const IpAddr src = peer_addr(v6), dst = local_addr(v6);
+    REQUIRE(tcp::write_tcp(l4, seg, data, tcp::tcp_pseudo_sum(src, dst, static_cast<uint32_t>(len))) == len);
+    if (v6)
+        return ipv6_frame({.src = src, .dst = dst, .next_header = IPPROTO_TCP}, l4);
+    return ipv4_frame({.src = src, .dst = dst, .proto = IPPROTO_TCP}, l4);
+}
+
+uint32_t ack(const Blaster& b, bool v6, uint64_t ack_off, uint16_t raw_window, std::optional<uint32_t> tsval = kPeerTsval)
+{
+    const uint32_t r = run_prog(b.ack_fd, ack_frame(v6, ack_off, raw_window, tsval)).retval;
+    g_expect_tsecr = get_flow(b, 0).ts_recent;  // every test that ACKs uses flow 0
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("tcp_tx sends a whole stream: valid frames, pattern bytes, seq by len, nothing past the end", "[tcp_blast]")
+{
+    CpuPin pin(highest_allowed_cpu());
+    for (bool v6 : {false, true}) {
+        for (bool ts : {true, false}) {
+            DYNAMIC_SECTION((v6 ? "IPv6" : "IPv4") << (ts ? " with timestamps" : " without timestamps"))
+            {
+                auto b = load_tcp_blast(pin.cpu());
+                set_slice(b, 3, 1);
+                FlowOpts o;
+                o.v6 = v6;
+                o.ts = ts;
+                o.mss = 1448;
+                o.end = 3 * 65536 + 777;  // crosses three 64 KiB boundaries, ends with a partial segment
+                put_flow(b, 3, make_flow(o));
+
+                const uint64_t t0 = monotonic_ns();
+                uint64_t expect = 0;
+                unsigned segments = 0;
+                bool crossed = false;
+                while (expect < o.end) {
+                    INFO("segment " << segments << " at " << expect);
+                    Sent s = tx(b, static_cast<uint8_t>(segments * 37));
+                    check_segment(s, v6, ts);
+                    CHECK(s.off == expect);
+                    const uint32_t len = s.tcp.seg.payload_len;
+                    CHECK(len == std::min<uint64_t>(o.mss, o.end - expect));
+                    if ((expect >> 16) != ((expect + len - 1) >> 16))
+                        crossed = true;
+                    if (ts) {
+                        // TSval: the ms clock plus the flow's offset.
+                        const uint64_t t1 = monotonic_ns();
+                        CHECK(s.tcp.seg.opt.ts_val >= static_cast<uint32_t>(t0 / 1'000'000 + 1000 - 1));
+                        CHECK(s.tcp.seg.opt.ts_val <= static_cast<uint32_t>(t1 / 1'000'000 + 1000 + 1));
+                    }
+                    expect += len;
+                    segments++;
+                    REQUIRE(segments < 1000);
+                }
+                CHECK(crossed);
+                // The stream is out: nothing more, the repetition is dropped and counted.
+                CHECK(tx(b).retval == XDP_DROP);
+                auto f = get_flow(b, 3);
+                CHECK(f.nxt_off == o.end);
+                CHECK(f.tx_segments == segments);
+                auto c = tx_counters(b);
+                CHECK(c.packets == segments);
+                CHECK(c.payload_bytes == o.end);
+                CHECK(c.no_room == 1);
+                CHECK(c.resent == 0);
+                CHECK(c.errors == 0);
+            }
+        }
+    }
+}
+
+TEST_CASE("tcp_tx payload crosses a 64 KiB boundary at odd and even splits", "[tcp_blast]")
+{
+    CpuPin pin(highest_allowed_cpu());
+    auto b = load_tcp_blast(pin.cpu());
+    set_slice(b, 0, 1);
+    // Starts just below a boundary so the first slice has 1..4 bytes (odd and
+    // even), then a stream offset above 4 GiB (block number > 255, seq wraps).
+    for (uint64_t start : {65535ull, 65534ull, 131069ull, 131068ull, (5ull << 32) + 65536 * 7 - 3}) {
+        INFO("start " << start);
+        FlowOpts o;
+        o.mss = 1001;
+        o.end = start + 5000;
+        auto f = make_flow(o);
+        f.una_off = f.nxt_off = start;
+        put_flow(b, 0, f);
+        Sent s = tx(b);
+        check_segment(s, false, true, start & ~0xffffffffull);
+        CHECK(s.off == start);
+        CHECK(s.tcp.seg.payload_len == 1001);
+    }
+}
+
+TEST_CASE("tcp_tx respects min(cwnd, peer window) beyond una and resumes on ACKs", "[tcp_blast]")
+{
+    CpuPin pin(highest_allowed_cpu());
+    for (bool reno : {false, true}) {
+        DYNAMIC_SECTION((reno ? "cwnd 3000 (reno)" : "window 5120 (cc none)"))
+        {
+            auto b = load_tcp_blast(pin.cpu());
+            set_slice(b, 0, 1);
+            FlowOpts o;
+            o.mss = 1000;
+            o.reno = reno;
+            o.wnd = reno ? 1u << 20 : 5120;
+            o.cwnd = reno ? 3000 : ~0u;
+            auto fl = make_flow(o);
+            if (reno)
+                fl.ssthresh = 1u << 20;
+            put_flow(b, 0, fl);
+
+            // Sends while allowed; every byte below una + min(cwnd, wnd).
+            auto drain = [&](uint64_t& sent) {
+                for (int i = 0; i < 100; i++) {
+                    const auto f = get_flow(b, 0);
+                    Sent s = tx(b);
+                    if (s.retval == XDP_DROP)
+                        return;
+                    check_segment(s, false, true);
+                    CHECK(s.off == sent);
+                    sent += s.tcp.seg.payload_len;
+                    REQUIRE(sent <= f.una_off + std::min(f.cwnd, f.wnd));
+                }
+                FAIL("never ran out of room");
+            };
+            uint64_t sent = 0;
+            drain(sent);
+            // cc none: five segments; the 120 bytes left are less than a
+            // segment and half the window (sender silly window avoidance).
+            CHECK(sent == (reno ? 3000 : 5000));
+
+            // The peer acknowledges 2000 bytes: una moves, and the room with it
+            // (reno: slow start adds min(acked, 2 MSS) to cwnd too).
+            const uint16_t raw = static_cast<uint16_t>(o.wnd >> 7);
+            CHECK(ack(b, false, 2000, raw) == XDP_DROP);
+            auto f = get_flow(b, 0);
+            CHECK(f.una_off == 2000);
+            CHECK(f.ts_recent == kPeerTsval);
+            CHECK(f.wnd == o.wnd);
+            if (reno)
+                CHECK(f.cwnd == 5000);
+            drain(sent);
+            CHECK(sent == 7000);
+            CHECK(tx_counters(b).no_room == 2);
+        }
+    }
+}
+
+TEST_CASE("tcp_ack: new ACKs grow cwnd, three duplicates resend one segment at una and halve cwnd", "[tcp_blast]")
+{
+    CpuPin pin(highest_allowed_cpu());
+    for (bool v6 : {false, true}) {
+        DYNAMIC_SECTION((v6 ? "IPv6" : "IPv4"))
+        {
+            auto b = load_tcp_blast(pin.cpu());
+            set_slice(b, 0, 1);
+            FlowOpts o;
+            o.v6 = v6;
+            o.reno = true;
+            o.mss = 1000;
+            o.cwnd = 10000;
+            put_flow(b, 0, make_flow(o));
+            const uint16_t raw = static_cast<uint16_t>(o.wnd >> 7);
+
+            for (int i = 0; i < 10; i++) {
+                Sent s = tx(b);
+                check_segment(s, v6, true);
+            }
+            CHECK(tx(b).retval == XDP_DROP);  // cwnd full
+
+            // Slow start: +min(acked, 2 MSS) per ACK.
+            CHECK(ack(b, v6, 1000, raw) == XDP_DROP);
+            auto f = get_flow(b, 0);
+            CHECK(f.una_off == 1000);
+            CHECK(f.cwnd == 11000);
+            CHECK(ack(b, v6, 4000, raw) == XDP_DROP);
+            f = get_flow(b, 0);
+            CHECK(f.una_off == 4000);
+            CHECK(f.cwnd == 13000);
+            // Fill the window: up to una + cwnd = 17000.
+            uint64_t sent = 10000;
+            for (;;) {
+                Sent s = tx(b);
+                if (s.retval == XDP_DROP)
+                    break;
+                check_segment(s, v6, true);
+                CHECK(s.off == sent);
+                sent += s.tcp.seg.payload_len;
+            }
+            CHECK(sent == 17000);
+
+            // An old ACK is ignored (and consumed); so is its TSval.
+            CHECK(ack(b, v6, 3000, raw, 9999) == XDP_DROP);
+            f = get_flow(b, 0);
+            CHECK(f.una_off == 4000);
+            CHECK(f.ts_recent == kPeerTsval);
+            // An ACK beyond what was sent goes on to the engine.
+            CHECK(ack(b, v6, 17001, raw) == XDP_PASS);
+            CHECK(get_flow(b, 0).una_off == 4000);
+
+            // Three duplicates: resend [4000, 5000) once, then new data only.
+            for (int i = 0; i < 2; i++)
+                CHECK(ack(b, v6, 4000, raw) == XDP_DROP);
+            CHECK(get_flow(b, 0).rexmit_gen == 0);
+            CHECK(ack(b, v6, 4000, raw) == XDP_DROP);
+            f = get_flow(b, 0);
+            CHECK(f.dupacks == 3);
+            CHECK(f.in_recovery == 1);
+            CHECK(f.recover == 17000);
+            CHECK(f.ssthresh == 6500);  // flight 13000 / 2
+            CHECK(f.cwnd == 9500);      // ssthresh + 3 MSS
+            CHECK(f.rexmit_gen == 1);
+
+            Sent r = tx(b);
+            check_segment(r, v6, true);
+            CHECK(r.off == 4000);
+            CHECK(r.tcp.seg.payload_len == 1000);
+            // una + cwnd = 13500 < nxt 17000: nothing new, and no other resend.
+            CHECK(tx(b).retval == XDP_DROP);
+            auto c = tx_counters(b);
+            CHECK(c.resent == 1);
+            CHECK(c.resent_bytes == 1000);
+
+            // More duplicates inflate cwnd by one MSS each: new data flows again.
+            for (int i = 0; i < 5; i++)
+                CHECK(ack(b, v6, 4000, raw) == XDP_DROP);
+            f = get_flow(b, 0);
+            CHECK(f.cwnd == 14500);
+            CHECK(f.rexmit_gen == 1);  // no second resend
+            Sent n = tx(b);
+            check_segment(n, v6, true);
+            CHECK(n.off == 17000);
+            CHECK(tx(b).retval == XDP_DROP);  // 500 bytes of room: less than a segment and half the window
+
+            // A partial ACK (below recover = 17000) resends the next hole.
+            CHECK(ack(b, v6, 8000, raw) == XDP_DROP);
+            f = get_flow(b, 0);
+            CHECK(f.una_off == 8000);
+            CHECK(f.in_recovery == 1);
+            CHECK(f.rexmit_gen == 2);
+            Sent h = tx(b);
+            check_segment(h, v6, true);
+            CHECK(h.off == 8000);
+            CHECK(h.tcp.seg.payload_len == 1000);
+
+            // A full ACK ends recovery with cwnd = ssthresh.
+            CHECK(ack(b, v6, 18000, raw) == XDP_DROP);
+            f = get_flow(b, 0);
+            CHECK(f.in_recovery == 0);
+            CHECK(f.cwnd == 6500);
+            CHECK(f.una_off == 18000);
+
+            auto a = ack_counters(b);
+            CHECK(a.fast_rexmits == 1);
+            CHECK(a.partial_acks == 1);
+            CHECK(a.old_acks == 1);
+            CHECK(a.ahead_acks == 1);
+            CHECK(a.dup_acks == 2 + 1 + 5);
+        }
+    }
+}
+
+TEST_CASE("tcp_ack: cc none resends on three duplicates without touching cwnd", "[tcp_blast]")
+{
+    CpuPin pin(highest_allowed_cpu());
+    auto b = load_tcp_blast(pin.cpu());
+    set_slice(b, 0, 1);
+    FlowOpts o;
+    o.mss = 1000;
+    o.wnd = 6000;
+    put_flow(b, 0, make_flow(o));
+    const uint16_t raw = static_cast<uint16_t>(o.wnd >> 7);
+    for (int i = 0; i < 6; i++)
+        REQUIRE(tx(b).retval == XDP_REDIRECT);
+    for (int i = 0; i < 3; i++)
+        CHECK(ack(b, false, 0, raw) == XDP_DROP);
+    auto f = get_flow(b, 0);
+    CHECK(f.cwnd == ~0u);
+    CHECK(f.rexmit_gen == 1);
+    Sent r = tx(b);
+    check_segment(r, false, true);
+    CHECK(r.off == 0);
+    CHECK(tx(b).retval == XDP_DROP);
+}
+
+TEST_CASE("tcp_ack: what is not a pure ACK of an active flow is passed", "[tcp_blast]")
+{
+    CpuPin pin(highest_allowed_cpu());
+    auto b = load_tcp_blast(pin.cpu());
+    set_slice(b, 0, 1);
+    FlowOpts o;
+    put_flow(b, 0, make_flow(o));
+    for (int i = 0; i < 3; i++)
+        REQUIRE(tx(b).retval == XDP_REDIRECT);
+    const uint16_t raw = static_cast<uint16_t>(o.wnd >> 7);
+
+    // Another port: not ours at all.
+    CHECK(run_prog(b.ack_fd, ack_frame(false, 1000, raw, 1, 0, tcp::kAck, kLocalPort + 1)).retval == XDP_PASS);
+    // Data riding on an ACK: the ACK counts, the segment goes on.
+    CHECK(run_prog(b.ack_fd, ack_frame(false, 1000, raw, 1, 10)).retval == XDP_PASS);
+    CHECK(get_flow(b, 0).una_off == 1000);
+    // FIN, RST: the engine's.
+    CHECK(run_prog(b.ack_fd, ack_frame(false, 2000, raw, 1, 0, tcp::kAck | tcp::kFin)).retval == XDP_PASS);
+    CHECK(run_prog(b.ack_fd, ack_frame(false, 2000, raw, 1, 0, tcp::kAck | tcp::kRst)).retval == XDP_PASS);
+    CHECK(get_flow(b, 0).una_off == 2000);  // the FIN's ACK counted, the RST's not read
+    // A flow that is no longer active: everything goes to the engine.
+    auto f = get_flow(b, 0);
+    f.flags &= ~XG_TCP_F_ACTIVE;
+    put_flow(b, 0, f);
+    CHECK(ack(b, false, 3000, raw) == XDP_PASS);
+    CHECK(get_flow(b, 0).una_off == 2000);
+    CHECK(tx(b).retval == XDP_DROP);
+}
+
+TEST_CASE("tcp_tx round-robins over its slice and an RTO resends from una", "[tcp_blast]")
+{
+    CpuPin pin(highest_allowed_cpu());
+    auto b = load_tcp_blast(pin.cpu());
+    set_slice(b, 10, 2);
+    FlowOpts o;
+    o.mss = 1000;
+    o.wnd = 3000;
+    put_flow(b, 10, make_flow(o));
+    o.local_port = kLocalPort + 1;
+    put_flow(b, 11, make_flow(o));
+    std::vector<uint16_t> ports;
+    for (int i = 0; i < 6; i++) {
+        Sent s = tx(b);
+        REQUIRE(s.retval == XDP_REDIRECT);
+        auto v = parse_tcp_frame(s.frame);
+        REQUIRE(v);
+        ports.push_back(tcp::parse_tcp(v->l4).seg.src_port);
+    }
+    CHECK(ports == std::vector<uint16_t>{kLocalPort, kLocalPort + 1, kLocalPort, kLocalPort + 1, kLocalPort,
+                                         kLocalPort + 1});
+    CHECK(tx(b).retval == XDP_DROP);
+
+    // Userspace's RTO on flow 11: go back to una, resend the window in order.
+    auto f = get_flow(b, 11);
+    f.rto_gen++;
+    const uint32_t id11 = 11;
+    REQUIRE(bpf_map_update_elem(b.flows_fd, &id11, &f, BPF_ANY) == 0);
+    for (uint64_t off : {0, 1000, 2000}) {
+        Sent s = tx(b);
+        REQUIRE(s.retval == XDP_REDIRECT);
+        auto v = parse_tcp_frame(s.frame);
+        auto t = tcp::parse_tcp(v->l4);
+        CHECK(t.seg.src_port == kLocalPort + 1);
+        CHECK(t.seg.seq.raw() == kSeq0 + off);
+    }
+    CHECK(tx(b).retval == XDP_DROP);
+    CHECK(tx_counters(b).resent == 3);
+}
