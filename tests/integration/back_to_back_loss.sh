@@ -18,7 +18,8 @@ done
 
 server() { # server JSON ARGS... (background)
   local json=$1; shift
-  bg timeout 300 "$TESTBED" --prefix "$PREFIX" exec peer "$XDPGEN" server -i "$IF_PEER" --quiet --json "$json" "$@" \
+  bg timeout 300 "$TESTBED" --prefix "$PREFIX" exec peer "$XDPGEN" server -i "$IF_PEER" --quiet --json "$json" \
+    --connect-timeout 60 --timeout 120 "$@" \
     >"$json.out" 2>&1
   wait_for_line "$json.out" '^server on' 10
 }
@@ -29,11 +30,13 @@ stop_server() { # stop_server JSON
   fail "server wrote no report: $(cat "$1.out")"
 }
 # A handshake fails 1 time in 10 with 5% loss each way; four failures in a
-# row (15 s of SYN backoff) happen about once in 10,000 connections, so the
-# connect timeout is longer than the default 10 s here.
+# row (15 s of SYN or SYN-ACK backoff) happen about once in 10,000
+# connections, so both sides' connect timeouts are longer than the default
+# 10 s here (a server giving up on SYN-RECEIVED resets a client that is
+# already established), and the whole-connection timeouts longer than 60 s.
 client() { # client JSON ARGS...
   local json=$1; shift
-  gen timeout 200 "$XDPGEN" client -i "$IF_GEN" --quiet --json "$json" --peer-time-wait 1.5 --connect-timeout 60 "$@" \
+  gen timeout 200 "$XDPGEN" client -i "$IF_GEN" --quiet --json "$json" --peer-time-wait 1.5 --connect-timeout 60 --timeout 120 "$@" \
     >"$json.out" 2>&1 || fail "client exited with $?: $(cat "$json.out")"
 }
 
