@@ -25,7 +25,10 @@ struct ServerOptions {
     std::string ifname, xdp_mode = "native", zero_copy = "auto", cores, dst_mac;
     uint32_t queues = 0;
     double duration = 0, interval = 1.0;
-    double connect_timeout = 10, timeout = 60, time_wait = 1, drain = 2;
+    // 60 s, like Linux's SYN-ACK retries: a server that gives up on
+    // SYN-RECEIVED sooner resets clients whose handshake ACKs were lost
+    // while they already count themselves established.
+    double connect_timeout = 60, timeout = 60, time_wait = 1, drain = 2;
     uint32_t max_flows = 1u << 17, syn_backlog = 4096;
     uint16_t mss = 1460;
     program::ServerQuick prog;
