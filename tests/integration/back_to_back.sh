@@ -10,18 +10,6 @@ QUEUES=${1:-1}
 testbed_up --queues "$QUEUES"
 settle
 
-server() { # server JSON ARGS... (background)
-  local json=$1; shift
-  bg timeout 300 "$TESTBED" --prefix "$PREFIX" exec peer "$XDPGEN" server -i "$IF_PEER" --quiet --json "$json" "$@" \
-    >"$json.out" 2>&1
-  wait_for_line "$json.out" '^server on' 10
-}
-stop_server() { # stop_server JSON
-  pkill -INT -f "^$XDPGEN server -i $IF_PEER " || true
-  local i
-  for ((i = 0; i < 100; i++)); do [[ -s $1 ]] && return 0; sleep 0.1; done
-  fail "server wrote no report: $(cat "$1.out")"
-}
 client() { # client JSON ARGS...
   local json=$1; shift
   gen timeout 200 "$XDPGEN" client -i "$IF_GEN" --quiet --json "$json" --peer-time-wait 1.5 "$@" >"$json.out" 2>&1 \
@@ -29,9 +17,9 @@ client() { # client JSON ARGS...
 }
 
 # 1. Handshake, 5-byte request, the server closes: 100,000 times.
-server "$TMP/s1.json" 198.18.0.2:7000 --recv 5 --close
+xdpgen_server "$TMP/s1.json" 198.18.0.2:7000 --recv 5 --close
 client "$TMP/c1.json" 198.18.0.2:7000 --send hello --recv-until-close -n 100000 -c 500
-stop_server "$TMP/s1.json"
+stop_xdpgen_server "$TMP/s1.json"
 tail -2 "$TMP/c1.json.out"
 expect_eq "7-packet exchange: completed" "$(json "$TMP/c1.json" .counters.completed)" 100000
 expect_eq "7-packet exchange: failed" "$(json "$TMP/c1.json" .counters.failed)" 0
@@ -46,9 +34,9 @@ for side in c1 s1; do
 done
 
 # 2. HTTP-like keep-alive: 1,000 connections x 10 requests, 1,000-byte bodies.
-server "$TMP/s2.json" 198.18.0.2:8080 --recv-http --http-body-size 1000
+xdpgen_server "$TMP/s2.json" 198.18.0.2:8080 --recv-http --http-body-size 1000
 client "$TMP/c2.json" 198.18.0.2:8080 --http / --requests-per-connection 10 -n 1000 -c 100
-stop_server "$TMP/s2.json"
+stop_xdpgen_server "$TMP/s2.json"
 expect_eq "keep-alive: completed" "$(json "$TMP/c2.json" .counters.completed)" 1000
 expect_eq "keep-alive: failed" "$(json "$TMP/c2.json" .counters.failed)" 0
 expect_match "keep-alive: bytes (10 responses of 1,000-byte bodies each)" \
@@ -57,9 +45,9 @@ expect_eq "keep-alive: server saw every connection complete" "$(json "$TMP/s2.js
 
 # 3. --hold 2: 400 connections open and idle together for 2 s, then the
 # client closes; per-worker counters add up to the totals.
-server "$TMP/s3.json" 198.18.0.2:7100 --recv 5 --per-worker
+xdpgen_server "$TMP/s3.json" 198.18.0.2:7100 --recv 5 --per-worker
 client "$TMP/c3.json" 198.18.0.2:7100 --send hello --hold 2 -n 400 -c 400 --per-worker
-stop_server "$TMP/s3.json"
+stop_xdpgen_server "$TMP/s3.json"
 expect_eq "hold: completed" "$(json "$TMP/c3.json" .counters.completed)" 400
 expect_eq "hold: failed" "$(json "$TMP/c3.json" .counters.failed)" 0
 # (Histogram edges are 12.5% apart: min_ns is a bucket's lower edge.)

@@ -97,4 +97,19 @@ nginx_start() {
   done
   fail "nginx did not start: $(cat "$TMP/nginx/error.log" 2>/dev/null)"
 }
+# xdpgen server in the peer namespace, in the background, its report in JSON
+# (its output in JSON.out); stop_xdpgen_server ends it and waits for the report.
+xdpgen_server() { # xdpgen_server JSON ARGS...
+  local json=$1; shift
+  bg timeout 300 "$TESTBED" --prefix "$PREFIX" exec peer "$XDPGEN" server -i "$IF_PEER" --quiet --json "$json" "$@" \
+    >"$json.out" 2>&1
+  wait_for_line "$json.out" '^server on' 10
+}
+stop_xdpgen_server() { # stop_xdpgen_server JSON
+  pkill -INT -f "^$XDPGEN server -i $IF_PEER " || true
+  local i
+  for ((i = 0; i < 100; i++)); do [[ -s $1 ]] && return 0; sleep 0.1; done
+  fail "server wrote no report: $(cat "$1.out")"
+}
+
 nginx_requests() { wc -l <"$TMP/nginx/access.log"; }
