@@ -184,6 +184,32 @@ bool Connection::queue_close(TcpApp& app)
     return true;
 }
 
+void Connection::resume_send(uint64_t now, uint64_t una_off, uint64_t nxt_off, uint32_t wnd, uint32_t ts_recent)
+{
+    if ((t_.state != TcpState::Established && t_.state != TcpState::CloseWait) || t_.fin_queued || nxt_off < una_off)
+        return;
+    // Offsets count from ISS + 1 (the SYN takes ISS); sequence numbers wrap.
+    const SeqNum start = t_.snd.iss + 1;
+    t_.snd.una = start + static_cast<uint32_t>(una_off);
+    t_.snd.nxt = t_.snd.max = start + static_cast<uint32_t>(nxt_off);
+    t_.snd_una_off = una_off;
+    t_.snd.wnd = wnd;
+    // The next segment of the peer may update the window (RFC 9293 §3.10.7.4).
+    t_.snd.wl1 = t_.rcv.nxt;
+    t_.snd.wl2 = t_.snd.una;
+    if (t_.ts_ok)
+        t_.rcv.ts_recent = ts_recent;
+    t_.rtt_timing = false;
+    t_.backoff = 0;
+    t_.cc.dupacks = 0;
+    t_.cc.in_recovery = false;
+    t_.cc.recover = t_.snd.una;
+    if (t_.snd.una != t_.snd.max)
+        arm_retransmit(now);
+    else if (t_.timer == TimerKind::Retransmit)
+        arm(TimerKind::None, 0);
+}
+
 void Connection::release_ooo()
 {
     if (t_.ooo_ref) {

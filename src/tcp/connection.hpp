@@ -113,6 +113,12 @@ public:
     void close(uint64_t now, TcpApp& app, TcpSink& out);
     // ABORT (RFC 9293 §3.10.5): RST when synchronized, then Closed. No event.
     void abort(uint64_t now, TcpSink& out);
+    // Takes the send side back from a data path that sent this connection's
+    // stream elsewhere (`xdpgen tcp`'s live-frames sender): bytes before
+    // una_off are acknowledged, those up to nxt_off were sent, the peer's
+    // window is `wnd` (scaled) and its latest TSval `ts_recent`. Only in
+    // ESTABLISHED or CLOSE-WAIT before close(); a later call sends the rest.
+    void resume_send(uint64_t now, uint64_t una_off, uint64_t nxt_off, uint32_t wnd, uint32_t ts_recent);
     // Gives back the out-of-order entry, if any. Closing does it; the owner
     // calls it before dropping or overwriting a connection that may not be
     // Closed. Idempotent.
