@@ -27,6 +27,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "xdpgen/abi.h"
+#include "tcp_flow.bpf.h"
 
 /* Set at load time by Steering (src/xsk/steering.cpp). */
 const volatile __u32 local_v4 = 0;	/* network order; 0 = no IPv4 address */
@@ -54,6 +55,12 @@ const volatile __u8 local_mac[ETH_ALEN] = {};
  * soon as the peer has GRO on.
  */
 const volatile __u8 answer_redirect = 0;
+/*
+ * `xdpgen tcp`: the pure ACKs of the flows the live-frames sender owns are
+ * read and consumed here (bpf/tcp_flow.bpf.h, maps shared with the sender);
+ * the rest of their segments go to the engine as usual.
+ */
+const volatile __u8 tcp_bulk = 0;
 
 /* Queue id -> AF_XDP socket; userspace sizes it to the interface's queues. */
 struct {
@@ -450,6 +457,11 @@ int xg_steer(struct xdp_md *ctx)
 			return bpf_redirect(ctx->ingress_ifindex, 0);
 		if (act != NOT_ASKED)
 			return act;
+	}
+	if (tcp_bulk && xg_tcp_ack_process(ctx) == XDP_DROP) {
+		if (cnt)
+			cnt->bulk_acks++;
+		return XDP_DROP;
 	}
 	/* After neigh_answer the verifier holds no packet pointer valid. */
 	data = (void *)(long)ctx->data;

@@ -5,7 +5,9 @@
  * xg_tcp_tx runs once per repetition on the sending thread's CPU. It takes
  * the next flow of that CPU's slice (tcp_tx_slices[cpu], round robin, at
  * most XG_TCP_PICK_MAX looked at) that may send, and writes one segment of
- * it over the whole frame: Ethernet, IPv4 or IPv6, TCP with ACK|PSH, the
+ * it over the whole frame: Ethernet, IPv4 or IPv6, TCP with ACK (PSH only on
+ * the stream's last segment: the receiver's GRO merges segments up to one
+ * with PSH, as it does for the kernel's own bulk sends), the
  * flow's ack number and window, NOP NOP TS when timestamps were negotiated,
  * the payload (the byte pattern at its stream offsets) and both checksums.
  * Nothing is read from the page: live-frame pages are recycled without
@@ -33,6 +35,11 @@
  * bpf_csum_diff (512-byte chunks, the helper's limit), so the TCP checksum is
  * a full one over header and payload, computed from the map and not from
  * the page.
+ *
+ * With payload_file set the stream is a file's bytes instead (--payload
+ * FILE): row k of tcp_file holds bytes [k * 64 KiB, k * 64 KiB + 64 KiB +
+ * XG_TCP_MAX_PAYLOAD) of the file, so a segment is always one slice of the
+ * row of its first byte, copied and summed the same way.
  */
 #include "tcp_flow.bpf.h"
 #include "csum.bpf.h"
@@ -40,6 +47,16 @@
 const volatile __u32 out_ifindex = 0;
 /* The TSval clock is read once per this many segments per CPU. */
 const volatile __u32 ts_every = 16;
+/*
+ * The interface the program is also attached to, in generic mode, only so
+ * that it stays in the kernel's XDP dispatcher: BPF_PROG_RUN adds a program
+ * that is not there and removes it afterwards, each time waiting for an RCU
+ * grace period (milliseconds) once another XDP program (steering) is in
+ * use. Frames arriving there are passed untouched. 0 = none.
+ */
+const volatile __u32 pin_ifindex = 0;
+/* The payload is the file in tcp_file, not the pattern. */
+const volatile __u8 payload_file = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -58,6 +75,18 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xg_tcp_pattern_row);
 } tcp_pattern SEC(".maps");
+
+struct xg_tcp_file_row {
+	__u8 b[XG_TCP_FILE_ROW];
+};
+
+/* --payload FILE: one row per 64 KiB of the file; userspace sizes it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xg_tcp_file_row);
+} tcp_file SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -159,27 +188,24 @@ static __always_inline int plan_segment(struct xg_tcp_flow *f, __u32 max_payload
 }
 
 /*
- * Copies n pattern bytes of row k from column s to the payload at packet
- * offset at, and returns their one's complement sum in memory order as if
- * the first of them were at an even position.
+ * Copies n bytes of a row (map value `row` of row_len bytes) from column s
+ * to the payload at packet offset at, and returns their one's complement
+ * sum in memory order as if the first of them were at an even position.
+ * max_s: the largest column a slice may start at (so s + n stays in the row).
  */
-static __always_inline __s64 put_slice(struct xdp_md *ctx, __u32 at, __u32 k, __u64 s, __u64 n)
+static __always_inline __s64 copy_and_sum(struct xdp_md *ctx, __u32 at, __u8 *row, __u64 row_len, __u64 max_s,
+					  __u64 s, __u64 n)
 {
-	struct xg_tcp_pattern_row *row;
 	__u64 sum = 0, done = 0, n4;
 	__u32 i;
 
-	k &= XG_TCP_PATTERN_ROWS - 1;
-	row = bpf_map_lookup_elem(&tcp_pattern, &k);
-	if (!row)
-		return -1;
-	/* s < 251 by construction; the mask tells the verifier (255 + the most fits a row). */
 	XG_OPAQUE(s);
-	s &= 0xff;
+	if (s > max_s)
+		return -1;
 	XG_OPAQUE(n);
 	if (n < 1 || n > XG_TCP_MAX_PAYLOAD)
 		return -1;
-	if (bpf_xdp_store_bytes(ctx, at, &row->b[s], n))
+	if (bpf_xdp_store_bytes(ctx, at, row + s, n))
 		return -1;
 
 	n4 = n & ~3ull;
@@ -193,9 +219,9 @@ static __always_inline __s64 put_slice(struct xdp_md *ctx, __u32 at, __u32 k, __
 		if (c > 512)
 			c = 512;
 		off = s + done;
-		if (off > 251 + XG_TCP_MAX_PAYLOAD)
+		if (off > max_s + XG_TCP_MAX_PAYLOAD)
 			return -1;
-		r = bpf_csum_diff(NULL, 0, (__be32 *)&row->b[off], c, 0);
+		r = bpf_csum_diff(NULL, 0, (__be32 *)(row + off), c, 0);
 		if (r < 0)
 			return -1;
 		sum += (__u32)r;
@@ -205,12 +231,36 @@ static __always_inline __s64 put_slice(struct xdp_md *ctx, __u32 at, __u32 k, __
 		__u64 pos = n4 + i, col = s + pos;
 		__u8 b;
 
-		if (pos >= n || col >= XG_TCP_PATTERN_ROW)
+		if (pos >= n || col >= row_len)
 			break;
-		b = row->b[col];
+		b = row[col];
 		sum += (pos & 1) ? (__u64)b << 8 : b;
 	}
 	return (__s64)((sum & 0xffffffff) + (sum >> 32));
+}
+
+/* n pattern bytes of row k from column s (s < 251) to packet offset at; see copy_and_sum. */
+static __always_inline __s64 put_slice(struct xdp_md *ctx, __u32 at, __u32 k, __u64 s, __u64 n)
+{
+	struct xg_tcp_pattern_row *row;
+
+	k &= XG_TCP_PATTERN_ROWS - 1;
+	row = bpf_map_lookup_elem(&tcp_pattern, &k);
+	if (!row)
+		return -1;
+	return copy_and_sum(ctx, at, row->b, XG_TCP_PATTERN_ROW, 250, s, n);
+}
+
+/* n file bytes from stream offset off to packet offset at; see copy_and_sum. */
+static __always_inline __s64 put_file_slice(struct xdp_md *ctx, __u32 at, __u64 off, __u64 n)
+{
+	struct xg_tcp_file_row *row;
+	__u32 k = (__u32)(off >> 16);
+
+	row = bpf_map_lookup_elem(&tcp_file, &k);
+	if (!row)
+		return -1;
+	return copy_and_sum(ctx, at, row->b, XG_TCP_FILE_ROW, 0xffff, off & 0xffff, n);
 }
 
 /* Sum of a 16-bit-word-swapped partial sum: a slice that starts at an odd position. */
@@ -247,6 +297,8 @@ int xg_tcp_tx(struct xdp_md *ctx)
 	struct tcphdr *tcp;
 	int v6, ts;
 
+	if (pin_ifindex && ctx->ingress_ifindex == pin_ifindex)
+		return XDP_PASS;
 	cnt = bpf_map_lookup_elem(&tcp_tx_counters, &zero);
 	if (!cnt)
 		return XDP_ABORTED;
@@ -358,7 +410,8 @@ int xg_tcp_tx(struct xdp_md *ctx)
 	tcp->dest = f->dst_port;
 	tcp->seq = bpf_htonl(seq);
 	tcp->ack_seq = bpf_htonl(f->rcv_nxt);
-	*((__u16 *)tcp + 6) = bpf_htons(((tcp_len / 4) << 12) | 0x18); /* doff, ACK|PSH */
+	/* doff; ACK, and PSH on the stream's last segment */
+	*((__u16 *)tcp + 6) = bpf_htons(((tcp_len / 4) << 12) | (p.start + seg_len >= f->end_off ? 0x18 : 0x10));
 	tcp->window = bpf_htons(f->adv_win);
 	tcp->check = 0;
 	tcp->urg_ptr = 0;
@@ -378,8 +431,15 @@ int xg_tcp_tx(struct xdp_md *ctx)
 		goto error;
 	sum += (__u32)part;
 
-	/* Payload: one slice per 64 KiB block it touches (one or two). */
 	payload_off = hdr_len;
+	if (payload_file) {
+		part = put_file_slice(ctx, payload_off, p.start, seg_len);
+		if (part < 0)
+			goto error;
+		sum += (__u64)part;
+		goto payload_done;
+	}
+	/* Payload: one slice per 64 KiB block it touches (one or two). */
 	k1 = (__u32)(p.start >> 16);
 	s1 = (__u32)(p.start % 251);
 	n1 = 0x10000 - (__u32)(p.start & 0xffff);
@@ -398,6 +458,7 @@ int xg_tcp_tx(struct xdp_md *ctx)
 		sum += (n1 & 1) ? swap_sum((__u64)part) : (__u64)part;
 	}
 
+payload_done:
 	/* The page may have moved nothing, but the verifier wants the pointer anew. */
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;

@@ -26,9 +26,14 @@
 #define XG_TCP_MAX_FLOWS 65536	/* default; userspace may resize before load */
 #endif
 
-/* Flow id -> state. Userspace fills a flow, then sets XG_TCP_F_ACTIVE. */
+/*
+ * Flow id -> state. Userspace fills a flow, then sets XG_TCP_F_ACTIVE. It
+ * maps the array (BPF_F_MMAPABLE) to read the progress and run the
+ * retransmission timer without a system call per flow.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, XG_TCP_MAX_FLOWS);
 	__type(key, __u32);
 	__type(value, struct xg_tcp_flow);
@@ -85,6 +90,91 @@ static __always_inline long xg_tcp_find_tsval(struct tcphdr *tcp, __u32 doff, vo
 	return -1;
 }
 
+/* One block at b: folds its left edge into *lowest if it counts; -1 if cut short. */
+static __always_inline int xg_tcp_sack_block(__u32 *b, void *data_end, __u32 ackn, __u64 limit, __u32 *lowest)
+{
+	__s32 l, r;
+
+	if ((void *)(b + 2) > data_end)
+		return -1;
+	l = (__s32)(bpf_ntohl(b[0]) - ackn);
+	r = (__s32)(bpf_ntohl(b[1]) - ackn);
+	if (l > 0 && r > l && (__u64)(__u32)r <= limit && (!*lowest || (__u32)l < *lowest))
+		*lowest = (__u32)l;
+	return 0;
+}
+
+/*
+ * The SACK blocks of an ACK (RFC 2018 section 3): returns how far above the
+ * ack number the lowest left edge is, i.e. the length of the hole the
+ * receiver reports at the ACK's una, or 0 without a usable block.
+ *
+ * The option is looked for where Linux puts it outside SYNs: NOP NOP SACK as
+ * the first word of the option area, or right after NOP NOP TS (words
+ * 0x0101080a tsval tsecr, then 0x010105 len). Any other layout (MD5 first,
+ * SACK unaligned, a length not 2 + 8n, an option past the data offset or a
+ * frame cut short inside it) counts as no SACK: the caller then resends one
+ * segment, as without SACK. At most the first 3 blocks are read (all that fit
+ * beside timestamps); a 4th, possible only without timestamps, is not. If it
+ * held the lowest edge, the hole looks longer (SACKed bytes resent) or, with
+ * none of the 3 usable, is one segment (the rest follows on partial ACKs).
+ *
+ * A block counts only inside (ack, ack + limit], limit = nxt_off - una after
+ * this ACK: a D-SACK (RFC 2883, below the ACK), an inverted block or one past
+ * what was sent is ignored. Edges are taken as signed 32-bit distances from
+ * the ack number, so sequence wrap-around does not matter.
+ */
+static __always_inline __u32 xg_tcp_sack_hole(struct tcphdr *tcp, __u32 doff, void *data_end, __u32 ackn,
+					      __u64 limit)
+{
+	__u32 *s = (__u32 *)(tcp + 1);
+	__u32 base = 0, hdr, len, lowest = 0;
+
+	if ((void *)(s + 1) > data_end)
+		return 0;
+	if (s[0] == bpf_htonl(0x0101080a)) {
+		base = 12;
+		s += 3;
+		if ((void *)(s + 1) > data_end)
+			return 0;
+	}
+	hdr = bpf_ntohl(s[0]);
+	if ((hdr >> 8) != 0x010105)
+		return 0;
+	len = hdr & 0xff;
+	if (len < 10 || (len - 2) % 8 || sizeof(*tcp) + base + 2 + len > doff)
+		return 0;
+	/* Unrolled by hand: blocks 1..3, each behind its own bound check. */
+	if (xg_tcp_sack_block(s + 1, data_end, ackn, limit, &lowest))
+		return 0;
+	if (len >= 18 && xg_tcp_sack_block(s + 3, data_end, ackn, limit, &lowest))
+		return 0;
+	if (len >= 26 && xg_tcp_sack_block(s + 5, data_end, ackn, limit, &lowest))
+		return 0;
+	return lowest;
+}
+
+/*
+ * The end of the resend request for the hole at una: the SACK hole's end
+ * (hole bytes above una, 0 = no SACK) capped at XG_TCP_RESEND_MAX, or one
+ * segment without SACK; never past nxt.
+ */
+static __always_inline __u64 xg_tcp_hole_end(__u64 una, __u64 nxt, __u32 mss, __u32 hole)
+{
+	__u64 len = hole ? (hole < XG_TCP_RESEND_MAX ? hole : XG_TCP_RESEND_MAX) : mss;
+
+	return len < nxt - una ? una + len : nxt;
+}
+
+/* Posts [from, to) and counts what SACK added beyond the one segment of old. */
+static __always_inline void xg_tcp_post_hole(struct xg_tcp_flow *f, struct xg_tcp_ack_counters *cnt, __u64 from,
+					     __u64 to, __u32 mss, __u32 hole)
+{
+	xg_tcp_post_resend(f, from, to);
+	if (hole && to - from > mss)
+		cnt->sack_resend_bytes += to - from - mss;
+}
+
 /*
  * The ACK processing for the blaster's flows. Returns -1 when the frame
  * belongs to no blaster flow (the caller goes on as if this did not exist),
@@ -96,13 +186,32 @@ static __always_inline long xg_tcp_find_tsval(struct tcphdr *tcp, __u32 doff, vo
  * - new ACK: una_off advances, dupacks cleared, window taken; reno grows
  *   cwnd (slow start by min(acked, 2 MSS), congestion avoidance by
  *   MSS * acked / cwnd); in recovery a full ACK ends it (cwnd = ssthresh),
- *   a partial one resends at the new una_off (NewReno, RFC 6582);
+ *   a partial one resends the hole at the new una_off (NewReno, RFC 6582);
  * - duplicate ACK (same ack, no data, same window, data outstanding): the
- *   third posts a resend of one segment at una_off and, with reno, sets
+ *   third posts a resend of the hole at una_off and, with reno, sets
  *   ssthresh = max(flight / 2, 2 MSS), cwnd = ssthresh + 3 MSS; further ones
- *   in recovery inflate cwnd by one MSS;
+ *   in recovery inflate cwnd by one MSS and post nothing;
  * - an ack below una_off is old: ignored (window and TSval untouched).
  * ts_recent takes the TSval of every acceptable ACK that is not older.
+ *
+ * The hole at una (RFC 2018, RFC 6675's "first hole" without a scoreboard):
+ * with SACK blocks (xg_tcp_sack_hole) it is [una, lowest left edge above
+ * una), capped at nxt_off and una + XG_TCP_RESEND_MAX; without them one
+ * segment, as before SACK was read. No resend storms:
+ * - further duplicate ACKs in recovery never post: while una stands still
+ *   the hole only shrinks (data arriving inside it), so the request made on
+ *   the third covers it; a lower edge seen later needs nothing, a higher one
+ *   only means a block fell out of the 3 the receiver reports (resending up
+ *   to it would repeat SACKed data). A resend lost again is the RTO's;
+ * - a partial ACK posts only what the TX has not resent yet: from
+ *   max(new una, the TX's progress on the previous request), see
+ *   struct xg_tcp_flow. A partial ACK that lands inside a hole already
+ *   resent in full (the receiver got the first of its resent segments)
+ *   posts nothing; one past it posts the next hole.
+ * The SACK edges only ever narrow a request inside [una, nxt_off), and the
+ * TX regenerates bytes from their offset: a stale or lying block costs a
+ * duplicate segment or, for a hole it hides, the next partial ACK (or the
+ * RTO) resends it; never a wrong byte.
  */
 static __always_inline int xg_tcp_ack_process(struct xdp_md *ctx)
 {
@@ -115,6 +224,7 @@ static __always_inline int xg_tcp_ack_process(struct xdp_md *ctx)
 	struct tcphdr *tcp;
 	__u32 zero = 0, *id, l4_len, doff, payload, ackn, mss;
 	__u64 una, nxt, d;
+	__u32 hole, fin;
 	__u16 raw;
 	__s32 delta;
 	long tsval;
@@ -171,6 +281,7 @@ static __always_inline int xg_tcp_ack_process(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	payload = l4_len - doff;
+	fin = tcp->fin;
 	cnt->acks++;
 
 	una = f->una_off;
@@ -194,6 +305,9 @@ static __always_inline int xg_tcp_ack_process(struct xdp_md *ctx)
 			f->ts_recent = (__u32)tsval;
 	}
 	mss = f->mss ? f->mss : 1;
+	hole = xg_tcp_sack_hole(tcp, doff, data_end, ackn, nxt - una - d);
+	if (hole)
+		cnt->sack_acks++;
 
 	if (d > 0) {
 		__u64 new_una = una + d;
@@ -207,11 +321,22 @@ static __always_inline int xg_tcp_ack_process(struct xdp_md *ctx)
 				if (reno)
 					f->cwnd = f->ssthresh;
 			} else {
-				/* Partial ACK: the next hole starts at the new una. */
-				__u64 to = new_una + mss;
+				/*
+				 * Partial ACK: the next hole starts at the new una,
+				 * minus what the TX already resent of the last request.
+				 */
+				__u64 to = xg_tcp_hole_end(new_una, nxt, mss, hole), from = new_una, p;
 
-				xg_tcp_post_resend(f, new_una, to < nxt ? to : nxt);
-				cnt->partial_acks++;
+				if (*(volatile __u32 *)&f->rexmit_seen == f->rexmit_gen)
+					p = *(volatile __u64 *)&f->rexmit_next;
+				else
+					p = f->rexmit_from;
+				if (p > from)
+					from = p;
+				if (from < to) {
+					xg_tcp_post_hole(f, cnt, from, to, mss, hole);
+					cnt->partial_acks++;
+				}
 				if (reno) {
 					__u32 c = f->cwnd;
 
@@ -241,16 +366,26 @@ static __always_inline int xg_tcp_ack_process(struct xdp_md *ctx)
 		goto done;
 	}
 
-	/* ack == una */
-	if (payload == 0 && !tcp->fin && raw == f->last_wnd_raw && una < nxt) {
+	/*
+	 * ack == una: a duplicate ACK when nothing else changed (RFC 5681), or
+	 * when SACK reports data above a hole whatever the window says (RFC
+	 * 6675): a receiver's window moves as its application reads, and
+	 * Linux's does on nearly every ACK of a bulk stream.
+	 */
+	if (payload == 0 && !fin && una < nxt && (raw == f->last_wnd_raw || hole)) {
 		__u16 n = f->dupacks;
+
+		if (raw != f->last_wnd_raw) {
+			f->wnd = (__u32)raw << (f->snd_wscale & 15);
+			f->last_wnd_raw = raw;
+		}
 
 		cnt->dup_acks++;
 		if (n < 0xffff)
 			n++;
 		f->dupacks = n;
 		if (n == 3 && !f->in_recovery) {
-			__u64 to = una + mss;
+			__u64 to = xg_tcp_hole_end(una, nxt, mss, hole);
 
 			if (f->flags & XG_TCP_F_RENO) {
 				__u64 half = (nxt - una) / 2;
@@ -261,7 +396,7 @@ static __always_inline int xg_tcp_ack_process(struct xdp_md *ctx)
 			}
 			f->in_recovery = 1;
 			f->recover = nxt;
-			xg_tcp_post_resend(f, una, to < nxt ? to : nxt);
+			xg_tcp_post_hole(f, cnt, una, to, mss, hole);
 			cnt->fast_rexmits++;
 		} else if (n > 3 && f->in_recovery && (f->flags & XG_TCP_F_RENO)) {
 			__u32 c = f->cwnd + mss;
@@ -275,7 +410,7 @@ static __always_inline int xg_tcp_ack_process(struct xdp_md *ctx)
 		f->last_wnd_raw = raw;
 	}
 done:
-	if (payload || tcp->fin) {
+	if (payload || fin) {
 		cnt->passed++;
 		return XDP_PASS;
 	}

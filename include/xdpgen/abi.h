@@ -81,7 +81,8 @@ struct xg_steer_counters {
 	__u64 passed;       /* not ours (ARP, ICMP, other addresses/ports, fragments) */
 	__u64 arp_replies;  /* ARP requests for our addresses, answered */
 	__u64 na_replies;   /* neighbour solicitations for them, answered */
-	__u64 pad[3];       /* one cache line per CPU */
+	__u64 bulk_acks;    /* pure ACKs of `xdpgen tcp` flows, consumed by the ACK processing */
+	__u64 pad[2];       /* one cache line per CPU */
 };
 
 #ifndef XG_MAX_QUEUES
@@ -160,6 +161,17 @@ static __always_inline __u64 xg_lat_bucket_floor(__u32 idx)
  * inside [una, nxt), whose bytes are regenerated from the offset, so a race
  * costs a duplicate segment, never a wrong byte. 64-bit offsets are aligned
  * and read/written whole.
+ *
+ * Resend requests (ACK program, xg_tcp_ack_process): the third duplicate
+ * ACK and a NewReno partial ACK request the hole at una: [una, lowest SACK
+ * left edge above una) when the ACK carries SACK blocks (RFC 2018), capped
+ * at nxt_off and una + XG_TCP_RESEND_MAX, else one segment. A partial ACK
+ * requests only what the TX has not resent yet of that hole: it starts at
+ * the TX's progress on the previous request (rexmit_next once rexmit_seen
+ * shows it was taken, read as a hint: a stale value lags, which costs a
+ * duplicate segment); a hole already resent in full is not requested again,
+ * nor is anything on further duplicate ACKs (no resend storms; a resend lost
+ * again is the RTO's).
  */
 #define XG_TCP_F_ACTIVE 0x01   /* the blaster owns the flow: TX sends, ACK consumes */
 #define XG_TCP_F_IPV6   0x02
@@ -177,6 +189,12 @@ static __always_inline __u64 xg_lat_bucket_floor(__u32 idx)
  */
 #define XG_TCP_PATTERN_ROWS 256u
 #define XG_TCP_PATTERN_ROW 4352u
+/*
+ * --payload FILE (map tcp_file): row k holds the file's bytes from k * 64 KiB
+ * on, 64 KiB plus what one more segment and a checksum chunk may read (zeros
+ * past the file's end), so a segment never leaves the row of its first byte.
+ */
+#define XG_TCP_FILE_ROW (65536u + XG_TCP_MAX_PAYLOAD + 512u)
 
 static __always_inline __u8 xg_tcp_pattern_row_byte(__u32 row, __u32 j)
 {
@@ -185,6 +203,13 @@ static __always_inline __u8 xg_tcp_pattern_row_byte(__u32 row, __u32 j)
 
 /* Most flows examined per TX repetition looking for one with room. */
 #define XG_TCP_PICK_MAX 64u
+
+/*
+ * Most bytes one resend request derived from SACK blocks covers (the hole
+ * [una, lowest SACK left edge) is cut here); a longer hole goes on with the
+ * next partial ACK. Without SACK a request is one segment.
+ */
+#define XG_TCP_RESEND_MAX (256u * 1024)
 
 struct xg_tcp_flow {
 	/* --- line 0: userspace, constant while active (rcv_nxt: userspace only) --- */
@@ -269,6 +294,8 @@ struct xg_tcp_ack_counters {
 	__u64 old_acks;        /* ack below una_off: ignored */
 	__u64 ahead_acks;      /* ack beyond nxt_off: passed on */
 	__u64 passed;          /* ours, handed on: data, FIN, SYN, RST, flow not active */
+	__u64 sack_acks;       /* acceptable ACKs with a SACK block inside (ack, nxt_off] */
+	__u64 sack_resend_bytes; /* resend bytes posted past the first segment, as SACK showed the hole */
 };
 
 #endif /* XDPGEN_ABI_H */

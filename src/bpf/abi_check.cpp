@@ -42,6 +42,7 @@ static_assert(offsetof(xg_steer_counters, no_socket) == 8);
 static_assert(offsetof(xg_steer_counters, passed) == 16);
 static_assert(offsetof(xg_steer_counters, arp_replies) == 24);
 static_assert(offsetof(xg_steer_counters, na_replies) == 32);
+static_assert(offsetof(xg_steer_counters, bulk_acks) == 40);
 
 static_assert(sizeof(xg_tcp_flow) == 192, "three cache lines: userspace, TX, ACK");
 static_assert(offsetof(xg_tcp_flow, dst_mac) == 0);
@@ -89,5 +90,8 @@ static_assert(offsetof(xg_tcp_flow_key, ipv6) == 36);
 static_assert(sizeof(xg_tcp_tx_slice) == 64, "one cache line per CPU");
 static_assert(offsetof(xg_tcp_tx_slice, ts_ms) == 16);
 static_assert(sizeof(xg_tcp_tx_counters) == 64, "one cache line per CPU slot");
-static_assert(sizeof(xg_tcp_ack_counters) == 64, "one cache line per CPU slot");
+static_assert(sizeof(xg_tcp_ack_counters) == 80, "per-CPU values: no sharing to pad against");
+static_assert(offsetof(xg_tcp_ack_counters, passed) == 56);
+static_assert(offsetof(xg_tcp_ack_counters, sack_acks) == 64);
+static_assert(offsetof(xg_tcp_ack_counters, sack_resend_bytes) == 72);
 static_assert(XG_TCP_PATTERN_ROW >= 251 + XG_TCP_MAX_PAYLOAD + 512, "checksum chunks stay inside a row");

@@ -20,5 +20,6 @@ Command add_sink_command(CLI::App& app);
 Command add_probe_command(CLI::App& app);
 Command add_client_command(CLI::App& app);
 Command add_server_command(CLI::App& app);
+Command add_tcp_command(CLI::App& app);
 
 }  // namespace xdpgen

@@ -19,7 +19,7 @@ int main(int argc, char** argv)
     app.set_version_flag("--version", "xdpgen " XDPGEN_VERSION);
 
     const std::vector<Command> commands = {add_udp_command(app), add_sink_command(app), add_probe_command(app),
-                                          add_client_command(app), add_server_command(app)};
+                                          add_client_command(app), add_server_command(app), add_tcp_command(app)};
 
     try {
         app.parse(argc, argv);

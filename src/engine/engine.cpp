@@ -104,6 +104,7 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg)
     sc.mac = base.src_mac.is_zero() ? dev->mac : base.src_mac;
     sc.tcp = true;
     sc.queues = cfg.dev_queues;
+    sc.bulk = cfg.bulk_maps;
     auto st = Steering::load(sc);
     if (!st)
         return st.error();

@@ -5,6 +5,7 @@
 // of the load (connections, rate, concurrency, local ports) between them.
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "bpf/xdp_link.hpp"
@@ -23,6 +24,8 @@ struct EngineConfig {
     // The per-worker settings; connections, cps, concurrency and the port
     // range are totals, split between the workers.
     WorkerConfig worker;
+    // With worker.bulk (`xdpgen tcp`): its flow maps, shared with steering.
+    std::optional<TcpBulkMaps> bulk_maps;
 };
 
 // One worker's published statistics, for --per-worker.

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -66,6 +67,10 @@ Worker::Worker(const WorkerConfig& cfg)
     cookie_tcp_.wscale = -1;
     cookie_tcp_.sack = false;
     cookie_tcp_.timestamps = false;
+    if (cfg.bulk) {
+        bulk_slot_.assign(table_.capacity(), BulkHandover::kNoSlot);
+        bulk_end_.assign(table_.capacity(), 0);
+    }
 }
 
 Worker::~Worker()
@@ -77,7 +82,8 @@ Worker::~Worker()
 
 Result<std::unique_ptr<Worker>> Worker::create(const WorkerConfig& cfg)
 {
-    if (cfg.local_addrs.empty() || cfg.port_hi < cfg.port_lo || !cfg.program)
+    if (cfg.local_addrs.empty() || cfg.port_hi < cfg.port_lo || (!cfg.program && !cfg.bulk) ||
+        (cfg.bulk && cfg.role != Role::Client))
         return make_error(fmt::format("worker {}: no local addresses, ports or program", cfg.index));
     std::unique_ptr<Worker> w(new Worker(cfg));
     const std::string where = fmt::format("{} queue {}", cfg.ifname, cfg.queue);
@@ -253,6 +259,10 @@ void Worker::handle_frame(uint64_t now, std::span<const uint8_t> frame)
         }
         return;
     }
+    if (cfg_.bulk) {
+        bulk_segment(id, now, p);
+        return;
+    }
     program::Runner r(*cfg_.program, progs_[id]);
     FlowApp app(r);
     FlowSink sink(*this, id, app);
@@ -303,15 +313,29 @@ void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair)
     started_++;
     active_++;
     st_.c.attempted++;
+    const tcp::SeqNum iss(static_cast<uint32_t>(rng_()));
+    if (cfg_.bulk) {
+        bulk_slot_[id] = BulkHandover::kNoSlot;
+        bulk_end_[id] = 0;  // nothing of the stream before the handover is decided
+        BulkApp app(*cfg_.bulk, 0);
+        FlowSink sink(*this, id, app);
+        conns_[id].connect(cfg_.tcp, now, iss, sink);
+        bulk_after_call(id, now, app);
+        return;
+    }
     program::Runner r(*cfg_.program, progs_[id]);
     FlowApp app(r);
     FlowSink sink(*this, id, app);
-    conns_[id].connect(cfg_.tcp, now, tcp::SeqNum(static_cast<uint32_t>(rng_())), sink);
+    conns_[id].connect(cfg_.tcp, now, iss, sink);
     after_call(id, now, app, sink);
 }
 
 void Worker::fire(uint32_t id, uint64_t now)
 {
+    if (cfg_.bulk) {
+        bulk_fire(id, now);
+        return;
+    }
     FlowRecord& rec = recs_[id];
     program::Runner r(*cfg_.program, progs_[id]);
     FlowApp app(r);
@@ -458,9 +482,19 @@ void Worker::abort_all(uint64_t now)
             active_--;
             st_.c.unfinished++;
         }
-        program::Runner r(*cfg_.program, progs_[id]);
-        FlowApp app(r);
-        FlowSink sink(*this, id, app);
+        if (cfg_.bulk && recs_[id].bulk)
+            bulk_take_back(id, now);
+        tcp::TcpApp* app = nullptr;
+        std::optional<program::Runner> r;
+        std::optional<FlowApp> flow_app;
+        std::optional<BulkApp> bulk_app;
+        if (cfg_.bulk) {
+            app = &bulk_app.emplace(*cfg_.bulk, bulk_end_[id]);
+        } else {
+            r.emplace(*cfg_.program, progs_[id]);
+            app = &flow_app.emplace(*r);
+        }
+        FlowSink sink(*this, id, *app);
         if (conns_[id].state() != TcpState::TimeWait)
             conns_[id].abort(now, sink);
         conns_[id] = tcp::Connection{};

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/bulk.hpp"
 #include "engine/worker_stats.hpp"
 #include "engine/flow_table.hpp"
 #include "engine/handoff.hpp"
@@ -76,6 +77,11 @@ struct WorkerConfig {
     std::vector<Endpoint> listen;
     uint32_t syn_backlog = 4096;
     bool dst_mac_fixed = false;  // server: answer via dst_mac, not the MAC each flow's SYN came from
+
+    // Client role without a program (`xdpgen tcp`): each connection's stream
+    // is sent by this data path once established (see engine/bulk.hpp); the
+    // worker opens, watches and closes the connections.
+    BulkHandover* bulk = nullptr;
 };
 
 class Worker {
@@ -104,6 +110,8 @@ private:
     class FlowApp;
     class FlowSink;
     class RawSink;
+    class AppEvents;
+    class BulkApp;
 
     explicit Worker(const WorkerConfig& cfg);
     void run();
@@ -123,6 +131,12 @@ private:
     void finish(uint32_t id, uint64_t now, bool completed, program::Failure pf, tcp::TcpEvent ev);
     void free_flow(uint32_t id, uint64_t now, bool quarantine);
     void abort_all(uint64_t now);
+
+    // worker_bulk.cpp: flows whose stream a BulkHandover sends.
+    void bulk_segment(uint32_t id, uint64_t now, const tcp::ParsedTcp& p);
+    void bulk_fire(uint32_t id, uint64_t now);
+    void bulk_after_call(uint32_t id, uint64_t now, BulkApp& app);
+    void bulk_take_back(uint32_t id, uint64_t now);
 
     bool emit(uint32_t id, const tcp::OutSegment& s, tcp::TcpApp& app);
     bool emit_frame(const TcpFrameEnds& ends, const tcp::Segment& seg, tcp::TcpApp* app, uint64_t payload_off);
@@ -147,6 +161,10 @@ private:
     std::vector<program::FlowState> progs_;
     std::vector<FlowRecord> recs_;
     MacTable macs_;  // server: the flows' next-hop MACs
+    // With cfg_.bulk, by flow id: the handover slot, and the stream length
+    // the worker's own sending may reach (0 until the handover was decided).
+    std::vector<uint32_t> bulk_slot_;
+    std::vector<uint64_t> bulk_end_;
     std::mt19937_64 rng_;
     SynCookies cookies_;
     tcp::TcpConfig cookie_tcp_;  // what a connection rebuilt from a cookie has: MSS only

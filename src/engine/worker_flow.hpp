@@ -25,26 +25,16 @@ struct Worker::FlowRecord {
     bool done : 1 = false;               // completed or failed: counted, no longer active
     bool peer_closed_first : 1 = false;  // the peer holds TIME-WAIT: quarantine the pair
     bool half_open : 1 = false;          // server: counted in half_open_ until established or gone
+    bool bulk : 1 = false;               // its stream is with the BulkHandover (cfg_.bulk)
 
     uint64_t started_ns() const { return sched_ns + uint64_t(start_delay_ms) * 1'000'000; }
 };
 
-// The TCP app of one flow for the duration of one call: the program's runner,
-// plus what the worker must learn from the call (events, bytes).
-class Worker::FlowApp final : public tcp::TcpApp {
+// What the worker learns from one call into a flow: events and bytes.
+class Worker::AppEvents {
 public:
-    explicit FlowApp(program::Runner& r) : r_(r) {}
-    uint64_t tx_available(uint64_t off) override { return r_.tx_available(off); }
-    void tx_fill(uint64_t off, std::span<uint8_t> dst) override { r_.tx_fill(off, dst); }
-    void rx_data(uint64_t off, std::span<const uint8_t> data) override
+    void note(tcp::TcpEvent ev, uint64_t value)
     {
-        rx_bytes += data.size();
-        r_.rx_data(off, data);
-    }
-    bool close_on_peer_fin() override { return r_.close_on_peer_fin(); }
-    void on_event(tcp::TcpEvent ev, uint64_t value) override
-    {
-        r_.on_event(ev, value);
         switch (ev) {
         case tcp::TcpEvent::Established: established = true; break;
         case tcp::TcpEvent::DataAcked: acked += value; break;
@@ -59,10 +49,47 @@ public:
         }
     }
 
-    program::Runner& r_;
     uint64_t rx_bytes = 0, acked = 0;
     bool established = false, terminal = false;
     tcp::TcpEvent last = tcp::TcpEvent::Closed;
+};
+
+// The TCP app of one flow for the duration of one call: the program's runner,
+// plus what the worker must learn from the call (events, bytes).
+class Worker::FlowApp final : public tcp::TcpApp, public Worker::AppEvents {
+public:
+    explicit FlowApp(program::Runner& r) : r_(r) {}
+    uint64_t tx_available(uint64_t off) override { return r_.tx_available(off); }
+    void tx_fill(uint64_t off, std::span<uint8_t> dst) override { r_.tx_fill(off, dst); }
+    void rx_data(uint64_t off, std::span<const uint8_t> data) override
+    {
+        rx_bytes += data.size();
+        r_.rx_data(off, data);
+    }
+    bool close_on_peer_fin() override { return r_.close_on_peer_fin(); }
+    void on_event(tcp::TcpEvent ev, uint64_t value) override
+    {
+        r_.on_event(ev, value);
+        note(ev, value);
+    }
+
+    program::Runner& r_;
+};
+
+// The app of a flow whose stream is [0, end) of the BulkHandover's bytes:
+// what the worker sends itself before handing over (nothing) and after
+// taking the flow back (the rest, then the FIN).
+class Worker::BulkApp final : public tcp::TcpApp, public Worker::AppEvents {
+public:
+    BulkApp(const BulkHandover& h, uint64_t end) : h_(h), end_(end) {}
+    uint64_t tx_available(uint64_t off) override { return end_ > off ? end_ - off : 0; }
+    void tx_fill(uint64_t off, std::span<uint8_t> dst) override { h_.fill(off, dst); }
+    void rx_data(uint64_t, std::span<const uint8_t> data) override { rx_bytes += data.size(); }
+    void on_event(tcp::TcpEvent ev, uint64_t value) override { note(ev, value); }
+
+private:
+    const BulkHandover& h_;
+    uint64_t end_;
 };
 
 class Worker::FlowSink final : public tcp::TcpSink {

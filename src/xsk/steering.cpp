@@ -72,6 +72,21 @@ Result<Steering> Steering::load(const SteeringConfig& cfg)
     int r = bpf_map__set_max_entries(s.skel_->maps.xsks, cfg.queues);
     if (r)
         return sys_error(what + ": cannot size the socket map", r);
+    if (cfg.bulk) {
+        ro->tcp_bulk = 1;
+        const uint32_t n = std::max(cfg.bulk->max_flows, 1u);
+        if ((r = bpf_map__set_max_entries(s.skel_->maps.tcp_flows, n)) ||
+            (r = bpf_map__set_max_entries(s.skel_->maps.tcp_flow_ids, n)) ||
+            (r = bpf_map__reuse_fd(s.skel_->maps.tcp_flows, cfg.bulk->flows_fd)) ||
+            (r = bpf_map__reuse_fd(s.skel_->maps.tcp_flow_ids, cfg.bulk->ids_fd)) ||
+            (r = bpf_map__reuse_fd(s.skel_->maps.tcp_ack_counters, cfg.bulk->ack_counters_fd)))
+            return sys_error(what + ": cannot share the TCP sender's flow maps", r);
+    } else {
+        // Unused without `xdpgen tcp`: the smallest maps.
+        if ((r = bpf_map__set_max_entries(s.skel_->maps.tcp_flows, 1)) ||
+            (r = bpf_map__set_max_entries(s.skel_->maps.tcp_flow_ids, 1)))
+            return sys_error(what + ": cannot size the TCP flow maps", r);
+    }
     if (auto st = skel_load(s.skel_, what.c_str()); !st)
         return st.error();
     return s;
@@ -115,6 +130,7 @@ xg_steer_counters Steering::counters() const
         sum.passed += c.passed;
         sum.arp_replies += c.arp_replies;
         sum.na_replies += c.na_replies;
+        sum.bulk_acks += c.bulk_acks;
     }
     return sum;
 }

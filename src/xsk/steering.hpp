@@ -17,6 +17,15 @@
 
 namespace xdpgen {
 
+// `xdpgen tcp`: the flow maps of the live-frames sender, which the steering
+// program shares to read the ACKs of its flows (bpf/tcp_flow.bpf.h).
+struct TcpBulkMaps {
+    int flows_fd = -1;
+    int ids_fd = -1;
+    int ack_counters_fd = -1;
+    uint32_t max_flows = 1;
+};
+
 struct SteeringConfig {
     std::string ifname;
     int ifindex = 0;
@@ -38,6 +47,8 @@ struct SteeringConfig {
     // XDP_TX (false). Unset: a redirect on veth, where XDP_TX frames reach
     // the peer only if it runs an XDP program (see bpf/steer.bpf.c).
     std::optional<bool> answer_by_redirect;
+    // Consume the pure ACKs of these flows (the rest of their segments are steered as usual).
+    std::optional<TcpBulkMaps> bulk;
 };
 
 class Steering {

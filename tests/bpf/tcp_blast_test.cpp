@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -38,6 +39,8 @@ constexpr uint32_t kTsRecent = 0xabcdef01, kPeerTsval = 7777;
 // The TSecr the next data segments must echo: the flow's ts_recent, which the
 // peer's accepted ACKs (TSval kPeerTsval) replace.
 uint32_t g_expect_tsecr = kTsRecent;
+// The end_off of the flow last put: PSH marks the segment that reaches it.
+uint64_t g_stream_end = 0;
 
 struct Blaster {
     SkelPtr<xg_tcp_blast> skel;
@@ -125,6 +128,7 @@ xg_tcp_flow make_flow(const FlowOpts& o)
 void put_flow(const Blaster& b, uint32_t id, const xg_tcp_flow& f)
 {
     REQUIRE(bpf_map_update_elem(b.flows_fd, &id, &f, BPF_ANY) == 0);
+    g_stream_end = f.end_off;
     xg_tcp_flow_key k{};
     const bool v6 = f.flags & XG_TCP_F_IPV6;
     std::memcpy(k.local_addr, f.src_addr, v6 ? 16 : 4);
@@ -145,14 +149,18 @@ xg_tcp_flow get_flow(const Blaster& b, uint32_t id)
 template <typename T>
 T sum_counters(int fd)
 {
-    T sum{};
+    // Added as words through memcpy: the fields are __u64, another type than
+    // uint64_t, so reading them through a uint64_t* would break aliasing rules.
+    constexpr size_t n = sizeof(T) / 8;
+    uint64_t sum[n] = {}, v[n];
     for (const T& c : percpu_values<T>(fd, 0)) {
-        auto* s = reinterpret_cast<uint64_t*>(&sum);
-        auto* v = reinterpret_cast<const uint64_t*>(&c);
-        for (size_t i = 0; i < sizeof(T) / 8; i++)
-            s[i] += v[i];
+        std::memcpy(v, &c, sizeof(v));
+        for (size_t i = 0; i < n; i++)
+            sum[i] += v[i];
     }
-    return sum;
+    T out;
+    std::memcpy(&out, sum, sizeof(out));
+    return out;
 }
 
 xg_tcp_tx_counters tx_counters(const Blaster& b)
@@ -215,7 +223,6 @@ void check_segment(Sent& s, bool v6, bool ts, uint64_t expect_off_hi_bits = 0)
     const auto& seg = s.tcp.seg;
     CHECK(seg.src_port == kLocalPort);
     CHECK(seg.dst_port == kPeerPort);
-    CHECK(seg.flags == (tcp::kAck | tcp::kPsh));
     CHECK(seg.ack.raw() == kRcvNxt);
     CHECK(seg.window == kAdvWin);
     CHECK(seg.opt.has_ts == ts);
@@ -223,6 +230,8 @@ void check_segment(Sent& s, bool v6, bool ts, uint64_t expect_off_hi_bits = 0)
         CHECK(seg.opt.ts_ecr == g_expect_tsecr);
     REQUIRE(seg.payload_len > 0);
     s.off = expect_off_hi_bits + static_cast<uint32_t>(seg.seq.raw() - kSeq0);
+    // PSH only on the stream's last segment (so the receiver's GRO merges the rest).
+    CHECK(seg.flags == (s.off + seg.payload_len >= g_stream_end ? tcp::kAck | tcp::kPsh : tcp::kAck));
     for (size_t i = 0; i < s.tcp.payload.size(); i++) {
         if (s.tcp.payload[i] != xg_pattern_byte(s.off + i)) {
             FAIL_CHECK("payload byte at stream offset " << s.off + i << " is " << int(s.tcp.payload[i])
@@ -232,9 +241,16 @@ void check_segment(Sent& s, bool v6, bool ts, uint64_t expect_off_hi_bits = 0)
     }
 }
 
-// The peer's ACK for stream offset ack_off.
+// A SACK block in stream offsets: the peer holds [left, right).
+struct Blk {
+    uint64_t left, right;
+};
+
+// The peer's ACK for stream offset ack_off, with SACK blocks as Linux lays
+// them out (NOP NOP TS, then NOP NOP SACK; NOP NOP SACK first without TS).
 Bytes ack_frame(bool v6, uint64_t ack_off, uint16_t raw_window, std::optional<uint32_t> tsval = kPeerTsval,
-                size_t payload = 0, uint8_t flags = tcp::kAck, uint16_t local_port = kLocalPort)
+                size_t payload = 0, uint8_t flags = tcp::kAck, uint16_t local_port = kLocalPort,
+                const std::vector<Blk>& sack = {})
 {
     tcp::Segment seg;
     seg.src_port = kPeerPort;
@@ -248,6 +264,10 @@ Bytes ack_frame(bool v6, uint64_t ack_off, uint16_t raw_window, std::optional<ui
         seg.opt.ts_val = *tsval;
         seg.opt.ts_ecr = 1;
     }
+    REQUIRE(sack.size() <= (tsval ? 3u : 4u));
+    for (const Blk& k : sack)
+        seg.opt.sack[seg.opt.sack_count++] = {tcp::SeqNum(kSeq0 + static_cast<uint32_t>(k.left)),
+                                              tcp::SeqNum(kSeq0 + static_cast<uint32_t>(k.right))};
     Bytes data(payload, 'x');
     seg.payload_len = static_cast<uint32_t>(payload);
     const size_t len = tcp::tcp_header_len(seg.opt) + payload;
@@ -259,10 +279,31 @@ Bytes ack_frame(bool v6, uint64_t ack_off, uint16_t raw_window, std::optional<ui
     return ipv4_frame({.src = src, .dst = dst, .proto = IPPROTO_TCP}, l4);
 }
 
+// A pure ACK with SACK blocks (timestamps unless ts is false).
+Bytes sack_frame(bool v6, uint64_t ack_off, uint16_t raw_window, const std::vector<Blk>& sack, bool ts = true)
+{
+    return ack_frame(v6, ack_off, raw_window, ts ? std::optional<uint32_t>(kPeerTsval) : std::nullopt, 0, tcp::kAck,
+                     kLocalPort, sack);
+}
+
+// Where the NOP NOP SACK word of sack_frame's frames starts.
+size_t sack_word_at(bool v6, bool ts = true)
+{
+    return kEthHdr + (v6 ? kIpv6Hdr : kIpv4Hdr) + tcp::kTcpHdr + (ts ? 12 : 0);
+}
+
 uint32_t ack(const Blaster& b, bool v6, uint64_t ack_off, uint16_t raw_window, std::optional<uint32_t> tsval = kPeerTsval)
 {
     const uint32_t r = run_prog(b.ack_fd, ack_frame(v6, ack_off, raw_window, tsval)).retval;
     g_expect_tsecr = get_flow(b, 0).ts_recent;  // every test that ACKs uses flow 0
+    return r;
+}
+
+uint32_t sack(const Blaster& b, bool v6, uint64_t ack_off, uint16_t raw_window, const std::vector<Blk>& blocks,
+              bool ts = true)
+{
+    const uint32_t r = run_prog(b.ack_fd, sack_frame(v6, ack_off, raw_window, blocks, ts)).retval;
+    g_expect_tsecr = get_flow(b, 0).ts_recent;
     return r;
 }
 
@@ -605,4 +646,363 @@ TEST_CASE("tcp_tx round-robins over its slice and an RTO resends from una", "[tc
     }
     CHECK(tx(b).retval == XDP_DROP);
     CHECK(tx_counters(b).resent == 3);
+}
+
+namespace {
+
+// The difference of two counter snapshots, field by field.
+xg_tcp_ack_counters ack_delta(const xg_tcp_ack_counters& after, const xg_tcp_ack_counters& before)
+{
+    // Copied as words (memcpy: __u64 is not uint64_t's type, so no casts).
+    constexpr size_t n = sizeof(xg_tcp_ack_counters) / 8;
+    uint64_t a[n], b[n];
+    std::memcpy(a, &after, sizeof(a));
+    std::memcpy(b, &before, sizeof(b));
+    for (size_t i = 0; i < n; i++)
+        a[i] -= b[i];
+    xg_tcp_ack_counters d;
+    std::memcpy(&d, a, sizeof(d));
+    return d;
+}
+
+// A flow with [una, nxt) outstanding, as if the TX had sent it.
+xg_tcp_flow outstanding_flow(bool v6, bool ts, uint64_t una, uint64_t nxt)
+{
+    FlowOpts o;
+    o.v6 = v6;
+    o.ts = ts;
+    o.mss = 1000;
+    o.end = nxt + 100000;
+    auto f = make_flow(o);
+    f.una_off = una;
+    f.nxt_off = nxt;
+    return f;
+}
+
+constexpr uint16_t kRaw = static_cast<uint16_t>((1u << 20) >> 7);  // make_flow's window, as the peer sends it
+
+}  // namespace
+
+TEST_CASE("tcp_ack: SACK blocks on the third duplicate ACK resend exactly the hole [una, lowest left edge)",
+          "[tcp_blast]")
+{
+    struct Case {
+        const char* name;
+        std::vector<Blk> blocks;
+        uint64_t expect_to;  // the request is [una, expect_to)
+        bool sack_used;
+        bool ts = true;
+        uint64_t una = 4000, nxt = 20000;
+    };
+    constexpr uint64_t kHigh = (3ull << 32) + 4000;  // a stream beyond 12 GiB: una's sequence number wrapped 3 times
+    const std::vector<Case> cases = {
+        {"no SACK: one segment, as before", {}, 5000, false},
+        {"one block", {{7000, 9000}}, 7000, true},
+        {"three blocks, the lowest edge last", {{15000, 16000}, {12000, 13000}, {9000, 10000}}, 9000, true},
+        {"three blocks, the lowest edge in the middle", {{15000, 16000}, {6000, 8000}, {9000, 10000}}, 6000, true},
+        {"a hole shorter than a segment", {{4400, 6000}}, 4400, true},
+        {"the last block reaches nxt", {{19000, 20000}, {8000, 9000}}, 8000, true},
+        {"blocks outside (una, nxt] are ignored: D-SACK, one past nxt",
+         {{3000, 4000}, {19000, 21000}, {11000, 12000}},
+         11000,
+         true},
+        {"a block from una itself is ignored", {{8000, 9000}, {4000, 6000}}, 8000, true},
+        {"only blocks outside (una, nxt]: one segment", {{2000, 3000}, {20000, 22000}, {4000, 6000}}, 5000, false},
+        {"inverted and empty blocks: one segment", {{9000, 8000}, {7000, 7000}}, 5000, false},
+        {"without timestamps: NOP NOP SACK first", {{8000, 9000}, {6500, 7000}}, 6500, true, false},
+        {"without timestamps, 4 blocks: the 4th is not read",
+         {{15000, 16000}, {12000, 13000}, {9000, 10000}, {6000, 7000}},
+         9000,
+         true,
+         false},
+        {"a hole longer than XG_TCP_RESEND_MAX is cut there", {{500000, 510000}}, 4000 + XG_TCP_RESEND_MAX, true,
+         true, 4000, 600000},
+        {"stream offsets above 4 GiB", {{kHigh + 9000, kHigh + 10000}, {kHigh + 5000, kHigh + 6000}}, kHigh + 5000,
+         true, true, kHigh, kHigh + 16000},
+    };
+    static_assert(XG_TCP_RESEND_MAX == 256 * 1024);
+
+    CpuPin pin(highest_allowed_cpu());
+    auto b = load_tcp_blast(pin.cpu());
+    for (bool v6 : {false, true}) {
+        for (const Case& c : cases) {
+            DYNAMIC_SECTION((v6 ? "IPv6: " : "IPv4: ") << c.name)
+            {
+                put_flow(b, 0, outstanding_flow(v6, c.ts, c.una, c.nxt));
+                const auto before = ack_counters(b);
+                for (int i = 0; i < 2; i++)
+                    CHECK(sack(b, v6, c.una, kRaw, c.blocks, c.ts) == XDP_DROP);
+                CHECK(get_flow(b, 0).rexmit_gen == 0);
+                CHECK(sack(b, v6, c.una, kRaw, c.blocks, c.ts) == XDP_DROP);
+                const auto f = get_flow(b, 0);
+                CHECK(f.rexmit_gen == 1);
+                CHECK(f.rexmit_from == c.una);
+                CHECK(f.rexmit_to == c.expect_to);
+                CHECK(f.in_recovery == 1);
+                CHECK(f.recover == c.nxt);
+                CHECK(f.una_off == c.una);
+                const auto d = ack_delta(ack_counters(b), before);
+                CHECK(d.dup_acks == 3);
+                CHECK(d.fast_rexmits == 1);
+                CHECK(d.sack_acks == (c.sack_used ? 3u : 0u));
+                const uint64_t len = c.expect_to - c.una;
+                CHECK(d.sack_resend_bytes == (c.sack_used && len > 1000 ? len - 1000 : 0));
+            }
+        }
+    }
+}
+
+TEST_CASE("tcp_ack: with SACK blocks a moving window does not hide duplicate ACKs; without, it does",
+          "[tcp_blast]")
+{
+    // A Linux receiver's window grows as its application reads: its ACKs for
+    // the segments after a loss carry a different window each time.
+    CpuPin pin(highest_allowed_cpu());
+    auto b = load_tcp_blast(pin.cpu());
+    for (bool v6 : {false, true}) {
+        DYNAMIC_SECTION((v6 ? "IPv6" : "IPv4"))
+        {
+            put_flow(b, 0, outstanding_flow(v6, true, 4000, 20000));
+            const auto before = ack_counters(b);
+            for (uint16_t i = 0; i < 3; i++)
+                CHECK(sack(b, v6, 4000, static_cast<uint16_t>(kRaw + 1 + i), {{6000, 7000 + 1000u * i}}) == XDP_DROP);
+            auto f = get_flow(b, 0);
+            CHECK(f.rexmit_gen == 1);
+            CHECK(f.rexmit_from == 4000);
+            CHECK(f.rexmit_to == 6000);
+            CHECK(f.last_wnd_raw == kRaw + 3);  // the window is taken from them too
+            CHECK(f.wnd == static_cast<uint32_t>(kRaw + 3) << f.snd_wscale);
+            CHECK(ack_delta(ack_counters(b), before).dup_acks == 3);
+
+            // No SACK: an ACK with another window is a window update, not a duplicate.
+            put_flow(b, 0, outstanding_flow(v6, true, 4000, 20000));
+            for (uint16_t i = 0; i < 3; i++)
+                CHECK(ack(b, v6, 4000, static_cast<uint16_t>(kRaw + 1 + i)) == XDP_DROP);
+            f = get_flow(b, 0);
+            CHECK(f.rexmit_gen == 0);
+            CHECK(f.dupacks == 0);
+            CHECK(f.last_wnd_raw == kRaw + 3);
+        }
+    }
+}
+
+TEST_CASE("tcp_ack: a malformed SACK option is not used (one segment is resent) and breaks nothing", "[tcp_blast]")
+{
+    // The base ACK: TS, then SACK with blocks [7000, 9000) and [10000, 11000):
+    // hole [4000, 7000) when it is read.
+    const std::vector<Blk> blocks = {{7000, 9000}, {10000, 11000}};
+    struct Case {
+        const char* name;
+        std::function<void(Bytes&, size_t at)> mutate;  // at: the NOP NOP SACK word
+        bool sack_used = false;
+    };
+    const std::vector<Case> cases = {
+        {"the valid option (control)", [](Bytes&, size_t) {}, true},
+        {"length 12: not 2 + 8n", [](Bytes& f, size_t at) { f[at + 3] = 12; }},
+        {"length 2: no block", [](Bytes& f, size_t at) { f[at + 3] = 2; }},
+        {"length 26: a third block past the data offset", [](Bytes& f, size_t at) { f[at + 3] = 26; }},
+        {"length 26, and a block's worth of trailer past the datagram",
+         [](Bytes& f, size_t at) {
+             f[at + 3] = 26;
+             // Ethernet trailer bytes the IP length excludes; read as a block
+             // they would make the hole [4000, 4500).
+             const uint32_t l = htonl(kSeq0 + 4500), r = htonl(kSeq0 + 5000);
+             f.resize(f.size() + 8);
+             std::memcpy(&f[at + 4 + 16], &l, 4);
+             std::memcpy(&f[at + 4 + 20], &r, 4);
+         }},
+        {"frame cut inside the first block", [](Bytes& f, size_t at) { f.resize(at + 4 + 4); }},
+        {"frame cut inside the second block", [](Bytes& f, size_t at) { f.resize(at + 4 + 8 + 4); }},
+        {"frame cut inside the option word", [](Bytes& f, size_t at) { f.resize(at + 2); }},
+        {"unaligned: NOP SACK ... EOL",
+         [](Bytes& f, size_t at) {
+             f.erase(f.begin() + static_cast<long>(at));  // drop one NOP: the option starts at byte 1 of the word
+             f.insert(f.begin() + static_cast<long>(at + 4 + 16 - 1), 0);  // EOL keeps the length
+         }},
+        {"another kind than 5", [](Bytes& f, size_t at) { f[at + 2] = 254; }},
+    };
+
+    CpuPin pin(highest_allowed_cpu());
+    auto b = load_tcp_blast(pin.cpu());
+    for (bool v6 : {false, true}) {
+        for (const Case& c : cases) {
+            DYNAMIC_SECTION((v6 ? "IPv6: " : "IPv4: ") << c.name)
+            {
+                put_flow(b, 0, outstanding_flow(v6, true, 4000, 20000));
+                Bytes frame = sack_frame(v6, 4000, kRaw, blocks);
+                const size_t at = sack_word_at(v6);
+                REQUIRE(frame.size() == at + 4 + 16);
+                REQUIRE(frame[at + 2] == 5);
+                c.mutate(frame, at);
+                const auto before = ack_counters(b);
+                for (int i = 0; i < 3; i++)
+                    CHECK(run_prog(b.ack_fd, frame).retval == XDP_DROP);
+                const auto f = get_flow(b, 0);
+                CHECK(f.rexmit_gen == 1);
+                CHECK(f.rexmit_from == 4000);
+                CHECK(f.rexmit_to == (c.sack_used ? 7000u : 5000u));
+                CHECK(f.ts_recent == kPeerTsval);  // the TS option before it is still read
+                const auto d = ack_delta(ack_counters(b), before);
+                CHECK(d.dup_acks == 3);
+                CHECK(d.fast_rexmits == 1);
+                CHECK(d.sack_acks == (c.sack_used ? 3u : 0u));
+                CHECK(d.sack_resend_bytes == (c.sack_used ? 2000u : 0u));
+                CHECK(d.passed == 0);
+            }
+        }
+    }
+}
+
+TEST_CASE("tcp_ack: a partial ACK with SACK requests the next hole, minus what the TX already resent",
+          "[tcp_blast]")
+{
+    // In recovery (recover 20000) since a request for [4000, 9000); the TX
+    // took it (rexmit_seen) and got as far as rexmit_next, or not yet.
+    struct Case {
+        const char* name;
+        uint32_t seen;
+        uint64_t tx_next;
+        uint64_t ack_off;
+        std::vector<Blk> blocks;
+        bool posted;
+        uint64_t from = 0, to = 0;
+        bool sack_used = true;
+    };
+    const std::vector<Case> cases = {
+        {"inside the hole, resent in full: nothing", 1, 9000, 5000, {{9000, 20000}}, false},
+        {"inside the hole, the TX still at it: from its progress", 1, 6000, 5000, {{9000, 20000}}, true, 6000, 9000},
+        {"inside the hole, request not taken yet: from the new una", 0, 0, 5000, {{9000, 20000}}, true, 5000, 9000},
+        {"request not taken yet, rexmit_next of an older range: from the new una", 0, 7000, 5000, {{9000, 20000}},
+         true, 5000, 9000},
+        {"past the hole: the next hole", 1, 9000, 9000, {{12000, 20000}}, true, 9000, 12000},
+        {"past the hole, D-SACK first: the next hole", 1, 9000, 9000, {{4000, 5000}, {10500, 20000}}, true, 9000,
+         10500},
+        {"past the hole, no SACK: one segment, as before", 1, 9000, 9000, {}, true, 9000, 10000, false},
+    };
+
+    CpuPin pin(highest_allowed_cpu());
+    auto b = load_tcp_blast(pin.cpu());
+    for (bool v6 : {false, true}) {
+        for (const Case& c : cases) {
+            DYNAMIC_SECTION((v6 ? "IPv6: " : "IPv4: ") << c.name)
+            {
+                auto fl = outstanding_flow(v6, true, 4000, 20000);
+                fl.in_recovery = 1;
+                fl.recover = 20000;
+                fl.rexmit_gen = 1;
+                fl.rexmit_from = 4000;
+                fl.rexmit_to = 9000;
+                fl.rexmit_seen = c.seen;
+                fl.rexmit_next = c.tx_next;
+                fl.rexmit_end = c.seen ? 9000 : 0;
+                put_flow(b, 0, fl);
+                const auto before = ack_counters(b);
+                CHECK(sack(b, v6, c.ack_off, kRaw, c.blocks) == XDP_DROP);
+                const auto f = get_flow(b, 0);
+                CHECK(f.una_off == c.ack_off);
+                CHECK(f.in_recovery == 1);
+                CHECK(f.rexmit_gen == (c.posted ? 2u : 1u));
+                CHECK(f.rexmit_from == (c.posted ? c.from : 4000u));
+                CHECK(f.rexmit_to == (c.posted ? c.to : 9000u));
+                const auto d = ack_delta(ack_counters(b), before);
+                CHECK(d.new_acks == 1);
+                CHECK(d.partial_acks == (c.posted ? 1u : 0u));
+                CHECK(d.sack_acks == (c.sack_used ? 1u : 0u));
+                const uint64_t len = c.posted ? c.to - c.from : 0;
+                CHECK(d.sack_resend_bytes == (c.sack_used && len > 1000 ? len - 1000 : 0));
+            }
+        }
+    }
+}
+
+TEST_CASE("tcp_tx after SACK: exactly the holes' segments are resent, once each, then new data", "[tcp_blast]")
+{
+    CpuPin pin(highest_allowed_cpu());
+    for (bool v6 : {false, true}) {
+        DYNAMIC_SECTION((v6 ? "IPv6" : "IPv4"))
+        {
+            auto b = load_tcp_blast(pin.cpu());
+            set_slice(b, 0, 1);
+            FlowOpts o;
+            o.v6 = v6;
+            o.mss = 1000;
+            o.wnd = 160u << 7;  // 20480: twenty segments
+            o.end = 100000;
+            put_flow(b, 0, make_flow(o));
+            const uint16_t raw = 160;
+
+            // Sends [offs...) in this order, each one segment of 1000, then nothing.
+            auto expect_tx = [&](const std::vector<uint64_t>& offs) {
+                for (uint64_t off : offs) {
+                    INFO("segment at " << off);
+                    Sent s = tx(b);
+                    check_segment(s, v6, true);
+                    CHECK(s.off == off);
+                    CHECK(s.tcp.seg.seq.raw() == kSeq0 + static_cast<uint32_t>(off));
+                    CHECK(s.tcp.seg.payload_len == 1000);
+                }
+                CHECK(tx(b).retval == XDP_DROP);
+            };
+            std::vector<uint64_t> first;
+            for (uint64_t off = 0; off < 20000; off += 1000)
+                first.push_back(off);
+            expect_tx(first);
+
+            // The peer got [0, 4000), lost [4000, 7000), got [7000, 12000), lost
+            // [12000, 14000), got [14000, 20000); it ACKs and SACKs as Linux does.
+            CHECK(ack(b, v6, 4000, raw) == XDP_DROP);
+            CHECK(sack(b, v6, 4000, raw, {{7000, 8000}}) == XDP_DROP);
+            CHECK(sack(b, v6, 4000, raw, {{7000, 9000}}) == XDP_DROP);
+            CHECK(sack(b, v6, 4000, raw, {{7000, 10000}}) == XDP_DROP);
+            auto f = get_flow(b, 0);
+            CHECK(f.rexmit_gen == 1);
+            CHECK(f.rexmit_from == 4000);
+            CHECK(f.rexmit_to == 7000);
+
+            // The first hole, then new data up to una + window = 24480.
+            expect_tx({4000, 5000, 6000, 20000, 21000, 22000, 23000});
+            auto t = tx_counters(b);
+            CHECK(t.resent == 3);
+            CHECK(t.resent_bytes == 3000);
+
+            // More duplicates, SACKing further and the second hole's far side:
+            // nothing is requested again, nothing resent.
+            CHECK(sack(b, v6, 4000, raw, {{7000, 11000}}) == XDP_DROP);
+            CHECK(sack(b, v6, 4000, raw, {{7000, 12000}}) == XDP_DROP);
+            CHECK(sack(b, v6, 4000, raw, {{14000, 15000}, {7000, 12000}}) == XDP_DROP);
+            CHECK(sack(b, v6, 4000, raw, {{14000, 24000}, {7000, 12000}}) == XDP_DROP);
+            CHECK(get_flow(b, 0).rexmit_gen == 1);
+            CHECK(tx(b).retval == XDP_DROP);
+
+            // The resends arrive: a partial ACK up to the second hole, which it SACKs around.
+            CHECK(sack(b, v6, 12000, raw, {{14000, 24000}}) == XDP_DROP);
+            f = get_flow(b, 0);
+            CHECK(f.una_off == 12000);
+            CHECK(f.in_recovery == 1);
+            CHECK(f.rexmit_gen == 2);
+            CHECK(f.rexmit_from == 12000);
+            CHECK(f.rexmit_to == 14000);
+            // The second hole, then new data up to 12000 + 20480.
+            expect_tx({12000, 13000, 24000, 25000, 26000, 27000, 28000, 29000, 30000, 31000});
+            t = tx_counters(b);
+            CHECK(t.resent == 5);
+            CHECK(t.resent_bytes == 5000);
+            CHECK(t.errors == 0);
+
+            // Everything arrives: the full ACK ends recovery.
+            CHECK(ack(b, v6, 32000, raw) == XDP_DROP);
+            f = get_flow(b, 0);
+            CHECK(f.in_recovery == 0);
+            CHECK(f.una_off == 32000);
+            CHECK(f.rexmit_gen == 2);
+
+            const auto a = ack_counters(b);
+            CHECK(a.fast_rexmits == 1);
+            CHECK(a.partial_acks == 1);
+            CHECK(a.dup_acks == 7);
+            CHECK(a.sack_acks == 8);
+            CHECK(a.sack_resend_bytes == 2000 + 1000);
+            CHECK(a.new_acks == 3);
+        }
+    }
 }

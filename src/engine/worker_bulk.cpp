@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// The worker's side of `xdpgen tcp`: each connection is opened here, handed
+// to the BulkHandover once established, watched on the flow's timer, and
+// taken back to be closed (or to finish what the data path could not).
+#include "engine/worker.hpp"
+#include "engine/worker_flow.hpp"
+
+namespace xdpgen::engine {
+
+using tcp::TcpEvent;
+using tcp::TcpState;
+
+namespace {
+// A handed-over flow is looked at this soon after the handover.
+constexpr uint64_t kFirstCheckNs = 1'000'000;
+}  // namespace
+
+void Worker::bulk_take_back(uint32_t id, uint64_t now)
+{
+    FlowRecord& rec = recs_[id];
+    if (!rec.bulk)
+        return;
+    const BulkHandover::Progress pr = cfg_.bulk->release(bulk_slot_[id], now);
+    rec.bulk = false;
+    bulk_slot_[id] = BulkHandover::kNoSlot;
+    bulk_end_[id] = pr.end_off;
+    conns_[id].resume_send(now, pr.una_off, pr.nxt_off, pr.wnd, pr.ts_recent);
+}
+
+void Worker::bulk_segment(uint32_t id, uint64_t now, const tcp::ParsedTcp& p)
+{
+    // The steering program consumes the pure ACKs of a handed-over flow;
+    // what reaches the worker (the peer's FIN, a RST, data) ends the
+    // handover: the connection answers it with the stream's state as it is.
+    bulk_take_back(id, now);
+    BulkApp app(*cfg_.bulk, bulk_end_[id]);
+    FlowSink sink(*this, id, app);
+    conns_[id].on_segment(now, p.seg, p.payload, app, sink);
+    bulk_after_call(id, now, app);
+}
+
+void Worker::bulk_fire(uint32_t id, uint64_t now)
+{
+    FlowRecord& rec = recs_[id];
+    tcp::Connection& c = conns_[id];
+    if (rec.bulk) {
+        const BulkHandover::Check ck = cfg_.bulk->check(bulk_slot_[id], now);
+        st_.c.tx_bytes += ck.newly_acked;
+        if (!ck.complete && !ck.gave_up) {
+            wheel_.arm(id, ck.next_ns);
+            return;
+        }
+        bulk_take_back(id, now);
+        BulkApp app(*cfg_.bulk, bulk_end_[id]);
+        FlowSink sink(*this, id, app);
+        if (ck.gave_up) {
+            c.abort(now, sink);
+            finish(id, now, false, program::Failure::None, TcpEvent::Timeout);
+            free_flow(id, now, false);
+            return;
+        }
+        // Everything acknowledged: the FIN goes out now.
+        c.close(now, app, sink);
+        bulk_after_call(id, now, app);
+        return;
+    }
+    BulkApp app(*cfg_.bulk, bulk_end_[id]);
+    FlowSink sink(*this, id, app);
+    if (!rec.done) {
+        const uint64_t started = rec.started_ns();
+        const bool handshaking = c.state() == TcpState::SynSent;
+        if ((handshaking && now >= started + cfg_.connect_timeout_ns) || now >= started + cfg_.timeout_ns) {
+            c.abort(now, sink);
+            finish(id, now, false, program::Failure::None, TcpEvent::Timeout);
+            free_flow(id, now, false);
+            return;
+        }
+    }
+    c.poll(now, app, sink);
+    bulk_after_call(id, now, app);
+}
+
+void Worker::bulk_after_call(uint32_t id, uint64_t now, BulkApp& app)
+{
+    tcp::Connection& c = conns_[id];
+    FlowRecord& rec = recs_[id];
+
+    if (app.established && !rec.established) {
+        rec.established = true;
+        st_.c.established++;
+        st_.connect.add(now - rec.sched_ns);
+        if (c.state() == TcpState::Established) {
+            const uint32_t slot = cfg_.bulk->adopt(now, ends_of(id), c.tcb(), c.rto());
+            if (slot != BulkHandover::kNoSlot) {
+                rec.bulk = true;
+                bulk_slot_[id] = slot;
+                wheel_.arm(id, now + kFirstCheckNs);
+                return;
+            }
+        }
+        // No room in the data path: the worker sends the stream itself.
+        bulk_end_[id] = cfg_.bulk->stream_bytes();
+        BulkApp own(*cfg_.bulk, bulk_end_[id]);
+        FlowSink sink(*this, id, own);
+        c.close(now, own, sink);
+        // `own` saw the events of the close: the flow's end is judged on both.
+        app.acked += own.acked;
+        if (own.terminal) {
+            app.terminal = true;
+            app.last = own.last;
+        }
+    }
+    st_.c.rx_bytes += app.rx_bytes;
+    st_.c.tx_bytes += app.acked;
+    app.rx_bytes = app.acked = 0;
+
+    const TcpState s = c.state();
+    if (s == TcpState::CloseWait || s == TcpState::LastAck)
+        rec.peer_closed_first = true;
+    if (!rec.done) {
+        // Complete: the stream was acknowledged and the connection closed
+        // (or our FIN was acknowledged and we wait in TIME-WAIT).
+        if (app.terminal)
+            finish(id, now, app.last == TcpEvent::Closed && !rec.peer_closed_first, program::Failure::None, app.last);
+        else if (s == TcpState::TimeWait)
+            finish(id, now, !rec.peer_closed_first, program::Failure::None, TcpEvent::Closed);
+    }
+    if (s == TcpState::Closed) {
+        const bool quarantine = rec.peer_closed_first && app.terminal && app.last == TcpEvent::Closed;
+        free_flow(id, now, quarantine);
+        return;
+    }
+    uint64_t deadline = c.next_deadline();
+    if (!rec.done)
+        deadline = std::min(deadline, rec.started_ns() + (s == TcpState::SynSent ? cfg_.connect_timeout_ns : cfg_.timeout_ns));
+    wheel_.arm(id, deadline);
+}
+
+}  // namespace xdpgen::engine
