@@ -90,8 +90,12 @@ static __always_inline long xg_tcp_find_tsval(struct tcphdr *tcp, __u32 doff, vo
 	return -1;
 }
 
-/* One block at b: folds its left edge into *lowest if it counts; -1 if cut short. */
-static __always_inline int xg_tcp_sack_block(__u32 *b, void *data_end, __u32 ackn, __u64 limit, __u32 *lowest)
+/*
+ * One block at b: folds its left edge into *lowest and its right edge into
+ * *highest if it counts; -1 if cut short.
+ */
+static __always_inline int xg_tcp_sack_block(__u32 *b, void *data_end, __u32 ackn, __u64 limit, __u32 *lowest,
+					     __u32 *highest)
 {
 	__s32 l, r;
 
@@ -99,8 +103,12 @@ static __always_inline int xg_tcp_sack_block(__u32 *b, void *data_end, __u32 ack
 		return -1;
 	l = (__s32)(bpf_ntohl(b[0]) - ackn);
 	r = (__s32)(bpf_ntohl(b[1]) - ackn);
-	if (l > 0 && r > l && (__u64)(__u32)r <= limit && (!*lowest || (__u32)l < *lowest))
-		*lowest = (__u32)l;
+	if (l > 0 && r > l && (__u64)(__u32)r <= limit) {
+		if (!*lowest || (__u32)l < *lowest)
+			*lowest = (__u32)l;
+		if ((__u32)r > *highest)
+			*highest = (__u32)r;
+	}
 	return 0;
 }
 
@@ -125,7 +133,7 @@ static __always_inline int xg_tcp_sack_block(__u32 *b, void *data_end, __u32 ack
  * the ack number, so sequence wrap-around does not matter.
  */
 static __always_inline __u32 xg_tcp_sack_hole(struct tcphdr *tcp, __u32 doff, void *data_end, __u32 ackn,
-					      __u64 limit)
+					      __u64 limit, __u32 *highest)
 {
 	__u32 *s = (__u32 *)(tcp + 1);
 	__u32 base = 0, hdr, len, lowest = 0;
@@ -145,11 +153,11 @@ static __always_inline __u32 xg_tcp_sack_hole(struct tcphdr *tcp, __u32 doff, vo
 	if (len < 10 || (len - 2) % 8 || sizeof(*tcp) + base + 2 + len > doff)
 		return 0;
 	/* Unrolled by hand: blocks 1..3, each behind its own bound check. */
-	if (xg_tcp_sack_block(s + 1, data_end, ackn, limit, &lowest))
+	if (xg_tcp_sack_block(s + 1, data_end, ackn, limit, &lowest, highest))
 		return 0;
-	if (len >= 18 && xg_tcp_sack_block(s + 3, data_end, ackn, limit, &lowest))
+	if (len >= 18 && xg_tcp_sack_block(s + 3, data_end, ackn, limit, &lowest, highest))
 		return 0;
-	if (len >= 26 && xg_tcp_sack_block(s + 5, data_end, ackn, limit, &lowest))
+	if (len >= 26 && xg_tcp_sack_block(s + 5, data_end, ackn, limit, &lowest, highest))
 		return 0;
 	return lowest;
 }
@@ -224,7 +232,7 @@ static __always_inline int xg_tcp_ack_process(struct xdp_md *ctx)
 	struct tcphdr *tcp;
 	__u32 zero = 0, *id, l4_len, doff, payload, ackn, mss;
 	__u64 una, nxt, d;
-	__u32 hole, fin;
+	__u32 hole, fin, sack_top = 0;
 	__u16 raw;
 	__s32 delta;
 	long tsval;
@@ -305,7 +313,7 @@ static __always_inline int xg_tcp_ack_process(struct xdp_md *ctx)
 			f->ts_recent = (__u32)tsval;
 	}
 	mss = f->mss ? f->mss : 1;
-	hole = xg_tcp_sack_hole(tcp, doff, data_end, ackn, nxt - una - d);
+	hole = xg_tcp_sack_hole(tcp, doff, data_end, ackn, nxt - una - d, &sack_top);
 	if (hole)
 		cnt->sack_acks++;
 
@@ -384,7 +392,14 @@ static __always_inline int xg_tcp_ack_process(struct xdp_md *ctx)
 		if (n < 0xffff)
 			n++;
 		f->dupacks = n;
-		if (n == 3 && !f->in_recovery) {
+		/*
+		 * Loss: the third duplicate, or (RFC 6675 section 4, without a
+		 * scoreboard) SACK showing the receiver holds more than
+		 * DupThresh - 1 segments above the hole. A receiver's GRO merges
+		 * the segments after a loss, so it may send fewer than three
+		 * duplicates for a whole window.
+		 */
+		if (!f->in_recovery && (n >= 3 || (hole && sack_top - hole > 2 * mss))) {
 			__u64 to = xg_tcp_hole_end(una, nxt, mss, hole);
 
 			if (f->flags & XG_TCP_F_RENO) {

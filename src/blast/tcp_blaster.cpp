@@ -33,6 +33,8 @@ constexpr uint32_t kChunkMin = 32;
 constexpr uint32_t kChunkMax = 4096;
 constexpr uint32_t kKernelBatch = 64;
 constexpr uint64_t kCheckEveryNs = 2'000'000;
+constexpr uint64_t kRtoMinNs = 200'000'000;      // as the engine's (Linux's) minimum
+constexpr uint64_t kRtoInitialNs = 1'000'000'000; // RFC 6298 2.1
 constexpr uint64_t kRtoMaxNs = 60'000'000'000;
 constexpr uint8_t kMaxBackoff = 15;  // RTOs in a row without progress before giving up (RFC 1122 R2)
 // --payload FILE: the file lives in a BPF map (rows of ~68 KiB per 64 KiB).
@@ -280,7 +282,10 @@ uint32_t TcpBlaster::adopt(uint64_t now, const TcpFrameEnds& ends, const tcp::Tc
     SlotTimer& t = timers_[slot];
     t = SlotTimer{};
     t.last_progress_ns = t.adopted_ns = now;
-    t.rto_ns = rto_ns;
+    // The data path takes no RTT samples of its own: the handshake's RTO,
+    // at most RFC 6298's initial 1 s. A lost SYN leaves the connection at
+    // 3 s (RFC 6298 5.7) until a sample, which would then be for life.
+    t.rto_ns = std::clamp<uint64_t>(rto_ns, kRtoMinNs, kRtoInitialNs);
     const uint8_t flags = XG_TCP_F_ACTIVE | (ends.src.v6 ? XG_TCP_F_IPV6 : 0) | (tcb.ts_ok ? XG_TCP_F_TS : 0) |
                           (cfg_.cc == TcpCc::Reno ? XG_TCP_F_RENO : 0);
     store(f.flags, flags);  // last: the programs see a complete flow

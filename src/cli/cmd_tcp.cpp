@@ -386,6 +386,7 @@ int run_tcp(TcpOptions o)
           {"new", c.ack.new_acks},
           {"duplicate", c.ack.dup_acks},
           {"old", c.ack.old_acks},
+          {"ahead", c.ack.ahead_acks},
           {"passed", c.ack.passed},
           {"with_sack", c.ack.sack_acks},
           {"sack_resend_bytes", c.ack.sack_resend_bytes}}},
