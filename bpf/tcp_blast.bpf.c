@@ -31,15 +31,16 @@
  * is constant, so a segment's bytes are a slice of row (off >> 16) & 255 of
  * tcp_pattern (filled once by userspace, see XG_TCP_PATTERN_ROW) starting at
  * off % 251; a segment crossing a block boundary is two slices. Each slice
- * is copied with bpf_xdp_store_bytes and summed from the row with
- * bpf_csum_diff (512-byte chunks, the helper's limit), so the TCP checksum is
- * a full one over header and payload, computed from the map and not from
- * the page.
+ * is copied with bpf_xdp_store_bytes and its sum is the difference of two
+ * of the row's running sums (struct xg_tcp_pattern_row), so the TCP checksum
+ * is a full one over header and payload, computed from the map and not from
+ * the page, without a pass over the payload.
  *
  * With payload_file set the stream is a file's bytes instead (--payload
  * FILE): row k of tcp_file holds bytes [k * 64 KiB, k * 64 KiB + 64 KiB +
  * XG_TCP_MAX_PAYLOAD) of the file, so a segment is always one slice of the
- * row of its first byte, copied and summed the same way.
+ * row of its first byte, copied and summed from the row with bpf_csum_diff
+ * (512-byte chunks, the helper's limit).
  */
 #include "tcp_flow.bpf.h"
 #include "csum.bpf.h"
@@ -64,10 +65,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xg_tcp_tx_slice);
 } tcp_tx_slices SEC(".maps");
-
-struct xg_tcp_pattern_row {
-	__u8 b[XG_TCP_PATTERN_ROW];
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -239,18 +236,6 @@ static __always_inline __s64 copy_and_sum(struct xdp_md *ctx, __u32 at, __u8 *ro
 	return (__s64)((sum & 0xffffffff) + (sum >> 32));
 }
 
-/* n pattern bytes of row k from column s (s < 251) to packet offset at; see copy_and_sum. */
-static __always_inline __s64 put_slice(struct xdp_md *ctx, __u32 at, __u32 k, __u64 s, __u64 n)
-{
-	struct xg_tcp_pattern_row *row;
-
-	k &= XG_TCP_PATTERN_ROWS - 1;
-	row = bpf_map_lookup_elem(&tcp_pattern, &k);
-	if (!row)
-		return -1;
-	return copy_and_sum(ctx, at, row->b, XG_TCP_PATTERN_ROW, 250, s, n);
-}
-
 /* n file bytes from stream offset off to packet offset at; see copy_and_sum. */
 static __always_inline __s64 put_file_slice(struct xdp_md *ctx, __u32 at, __u64 off, __u64 n)
 {
@@ -269,6 +254,33 @@ static __always_inline __u32 swap_sum(__u64 s)
 	__u16 v = fold64(s);
 
 	return (__u16)((v >> 8) | (v << 8));
+}
+
+/*
+ * n pattern bytes of row k from column s (s < 251) to packet offset at, and
+ * their sum as copy_and_sum gives it, from the row's running sums (struct
+ * xg_tcp_pattern_row): the payload is summed without reading it.
+ */
+static __always_inline __s64 put_slice(struct xdp_md *ctx, __u32 at, __u32 k, __u64 s, __u64 n)
+{
+	struct xg_tcp_pattern_row *row;
+	__u32 d;
+
+	k &= XG_TCP_PATTERN_ROWS - 1;
+	row = bpf_map_lookup_elem(&tcp_pattern, &k);
+	if (!row)
+		return -1;
+	XG_OPAQUE(s);
+	if (s > 250)
+		return -1;
+	XG_OPAQUE(n);
+	if (n < 1 || n > XG_TCP_MAX_PAYLOAD)
+		return -1;
+	if (bpf_xdp_store_bytes(ctx, at, &row->b[s], n))
+		return -1;
+	d = row->sum[s + n] - row->sum[s];
+	/* The row's word parity starts at column 0; the slice's at its first byte. */
+	return (s & 1) ? swap_sum(d) : d;
 }
 
 static __always_inline __u32 ts_now_ms(struct xg_tcp_tx_slice *sl)

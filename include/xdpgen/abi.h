@@ -201,6 +201,38 @@ static __always_inline __u8 xg_tcp_pattern_row_byte(__u32 row, __u32 j)
 	return (__u8)(j % 251u + row);
 }
 
+/*
+ * A row of tcp_pattern: its bytes, and their running one's complement sums
+ * so the sender checksums a segment's payload with one subtraction: sum[j]
+ * adds bytes 0 .. j-1 as 16-bit words in memory order from the row's start
+ * (even positions the low byte on little-endian, as a native load reads
+ * them), unfolded (at most 4352 * 255 * 257, well inside 32 bits).
+ */
+struct xg_tcp_pattern_row {
+	__u8 b[XG_TCP_PATTERN_ROW];
+	__u32 sum[XG_TCP_PATTERN_ROW + 1];
+};
+
+/* Userspace: row k as the sender reads it. */
+static inline void xg_tcp_pattern_row_fill(__u32 k, struct xg_tcp_pattern_row *r)
+{
+	__u32 j, acc = 0;
+
+	for (j = 0; j < XG_TCP_PATTERN_ROW; j++) {
+		__u8 v = xg_tcp_pattern_row_byte(k, j);
+		const __u16 one = 1;
+
+		r->b[j] = v;
+		r->sum[j] = acc;
+		/* Position j's byte in a native 16-bit load of its word. */
+		if ((j & 1) == (*(const __u8 *)&one == 1 ? 0u : 1u))
+			acc += v;
+		else
+			acc += (__u32)v << 8;
+	}
+	r->sum[XG_TCP_PATTERN_ROW] = acc;
+}
+
 /* Most flows examined per TX repetition looking for one with room. */
 #define XG_TCP_PICK_MAX 64u
 

@@ -138,11 +138,10 @@ Result<std::unique_ptr<TcpBlaster>> TcpBlaster::create(const TcpBlastConfig& cfg
     b->impl_->flows_len = len;
 
     // The payload pattern, one 64 KiB block value per row (see XG_TCP_PATTERN_ROW).
-    std::vector<uint8_t> row(XG_TCP_PATTERN_ROW);
+    auto row = std::make_unique<xg_tcp_pattern_row>();
     for (uint32_t k = 0; k < XG_TCP_PATTERN_ROWS; k++) {
-        for (uint32_t j = 0; j < XG_TCP_PATTERN_ROW; j++)
-            row[j] = xg_tcp_pattern_row_byte(k, j);
-        if (bpf_map_update_elem(bpf_map__fd(s->maps.tcp_pattern), &k, row.data(), BPF_ANY))
+        xg_tcp_pattern_row_fill(k, row.get());
+        if (bpf_map_update_elem(bpf_map__fd(s->maps.tcp_pattern), &k, row.get(), BPF_ANY))
             return sys_error("cannot fill the TCP sender's payload table", errno);
     }
     // The file, one 64 KiB row each, every row running on into the next (see XG_TCP_FILE_ROW).

@@ -2,6 +2,7 @@
 // The layouts shared with the BPF programs, checked at compile time: clang
 // -target bpf and g++ must agree on every size and offset in xdpgen/abi.h.
 
+#include <cstdint>
 #include <cstddef>
 
 #include "xdpgen/abi.h"
@@ -94,4 +95,6 @@ static_assert(sizeof(xg_tcp_ack_counters) == 80, "per-CPU values: no sharing to 
 static_assert(offsetof(xg_tcp_ack_counters, passed) == 56);
 static_assert(offsetof(xg_tcp_ack_counters, sack_acks) == 64);
 static_assert(offsetof(xg_tcp_ack_counters, sack_resend_bytes) == 72);
-static_assert(XG_TCP_PATTERN_ROW >= 251 + XG_TCP_MAX_PAYLOAD + 512, "checksum chunks stay inside a row");
+static_assert(XG_TCP_PATTERN_ROW >= 251 + XG_TCP_MAX_PAYLOAD, "a slice stays inside its row");
+static_assert(uint64_t{XG_TCP_PATTERN_ROW} * 255 * 257 < (uint64_t{1} << 32), "running sums fit 32 bits");
+static_assert(XG_TCP_FILE_ROW >= 65536 + XG_TCP_MAX_PAYLOAD + 512, "file checksum chunks stay inside a row");

@@ -67,12 +67,11 @@ Blaster load_tcp_blast(int cpu)
     g_expect_tsecr = kTsRecent;
 
     // The pattern rows, as the engine fills them once per run.
-    std::vector<uint8_t> row(XG_TCP_PATTERN_ROW);
+    auto row = std::make_unique<xg_tcp_pattern_row>();
     const int pat_fd = bpf_map__fd(b.skel->maps.tcp_pattern);
     for (uint32_t k = 0; k < XG_TCP_PATTERN_ROWS; k++) {
-        for (uint32_t j = 0; j < XG_TCP_PATTERN_ROW; j++)
-            row[j] = xg_tcp_pattern_row_byte(k, j);
-        REQUIRE(bpf_map_update_elem(pat_fd, &k, row.data(), BPF_ANY) == 0);
+        xg_tcp_pattern_row_fill(k, row.get());
+        REQUIRE(bpf_map_update_elem(pat_fd, &k, row.get(), BPF_ANY) == 0);
     }
     return b;
 }
