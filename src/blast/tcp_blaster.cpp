@@ -33,6 +33,8 @@ constexpr uint32_t kChunkMin = 32;
 constexpr uint32_t kChunkMax = 4096;
 constexpr uint32_t kKernelBatch = 64;
 constexpr uint64_t kCheckEveryNs = 2'000'000;
+// A flow with data in flight and no ACK for this long sends a loss probe.
+constexpr uint64_t kProbeNs = 10'000'000;
 constexpr uint64_t kRtoMinNs = 200'000'000;      // as the engine's (Linux's) minimum
 constexpr uint64_t kRtoInitialNs = 1'000'000'000; // RFC 6298 2.1
 constexpr uint64_t kRtoMaxNs = 60'000'000'000;
@@ -302,6 +304,7 @@ engine::BulkHandover::Check TcpBlaster::check(uint32_t slot, uint64_t now)
         t.una_seen = una;
         t.last_progress_ns = now;
         t.backoff = 0;
+        t.probed = false;
     }
     if (nxt > end)
         store(f.end_off, nxt);  // stop_streams() raced a segment: the stream ends after it
@@ -312,6 +315,16 @@ engine::BulkHandover::Check TcpBlaster::check(uint32_t slot, uint64_t now)
         return c;
     }
     const uint64_t rto = std::min(t.rto_ns << t.backoff, kRtoMaxNs);
+    if (nxt > una && !t.probed && now - t.last_progress_ns >= kProbeNs && kProbeNs < rto) {
+        // A tail loss probe (after RFC 8985 7): the last segments of a burst
+        // can be lost with nothing after them to draw duplicate ACKs, above
+        // all when the driver's ring was full and dropped them on the way
+        // out. What is in flight is sent again, cwnd untouched; the
+        // receiver's SACKs then lead to the holes, long before an RTO.
+        store(f.rto_gen, f.rto_gen + 1);
+        t.probed = true;
+        probes_.fetch_add(1, std::memory_order_relaxed);
+    }
     if (now - t.last_progress_ns >= rto) {
         if (t.backoff >= kMaxBackoff) {
             c.gave_up = true;
@@ -480,6 +493,7 @@ TcpBlastCounters TcpBlaster::counters() const
     for (uint32_t i = 0; i < c.adopted; i++)
         c.acked_bytes += load(flow(i).una_off);
     c.rtos = rtos_.load(std::memory_order_relaxed);
+    c.probes = probes_.load(std::memory_order_relaxed);
     return c;
 }
 

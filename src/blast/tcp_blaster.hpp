@@ -45,6 +45,7 @@ struct TcpBlastCounters {
     xg_tcp_ack_counters ack{};
     uint64_t acked_bytes = 0;  // stream bytes acknowledged, all flows (what the data path sent)
     uint64_t rtos = 0;         // retransmission timeouts run from userspace
+    uint64_t probes = 0;       // tail loss probes (in-flight data sent again after 10 ms without an ACK)
     uint32_t adopted = 0;      // flows handed over so far
 };
 
@@ -97,6 +98,7 @@ private:
         uint64_t adopted_ns = 0;
         uint64_t done_ns = 0;  // last byte acknowledged (0 = not yet)
         uint8_t backoff = 0;
+        bool probed = false;  // a loss probe went out since the last progress
     };
 
     explicit TcpBlaster(const TcpBlastConfig& cfg);
@@ -113,6 +115,7 @@ private:
     std::vector<uint8_t> file_;  // --payload FILE
     std::atomic<uint32_t> next_slot_{0};
     std::atomic<uint64_t> rtos_{0};
+    std::atomic<uint64_t> probes_{0};
     std::vector<std::thread> threads_;
     std::atomic<bool> stop_{false};
     std::string pin_warning_;
