@@ -16,11 +16,22 @@ for port in "${IF_GEN}m" "${IF_PEER}m"; do
   wait_for_line "$TMP/loss-$port.out" '^ready' 10
 done
 
+# The counters of every report so far, to tell which connection went where.
+on_fail() {
+  local f
+  for f in "$TMP"/[cs][12].json; do [[ -s $f ]] && echo "$(basename "$f"): $(jq -c .counters "$f")"; done
+}
+
 # A handshake fails 1 time in 10 with 5% loss each way; four failures in a
 # row (15 s of SYN or SYN-ACK backoff) happen about once in 10,000
 # connections, so both sides wait 60 s for the handshake (the client's
 # default is 10 s; a server giving up on SYN-RECEIVED resets a client that is
 # already established), and the whole-connection timeouts are 120 s.
+# When the client is done, the server may still be retransmitting a FIN
+# whose ACK was lost (the client's kernel answers it with a RST once the
+# client has gone, and that may be lost too): its drain at the end is 30 s
+# (it ends as soon as every connection is closed), not the default 2 s.
+SERVER_OPTS=(--connect-timeout 60 --timeout 120 --drain 30)
 client() { # client JSON ARGS...
   local json=$1; shift
   gen timeout 200 "$XDPGEN" client -i "$IF_GEN" --quiet --json "$json" --peer-time-wait 1.5 --connect-timeout 60 --timeout 120 "$@" \
@@ -28,9 +39,9 @@ client() { # client JSON ARGS...
 }
 
 # 1. Handshake, 5-byte request, the server closes: 100,000 times.
-xdpgen_server "$TMP/s1.json" --connect-timeout 60 --timeout 120 198.18.0.2:7000 --recv 5 --close
+xdpgen_server "$TMP/s1.json" "${SERVER_OPTS[@]}" 198.18.0.2:7000 --recv 5 --close
 client "$TMP/c1.json" 198.18.0.2:7000 --send hello --recv-until-close -n 100000 -c 2000
-stop_xdpgen_server "$TMP/s1.json"
+stop_xdpgen_server "$TMP/s1.json" 40
 tail -3 "$TMP/c1.json.out"
 expect_eq "lossy 7-packet exchange: completed" "$(json "$TMP/c1.json" .counters.completed)" 100000
 expect_eq "lossy 7-packet exchange: failed" "$(json "$TMP/c1.json" .counters.failed)" 0
@@ -41,9 +52,9 @@ expect_eq "lossy 7-packet exchange: the client retransmitted" "$(json "$TMP/c1.j
 expect_eq "lossy 7-packet exchange: the server retransmitted" "$(json "$TMP/s1.json" '.counters.retransmitted_segments > 1000')" true
 
 # 2. Keep-alive: 1,000 connections x 10 requests, 10,000-byte bodies.
-xdpgen_server "$TMP/s2.json" --connect-timeout 60 --timeout 120 198.18.0.2:8080 --recv-http --http-body-size 10000
+xdpgen_server "$TMP/s2.json" "${SERVER_OPTS[@]}" 198.18.0.2:8080 --recv-http --http-body-size 10000
 client "$TMP/c2.json" 198.18.0.2:8080 --http / --requests-per-connection 10 -n 1000 -c 200 --expect-status 200
-stop_xdpgen_server "$TMP/s2.json"
+stop_xdpgen_server "$TMP/s2.json" 40
 expect_eq "lossy keep-alive: completed" "$(json "$TMP/c2.json" .counters.completed)" 1000
 expect_eq "lossy keep-alive: failed" "$(json "$TMP/c2.json" .counters.failed)" 0
 expect_eq "lossy keep-alive: the server sent what the client received" \

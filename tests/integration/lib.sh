@@ -17,7 +17,8 @@ cleanup() {
   local rc=$?
   for p in "${BG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   "$TESTBED" --prefix "$PREFIX" down >/dev/null 2>&1 || true
-  rm -rf "$TMP"
+  # XDPGEN_KEEP_TMP=1 keeps a failed test's files (JSON reports, outputs) to look at.
+  if [[ $rc -ne 0 && -n ${XDPGEN_KEEP_TMP:-} ]]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
   if [[ $rc -eq 0 ]]; then echo "PASS $(basename "$0")"; else echo "FAIL $(basename "$0") (exit $rc)"; fi
   exit $rc
 }
@@ -27,7 +28,12 @@ trap 'exit 130' INT TERM
 [[ $(id -u) -eq 0 ]] || { echo "integration tests need root (they create network namespaces)"; exit 1; }
 [[ -x $XDPGEN ]] || { echo "no xdpgen binary at $XDPGEN: build first"; exit 1; }
 
-fail() { echo "FAILED: $*" >&2; exit 1; }
+# A test may define on_fail (e.g. to print the reports behind a wrong count).
+fail() {
+  echo "FAILED: $*" >&2
+  if declare -F on_fail >/dev/null; then on_fail >&2 || true; fi
+  exit 1
+}
 expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
   [[ "$2" == "$3" ]] || fail "$1: got '$2', expected '$3'"
   echo "ok: $1 = $3"
@@ -105,10 +111,10 @@ xdpgen_server() { # xdpgen_server JSON ARGS...
     >"$json.out" 2>&1
   wait_for_line "$json.out" '^server on' 10
 }
-stop_xdpgen_server() { # stop_xdpgen_server JSON
+stop_xdpgen_server() { # stop_xdpgen_server JSON [SECONDS to wait for the report, default 10]
   pkill -INT -f "^$XDPGEN server -i $IF_PEER " || true
   local i
-  for ((i = 0; i < 100; i++)); do [[ -s $1 ]] && return 0; sleep 0.1; done
+  for ((i = 0; i < ${2:-10} * 10; i++)); do [[ -s $1 ]] && return 0; sleep 0.1; done
   fail "server wrote no report: $(cat "$1.out")"
 }
 
