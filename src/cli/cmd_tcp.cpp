@@ -309,11 +309,13 @@ int run_tcp(TcpOptions o)
                          stop_requested() ? " (interrupted)" : ""));
     out.line(fmt::format("goodput: {} ({} B acknowledged), per flow {} .. {}", fmt_bps(goodput), fmt_count(s.c.tx_bytes),
                          fmt_bps(fs.min), fmt_bps(fs.max)));
-    out.line(fmt::format("sent: {} segments, {} ({}), {} retransmitted ({} fast, {} after a timeout), {} dup ACKs",
+    // The causes are recoveries (each resends one hole or more), not segments.
+    out.line(fmt::format("sent: {} segments, {} ({}), {} retransmitted (recoveries: {} fast, {} loss probes, {} timeouts), {} dup ACKs",
                          fmt_count(c.tx.packets),
                          fmt_pps(total_s > 0 ? static_cast<double>(c.tx.packets) / total_s : 0),
                          fmt_bps(total_s > 0 ? static_cast<double>(c.tx.bytes) * 8 / total_s : 0), fmt_count(retx),
-                         fmt_count(c.ack.fast_rexmits + c.ack.partial_acks), fmt_count(c.rtos), fmt_count(c.ack.dup_acks)));
+                         fmt_count(c.ack.fast_rexmits + c.ack.partial_acks), fmt_count(c.probes), fmt_count(c.rtos),
+                         fmt_count(c.ack.dup_acks)));
     if (s.connect.count())
         out.line("connect: " + latency_line(s.connect));
 
