@@ -14,12 +14,37 @@
 
 #include "xdpgen/abi.h"
 
-/* Only the field we read; CO-RE finds its offset in the running kernel's BTF. */
-struct net_device {
-	int ifindex;
+/* Only the fields we read; CO-RE finds their offsets in the running kernel's BTF. */
+struct ns_common {
+	unsigned int inum;
 } __attribute__((preserve_access_index));
 
+struct net {
+	struct ns_common ns;
+} __attribute__((preserve_access_index));
+
+struct net_device {
+	int ifindex;
+	struct {
+		struct net *net;
+	} nd_net;
+} __attribute__((preserve_access_index));
+
+/*
+ * The interface is named by ifindex and by the inode of its network
+ * namespace: ifindexes are per namespace, so two senders on veths in two
+ * namespaces often watch the same number (tests and CI jobs side by side)
+ * and would count each other's frames. 0 = any namespace.
+ */
 const volatile int watch_ifindex = 0;
+const volatile __u32 watch_netns_ino = 0;
+
+static __always_inline int watched(const struct net_device *dev)
+{
+	if (dev->ifindex != watch_ifindex)
+		return 0;
+	return !watch_netns_ino || dev->nd_net.net->ns.inum == watch_netns_ino;
+}
 
 /*
  * One slot per CPU, in .bss so userspace reads it through the skeleton's mmap
@@ -40,7 +65,7 @@ int BPF_PROG(xg_devmap_xmit, const struct net_device *from_dev, const struct net
 {
 	struct xg_xmit_counters *c;
 
-	if (to_dev->ifindex != watch_ifindex)
+	if (!watched(to_dev))
 		return 0;
 	c = this_cpu_slot();
 	c->sent += sent;
@@ -52,7 +77,7 @@ int BPF_PROG(xg_devmap_xmit, const struct net_device *from_dev, const struct net
 SEC("tp_btf/xdp_redirect_err")
 int BPF_PROG(xg_redirect_err, const struct net_device *dev)
 {
-	if (dev->ifindex != watch_ifindex)
+	if (!watched(dev))
 		return 0;
 	this_cpu_slot()->redirect_err++;
 	return 0;

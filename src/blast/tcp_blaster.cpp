@@ -19,10 +19,10 @@
 
 #include "bpf/live_frames.hpp"
 #include "bpf/skel.hpp"
+#include "bpf/xmit_stats.hpp"
 #include "bpf/xdp_link.hpp"
 #include "sys/cpus.hpp"
 #include "tcp_blast.skel.h"
-#include "xmit_stats.skel.h"
 #include "xdpgen/pattern.h"
 
 namespace xdpgen {
@@ -166,12 +166,7 @@ Result<std::unique_ptr<TcpBlaster>> TcpBlaster::create(const TcpBlastConfig& cfg
         if (bpf_map_update_elem(bpf_map__fd(s->maps.tcp_tx_slices), &cpu, &sl, BPF_ANY))
             return sys_error("cannot set the TCP sender's per-CPU flow slices", errno);
     }
-    // The driver's verdict on the frames is a bonus: without these tracepoints a refusal shows as loss only.
-    if (SkelPtr<xg_xmit_stats> x(xg_xmit_stats::open()); x) {
-        x->rodata->watch_ifindex = cfg.ifindex;
-        if (xg_xmit_stats::load(x.get()) == 0 && xg_xmit_stats::attach(x.get()) == 0)
-            b->impl_->xmit = std::move(x);
-    }
+    b->impl_->xmit = open_xmit_stats(cfg.ifindex);
     b->impl_->frame.assign(cfg.frame_size, 0);
     b->impl_->skel = std::move(s);
     return b;

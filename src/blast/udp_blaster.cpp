@@ -17,10 +17,10 @@
 
 #include "bpf/live_frames.hpp"
 #include "bpf/skel.hpp"
+#include "bpf/xmit_stats.hpp"
 #include "net/checksum.hpp"
 #include "sys/cpus.hpp"
 #include "udp_blast.skel.h"
-#include "xmit_stats.skel.h"
 
 namespace xdpgen {
 namespace {
@@ -101,12 +101,7 @@ Result<std::unique_ptr<UdpBlaster>> UdpBlaster::create(const UdpBlastConfig& cfg
     b->impl_->prog_fd = bpf_program__fd(cfg.raw ? s->progs.xg_raw_redirect : s->progs.xg_udp_blast);
     b->impl_->blast = std::move(s);
 
-    // The driver's verdict is a bonus: without these tracepoints we count repetitions.
-    if (SkelPtr<xg_xmit_stats> x(xg_xmit_stats::open()); x) {
-        x->rodata->watch_ifindex = cfg.ifindex;
-        if (xg_xmit_stats::load(x.get()) == 0 && xg_xmit_stats::attach(x.get()) == 0)
-            b->impl_->xmit = std::move(x);
-    }
+    b->impl_->xmit = open_xmit_stats(cfg.ifindex);
     b->per_thread_ = std::make_unique<PerThread[]>(cfg.threads);
     return b;
 }
