@@ -120,7 +120,6 @@ Result<std::unique_ptr<TcpBlaster>> TcpBlaster::create(const TcpBlastConfig& cfg
     s->rodata->out_ifindex = static_cast<uint32_t>(cfg.ifindex);
     s->rodata->pin_ifindex = kPinIfindex;
     s->rodata->payload_file = !b->file_.empty();
-    s->rodata->burst = std::max<uint32_t>(cfg.burst, 1);
     const uint32_t file_rows = static_cast<uint32_t>((b->file_.size() + 0xffff) >> 16);
     int r;
     if ((r = bpf_map__set_max_entries(s->maps.tcp_flows, cfg.flows)) ||

@@ -35,7 +35,6 @@ struct TcpBlastConfig {
     uint64_t bytes = 0;        // per flow; 0 = until stop_streams() (with payload_file: the file's size)
     std::string payload_file;  // the streams carry this file's bytes (once); empty = the pattern
     TcpCc cc = TcpCc::Reno;
-    uint32_t burst = 16;       // segments a flow sends in a row (see burst in bpf/tcp_blast.bpf.c)
     uint32_t initial_cwnd_segments = 10;
     uint32_t frame_size = 1514;  // the largest frame: Ethernet header + MTU
 };

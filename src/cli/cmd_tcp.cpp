@@ -28,7 +28,6 @@ struct TcpOptions {
     std::string src_ports = "10000-59999";
     uint16_t dst_port = 5201;
     uint32_t flows = 1;
-    uint32_t burst = 16;
     unsigned threads = 1;
     uint32_t queues = 0;
     uint64_t num_packets = 0;
@@ -159,7 +158,6 @@ int run_tcp(TcpOptions o)
     bc.threads = o.threads;
     bc.bytes = bytes;
     bc.payload_file = payload_file;
-    bc.burst = o.burst;
     bc.cc = cc;
     bc.frame_size = 14 + mtu;
     auto blaster = TcpBlaster::create(bc);
@@ -350,7 +348,6 @@ int run_tcp(TcpOptions o)
           {"bytes_per_flow", stream},
           {"duration_s", o.duration},
           {"cc", o.cc},
-          {"burst", o.burst},
           {"payload", o.payload},
           {"mtu", mtu}}},
         {"duration_s", total_s},
@@ -432,8 +429,6 @@ Command add_tcp_command(CLI::App& app)
     sub->add_option("-t,--threads", o->threads, "Sending threads, one per CPU")->capture_default_str()->group(load);
     sub->add_option("--cc", o->cc, "Congestion control: reno (slow start, congestion avoidance, halving on loss) "
                     "or none (window-limited)")->capture_default_str()->group(load);
-    sub->add_option("--burst", o->burst, "Segments a flow sends in a row before the next flow's turn (1 = strict round robin)")
-        ->capture_default_str()->check(CLI::Range(1u, 1024u))->group(load);
     sub->add_option("--payload", o->payload, "What the streams carry: pattern (xdpgen's byte pattern by stream offset) "
                     "or FILE (its bytes, once: --bytes defaults to its size)")
         ->capture_default_str()->group(load);
