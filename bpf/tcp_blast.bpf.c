@@ -3,9 +3,8 @@
  * `xdpgen tcp`: bulk TCP data through BPF_PROG_RUN with live frames.
  *
  * xg_tcp_tx runs once per repetition on the sending thread's CPU. It takes
- * the next flow of that CPU's slice (tcp_tx_slices[cpu], round robin in runs
- * of up to `burst` segments a flow, at most XG_TCP_PICK_MAX looked at) that
- * may send, and writes one segment of
+ * the next flow of that CPU's slice (tcp_tx_slices[cpu], round robin, at
+ * most XG_TCP_PICK_MAX looked at) that may send, and writes one segment of
  * it over the whole frame: Ethernet, IPv4 or IPv6, TCP with ACK (PSH only on
  * the stream's last segment: the receiver's GRO merges segments up to one
  * with PSH, as it does for the kernel's own bulk sends), the
@@ -59,14 +58,6 @@ const volatile __u32 ts_every = 16;
 const volatile __u32 pin_ifindex = 0;
 /* The payload is the file in tcp_file, not the pattern. */
 const volatile __u8 payload_file = 0;
-/*
- * Segments a flow sends in a row before the next flow of the slice gets its
- * turn (while it has room). The receiver's GRO then merges runs of one
- * flow into large packets, as it does with a kernel sender's TSO/GSO
- * bursts, instead of one segment per flow per round: fewer, larger skbs up
- * its TCP stack and fewer ACKs. 1 = strict round robin.
- */
-const volatile __u32 burst = 16;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -341,12 +332,10 @@ int xg_tcp_tx(struct xdp_md *ctx)
 		if (sl->cursor >= count)
 			sl->cursor = 0;
 		id = sl->first + sl->cursor;
+		sl->cursor++;
 		c = bpf_map_lookup_elem(&tcp_flows, &id);
-		if (!c) {
-			sl->cursor++;
-			sl->burst_sent = 0;
+		if (!c)
 			continue;
-		}
 		hl = ETH_LEN + ((c->flags & XG_TCP_F_IPV6) ? IP6_LEN : IP4_LEN) +
 		     ((c->flags & XG_TCP_F_TS) ? TCP_TS_LEN : TCP_LEN);
 		room = frame_len > hl ? frame_len - hl : 0;
@@ -354,14 +343,8 @@ int xg_tcp_tx(struct xdp_md *ctx)
 			room = XG_TCP_MAX_PAYLOAD;
 		if (plan_segment(c, room, &p)) {
 			f = c;
-			if (++sl->burst_sent >= burst) {
-				sl->cursor++;
-				sl->burst_sent = 0;
-			}
 			break;
 		}
-		sl->cursor++;
-		sl->burst_sent = 0;
 	}
 	if (!f) {
 		cnt->no_room++;

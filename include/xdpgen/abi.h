@@ -301,8 +301,7 @@ struct xg_tcp_tx_slice {
 	__u32 cursor;          /* TX: round-robin position inside the slice */
 	__u32 ts_left;         /* TX: repetitions before the clock is read again */
 	__u64 ts_ms;           /* TX: last clock reading, ms */
-	__u32 burst_sent;      /* TX: segments the flow at cursor sent in a row */
-	__u8 pad[36];
+	__u8 pad[40];
 };
 
 /* Per-CPU counters of xg_tcp_tx. */

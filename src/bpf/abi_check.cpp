@@ -90,7 +90,6 @@ static_assert(offsetof(xg_tcp_flow_key, ipv6) == 36);
 
 static_assert(sizeof(xg_tcp_tx_slice) == 64, "one cache line per CPU");
 static_assert(offsetof(xg_tcp_tx_slice, ts_ms) == 16);
-static_assert(offsetof(xg_tcp_tx_slice, burst_sent) == 24);
 static_assert(sizeof(xg_tcp_tx_counters) == 64, "one cache line per CPU slot");
 static_assert(sizeof(xg_tcp_ack_counters) == 80, "per-CPU values: no sharing to pad against");
 static_assert(offsetof(xg_tcp_ack_counters, passed) == 56);

@@ -48,9 +48,7 @@ struct Blaster {
     int cpu = 0;
 };
 
-// burst: segments a flow sends in a row (the program's default is larger;
-// 1 keeps the order of the single-flow cases' expectations simple).
-Blaster load_tcp_blast(int cpu, uint32_t burst = 1)
+Blaster load_tcp_blast(int cpu)
 {
     Blaster b;
     auto s = skel_open<xg_tcp_blast>("cannot open the TCP blaster");
@@ -59,7 +57,6 @@ Blaster load_tcp_blast(int cpu, uint32_t burst = 1)
     b.skel = std::move(s.value());
     b.skel->rodata->out_ifindex = static_cast<uint32_t>(loopback_ifindex());
     b.skel->rodata->ts_every = 1;
-    b.skel->rodata->burst = burst;
     if (auto st = skel_load(b.skel, "cannot load the TCP blaster"); !st)
         FAIL(st.error().message() + "; " + st.error().hint);
     b.tx_fd = bpf_program__fd(b.skel->progs.xg_tcp_tx);
@@ -648,36 +645,6 @@ TEST_CASE("tcp_tx round-robins over its slice and an RTO resends from una", "[tc
     }
     CHECK(tx(b).retval == XDP_DROP);
     CHECK(tx_counters(b).resent == 3);
-}
-
-TEST_CASE("tcp_tx sends runs of up to burst segments a flow, and moves on when a flow has no room", "[tcp_blast]")
-{
-    CpuPin pin(highest_allowed_cpu());
-    auto b = load_tcp_blast(pin.cpu(), 3);
-    set_slice(b, 20, 2);
-    FlowOpts o;
-    o.mss = 1000;
-    o.wnd = 5000;  // flow 20: five segments, then its window is full
-    put_flow(b, 20, make_flow(o));
-    o.local_port = kLocalPort + 1;
-    o.wnd = 2000;  // flow 21: two
-    put_flow(b, 21, make_flow(o));
-    std::vector<std::pair<uint16_t, uint32_t>> sent;  // (port, seq - kSeq0)
-    for (;;) {
-        Sent s = tx(b);
-        if (s.retval != XDP_REDIRECT) {
-            CHECK(s.retval == XDP_DROP);
-            break;
-        }
-        auto v = parse_tcp_frame(s.frame);
-        REQUIRE(v);
-        auto t = tcp::parse_tcp(v->l4);
-        sent.emplace_back(t.seg.src_port, t.seg.seq.raw() - kSeq0);
-        REQUIRE(sent.size() <= 7);
-    }
-    const uint16_t a = kLocalPort, c = kLocalPort + 1;
-    using P = std::pair<uint16_t, uint32_t>;
-    CHECK(sent == std::vector<P>{P{a, 0}, P{a, 1000}, P{a, 2000}, P{c, 0}, P{c, 1000}, P{a, 3000}, P{a, 4000}});
 }
 
 namespace {
