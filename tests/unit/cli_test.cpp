@@ -174,7 +174,7 @@ TEST_CASE("cli: --help lists the subcommands", "[cli]")
     const Run r = run_xdpgen({"--help"});
     INFO("stderr:\n" << r.err);
     CHECK(r.status == 0);
-    for (const char* sub : {"udp", "sink", "probe", "client"}) {
+    for (const char* sub : {"udp", "sink", "probe", "client", "server", "tcp"}) {
         bool listed = false;  // a line of the Subcommands section starts with it
         for (const auto& l : lines(r.out))
             if (l.rfind(std::string("  ") + sub + " ", 0) == 0)
@@ -229,4 +229,21 @@ TEST_CASE("cli: client bad escape, port range, CPU list, zero-copy mode", "[cli]
 TEST_CASE("cli: client on an interface that does not exist", "[cli]")
 {
     check_one_error(run_xdpgen({"client", "-i", "no-such-if0", "198.18.0.2:80"}), {"xdpgen: ", "no-such-if0"});
+}
+
+TEST_CASE("cli: tcp option values out of range", "[cli]")
+{
+    check_one_error(run_xdpgen({"tcp", "-i", "lo", "198.18.0.2", "--cc", "cubic"}), {"--cc", "cubic"});
+    check_one_error(run_xdpgen({"tcp", "-i", "lo", "198.18.0.2", "--bytes", "0"}), {"--bytes 0"});
+    check_one_error(run_xdpgen({"tcp", "-i", "lo", "198.18.0.2", "--flows", "0"}), {"--flows", "0"});
+    check_one_error(run_xdpgen({"tcp", "-i", "lo", "198.18.0.2", "--bytes", "12Q"}), {"--bytes", "12Q"});
+}
+
+TEST_CASE("cli: tcp --help lists its options", "[cli]")
+{
+    const Run r = run_xdpgen({"tcp", "--help"});
+    INFO("stdout:\n" << r.out << "stderr:\n" << r.err);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("--flows") && Catch::Contains("--payload") && Catch::Contains("--cc") &&
+                          Catch::Contains("--bytes") && Catch::Contains("--duration"));
 }
