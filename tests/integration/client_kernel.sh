@@ -42,6 +42,12 @@ bg "$TESTBED" --prefix "$PREFIX" exec peer "$LOSS" "$IF_PEER" 50 --tcp-only >"$T
 wait_for_line "$TMP/loss.out" '^ready' 10
 gen timeout 120 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:7002 --recv 1048576 --verify -n 20 -c 10 --quiet \
   --json "$TMP/k2.json" >"$TMP/k2.out" 2>&1 || fail "client under loss: $(cat "$TMP/k2.out")"
+# Our side of a 1 MiB download is ACKs but for 20 SYNs and 20 FINs, none of
+# them lost 13% of the time: short exchanges (SYN, request, FIN: 900
+# segments to lose) show our retransmissions.
+serve 7004 --read 1000 --bytes 1000 --wait-close
+gen timeout 120 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:7004 --send-size 1000 --recv 1000 --verify -n 300 -c 100 \
+  --quiet --json "$TMP/k2s.json" >"$TMP/k2s.out" 2>&1 || fail "short exchanges under loss: $(cat "$TMP/k2s.out")"
 pkill -TERM -f "^$LOSS " || true
 wait_for_line "$TMP/loss.out" '^seen_in=' 10
 cat "$TMP/loss.out"
@@ -50,7 +56,10 @@ expect_eq "loss: failed" "$(json "$TMP/k2.json" .counters.failed)" 0
 expect_eq "loss: bytes received" "$(json "$TMP/k2.json" .counters.rx_bytes)" $((20 * 1048576))
 expect_match "loss: packets were dropped in" "$(cat "$TMP/loss.out")" 'dropped_in=[1-9]'
 expect_match "loss: packets were dropped out" "$(cat "$TMP/loss.out")" 'dropped_out=[1-9]'
-expect_match "loss: our retransmissions" "$(json "$TMP/k2.json" .counters.retransmitted_segments)" '^[1-9]'
+expect_eq "loss, short exchanges: completed" "$(json "$TMP/k2s.json" .counters.completed)" 300
+expect_eq "loss, short exchanges: bytes received" "$(json "$TMP/k2s.json" .counters.rx_bytes)" 300000
+expect_match "loss, short exchanges: our retransmissions" "$(json "$TMP/k2s.json" .counters.retransmitted_segments)" '^[1-9]'
+expect_match "loss, short exchanges: the server saw every one complete" "$(server_result 7004)" 'completed=300 verify_errors=0'
 sleep 1  # the last FIN/ACK exchanges on the peer side
 expect_eq "loss: no connection left open at the peer" "$(peer_open_conns 7002)" 0
 expect_eq "loss: none open at our end" "$(json "$TMP/k2.json" .counters.open_at_end)" 0
