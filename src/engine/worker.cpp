@@ -558,6 +558,13 @@ uint8_t* Worker::tx_frame(XskDesc*& desc)
         }
         tx_reserved_ = xsk_->tx_reserve(tx_);
         if (tx_reserved_ == 0) {
+            // Ring or frames used up by what is queued: copy mode sends only
+            // when kicked, a bounded batch each time. Without this kick a
+            // loop kept busy by timers that cannot emit never reaches
+            // idle_wait's kick, and TX stops for good (1M hold timers
+            // ending together did that: a billion failed reserves, no
+            // syscall).
+            (void)xsk_->kick_tx();
             tx_inflight_ -= std::min<uint64_t>(tx_inflight_, xsk_->tx_complete());
             tx_reserved_ = xsk_->tx_reserve(tx_);
         }
