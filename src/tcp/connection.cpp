@@ -169,11 +169,10 @@ bool Connection::queue_close(TcpApp& app)
 {
     if (t_.fin_queued)
         return false;
-    // The stream ends after what the app offers now, counted from the
-    // highest byte already sent; the FIN takes the next number.
-    uint64_t avail = app.tx_available(snd_off(t_.snd.max));
-    t_.snd.fin = t_.snd.max + static_cast<uint32_t>(std::min<uint64_t>(avail, 1u << 30));
+    // The stream ends after what the app offers now; the FIN takes the next
+    // number, known now unless the end is still too far to name.
     t_.fin_queued = true;
+    fix_fin(app, t_.snd.max);
     // RFC 9293 §3.10.4: ESTABLISHED -> FIN-WAIT-1 and CLOSE-WAIT ->
     // LAST-ACK at once, even while data is still queued before the FIN;
     // SYN-RECEIVED waits for ESTABLISHED (become_established).

@@ -4,7 +4,7 @@
 //
 // How the engine drives it
 // ------------------------
-//   Connection c;                         // 160 bytes, lives in the flow table
+//   Connection c;                         // 136 bytes, lives in the flow table
 //   c.connect(cfg, now, iss, sink);       // client: emits the SYN
 //   c.accept(cfg, syn, now, iss, sink);   // server: from a SYN seen in LISTEN
 //   c.on_segment(now, seg, payload, app, sink);  // for every segment of the flow
@@ -139,7 +139,7 @@ private:
                             TcpSink& out);
     void negotiate(const TcpOptions& peer);
     void become_established(uint64_t now, TcpApp& app);
-    void process_new_ack(uint64_t now, const Segment& seg, TcpApp& app, TcpSink& out);
+    void process_new_ack(uint64_t now, const Segment& seg, bool acks_syn, TcpApp& app, TcpSink& out);
     void receive_text(uint64_t now, const Segment& seg, std::span<const uint8_t> payload, TcpApp& app);
     void deliver_uncovered(SeqNum from, std::span<const uint8_t> data, TcpApp& app);
     bool record_ooo(SeqNum left, SeqNum right, bool dry_run);
@@ -154,7 +154,8 @@ private:
     bool send_probe(uint64_t now, TcpApp& app, TcpSink& out);
     uint32_t payload_limit() const;
     uint64_t snd_off(SeqNum s) const;
-    uint32_t data_available(TcpApp& app, SeqNum from) const;
+    uint32_t data_available(TcpApp& app, SeqNum from);
+    void fix_fin(TcpApp& app, SeqNum from);
 
     // timers.cpp
     void on_timer(uint64_t now, TcpApp& app, TcpSink& out);

@@ -216,7 +216,7 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
             // byte and has closed; it may have left TIME-WAIT before our
             // FIN's retransmission arrived (its ACK lost). Data of ours
             // still unacknowledged is lost, though: that is a reset.
-            enter_closed(app, t.snd.una == t.snd.fin ? TcpEvent::Closed : TcpEvent::Reset);
+            enter_closed(app, t.fin_known && t.snd.una == t.snd.fin ? TcpEvent::Closed : TcpEvent::Reset);
             break;
         default:
             // ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT: "connection reset".
@@ -236,7 +236,10 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
     // Fifth, check the ACK field.
     if (!seg.has(kAck))
         return;
-    if (t.state == TcpState::SynReceived) {
+    // Only this ACK, the one that ends SYN-RECEIVED, covers our SYN: the
+    // state says so, not a sequence number (una sits on iss again every 2^32).
+    const bool acks_syn = t.state == TcpState::SynReceived;
+    if (acks_syn) {
         if (!(t.snd.una < seg.ack && seg.ack <= t.snd.max)) {
             send(now, out, kRst, seg.ack, 0, false);  // <SEQ=SEG.ACK><CTL=RST>
             return;
@@ -254,7 +257,7 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
     }
     const uint32_t new_wnd = seg_window(seg, t.snd.wscale);
     if (t.snd.una < seg.ack) {
-        process_new_ack(now, seg, app, out);
+        process_new_ack(now, seg, acks_syn, app, out);
         if (t.state == TcpState::Closed)
             return;
     } else if (seg.ack == t.snd.una && seg.payload_len == 0 && !seg.has(kFin) && new_wnd == t.snd.wnd &&
@@ -281,7 +284,7 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
             t.backoff = 0;
         }
     }
-    const bool fin_acked = t.fin_queued && t.snd.fin < t.snd.max && t.snd.una > t.snd.fin;
+    const bool fin_acked = t.fin_known && t.snd.fin < t.snd.max && t.snd.una > t.snd.fin;
     switch (t.state) {
     case TcpState::FinWait1:
         // "if the FIN segment is now acknowledged, then enter FIN-WAIT-2"
@@ -328,7 +331,7 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
         case TcpState::FinWait1:
             // Our FIN acknowledged (by this very segment, perhaps): TIME-WAIT;
             // otherwise a simultaneous close: CLOSING.
-            if (t.fin_queued && t.snd.una > t.snd.fin)
+            if (t.fin_known && t.snd.una > t.snd.fin)
                 enter_time_wait(now);
             else
                 t.state = TcpState::Closing;
@@ -345,7 +348,7 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
     }
 }
 
-void Connection::process_new_ack(uint64_t now, const Segment& seg, TcpApp& app, TcpSink& out)
+void Connection::process_new_ack(uint64_t now, const Segment& seg, bool acks_syn, TcpApp& app, TcpSink& out)
 {
     Tcb& t = t_;
     const TcpConfig& c = *t.cfg;
@@ -353,9 +356,9 @@ void Connection::process_new_ack(uint64_t now, const Segment& seg, TcpApp& app, 
     uint32_t acked = seq_len(t.snd.una, seg.ack);
     uint32_t flight = seq_len(t.snd.una, t.snd.max);
     uint32_t data = acked;
-    if (t.snd.una == t.snd.iss)
+    if (acks_syn)
         --data;  // the SYN's sequence number is not data
-    if (t.fin_queued && t.snd.una <= t.snd.fin && seg.ack > t.snd.fin)
+    if (t.fin_known && t.snd.una <= t.snd.fin && seg.ack > t.snd.fin)
         --data;  // nor is the FIN's
     t.snd.una = seg.ack;
     t.snd_una_off += data;

@@ -41,19 +41,33 @@ constexpr uint32_t kMaxAvail = 1u << 30;  // keep sequence arithmetic far from 2
 
 uint64_t Connection::snd_off(SeqNum s) const
 {
-    // Data starts after the SYN; snd_una_off is the offset of snd.una once
-    // the SYN is acknowledged (0 before, when data would start at ISS+1).
-    SeqNum start = t_.snd.una == t_.snd.iss ? t_.snd.iss + 1 : t_.snd.una;
+    // Data starts after the SYN: at ISS+1 while no data byte has been
+    // acknowledged (whether or not the SYN has), at snd.una after that.
+    SeqNum start = t_.snd_una_off == 0 ? t_.snd.iss + 1 : t_.snd.una;
     return t_.snd_una_off + seq_len(start, s);
 }
 
-uint32_t Connection::data_available(TcpApp& app, SeqNum from) const
+void Connection::fix_fin(TcpApp& app, SeqNum from)
 {
-    // Bytes that may be sent from `from`: up to the FIN once close() fixed
-    // the end of the stream, otherwise what the app offers.
-    if (t_.fin_queued)
+    // After close() the app's bytes end the stream; once that end is within
+    // kMaxAvail of `from` its sequence number is unambiguous.
+    uint64_t avail = app.tx_available(snd_off(from));
+    if (avail <= kMaxAvail) {
+        t_.snd.fin = from + static_cast<uint32_t>(avail);
+        t_.fin_known = true;
+    }
+}
+
+uint32_t Connection::data_available(TcpApp& app, SeqNum from)
+{
+    // Bytes that may be sent from `from`: up to the FIN once its place is
+    // known, otherwise what the app offers (after close() too: the stream
+    // is longer than sequence numbers can span, and its end is the app's).
+    if (t_.fin_queued && !t_.fin_known)
+        fix_fin(app, from);
+    if (t_.fin_known)
         return from < t_.snd.fin ? seq_len(from, t_.snd.fin) : 0;
-    if (!app_may_send(t_.state))
+    if (!t_.fin_queued && !app_may_send(t_.state))
         return 0;
     return static_cast<uint32_t>(std::min<uint64_t>(app.tx_available(snd_off(from)), kMaxAvail));
 }
@@ -139,7 +153,7 @@ void Connection::retransmit_first(uint64_t now, TcpSink& out)
     uint32_t outstanding = seq_len(una, t_.snd.max);
     if (outstanding == 0)
         return;
-    bool fin_sent = t_.fin_queued && t_.snd.fin < t_.snd.max;
+    bool fin_sent = t_.fin_known && t_.snd.fin < t_.snd.max;
     uint32_t data_left = fin_sent ? seq_len(una, t_.snd.fin) : outstanding;
     uint32_t len = std::min(data_left, payload_limit());
     uint8_t flags = kAck;
@@ -218,7 +232,7 @@ void Connection::output(uint64_t now, TcpApp& app, TcpSink& out)
         uint8_t flags = out_flags(t_.state);
         // FIN only on the segment that ends the stream, and not beyond the
         // ones already sent (RFC 9293 §3.10.4: after all queued data).
-        bool fin = (flags & kFin) && t_.fin_queued && nxt + len == t_.snd.fin;
+        bool fin = (flags & kFin) && t_.fin_known && nxt + len == t_.snd.fin;
         if (!fin)
             flags &= static_cast<uint8_t>(~kFin);
         if (len == 0 && !fin)

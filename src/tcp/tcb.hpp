@@ -113,7 +113,7 @@ struct Tcb {
         SeqNum wl1;    // SND.WL1: SEG.SEQ of the segment that last updated snd.wnd
         SeqNum wl2;    // SND.WL2: SEG.ACK of the segment that last updated snd.wnd
         SeqNum iss;    // ISS: our initial send sequence number
-        SeqNum fin;    // sequence number our FIN takes (valid once close() queued it)
+        SeqNum fin;    // sequence number our FIN takes (valid when fin_known)
         uint32_t wnd = 0;     // SND.WND: the peer's receive window, bytes, scaled
         uint16_t mss = 0;     // effective send MSS: min(peer's MSS option, our cfg.mss) (RFC 6691)
         uint8_t wscale = 0;   // Snd.Wind.Shift (RFC 7323 §2.3): shift applied to the peer's SEG.WND
@@ -154,8 +154,12 @@ struct Tcb {
     // cumulative ACK can jump over them when a hole fills.
     uint32_t ooo_ref = 0;
 
-    TcpState state = TcpState::Closed;
-    TimerKind timer = TimerKind::None;
+    TcpState state : 4 = TcpState::Closed;
+    TimerKind timer : 3 = TimerKind::None;
+    // snd.fin holds the FIN's sequence number. A stream may be any length up
+    // to 2^64, so the FIN's place is fixed only once the stream's end comes
+    // within reach of what was sent (sequence numbers cover 2^31).
+    bool fin_known : 1 = false;
     uint8_t backoff = 0;       // RTO / persist doublings since the last RTT sample (RFC 6298 §5.5);
                                // also the count of SYN or data retransmissions towards the limits
 
@@ -164,7 +168,7 @@ struct Tcb {
     bool ts_ok : 1 = false;
     bool sack_ok : 1 = false;
     bool passive : 1 = false;    // created by Connection::accept (server role)
-    bool fin_queued : 1 = false; // close() called: the stream ends before snd.fin, the FIN takes snd.fin
+    bool fin_queued : 1 = false; // close() called: the stream ends where the app's bytes end, then the FIN
     bool ack_now : 1 = false;    // an ACK must go out at the next output
     bool rtt_timing : 1 = false; // rtt_seq/rtt_start_us are a valid Karn sample in flight
     bool syn_retransmitted : 1 = false;  // RFC 6298 §5.7 applies at establishment
