@@ -159,6 +159,7 @@ private:
 
     // timers.cpp
     void on_timer(uint64_t now, TcpApp& app, TcpSink& out);
+    void sample_rtt(uint64_t now, const Segment& seg);
     void rtt_sample(uint32_t r_us);
     uint64_t rto_base() const;
     void arm(TimerKind k, uint64_t at);

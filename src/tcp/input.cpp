@@ -126,10 +126,7 @@ void Connection::input_syn_sent(uint64_t now, const Segment& seg, TcpApp& app, T
     if (t.snd.una > t.snd.iss) {
         // Our SYN is acknowledged: ESTABLISHED. RTT from timestamps or,
         // Karn permitting, from the SYN (RFC 6298 §3, RFC 7323 §4).
-        if (t.ts_ok && seg.opt.has_ts && seg.opt.ts_ecr)
-            rtt_sample((ts_clock(now) - seg.opt.ts_ecr) * 1000);
-        else if (t.rtt_timing)
-            rtt_sample(static_cast<uint32_t>(now / 1000) - t.rtt_start_us);
+        sample_rtt(now, seg);
         t.rtt_timing = false;
         arm(TimerKind::None, 0);
         // Data or FIN on the SYN-ACK is not taken: rcv.nxt covers only the
@@ -250,8 +247,10 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
         t.snd.wl2 = seg.ack;
         become_established(now, app);
     }
-    if (seg.ack > t.snd.max) {
-        // Acknowledges something not yet sent: ACK and drop.
+    // RFC 5961 §5.2: acceptable only within [SND.UNA - MAX.SND.WND, SND.MAX];
+    // the largest window the peer can offer stands in for MAX.SND.WND.
+    if (seg.ack > t.snd.max || seg.ack < t.snd.una - (uint32_t{65535} << t.snd.wscale)) {
+        // Acknowledges something not yet sent, or far too old: ACK and drop.
         t.ack_now = true;
         return;
     }
@@ -365,14 +364,7 @@ void Connection::process_new_ack(uint64_t now, const Segment& seg, bool acks_syn
     if (t.snd.nxt < t.snd.una)
         t.snd.nxt = t.snd.una;  // after a go-back-N rewind or a taken probe
 
-    // RTT (RFC 6298 §2-3, RFC 7323 §4.1): timestamps when both use them,
-    // otherwise the timed segment if it was not retransmitted (Karn).
-    if (t.ts_ok && seg.opt.has_ts && seg.opt.ts_ecr) {
-        rtt_sample((ts_clock(now) - seg.opt.ts_ecr) * 1000);
-    } else if (t.rtt_timing && seg.ack > t.rtt_seq) {
-        rtt_sample(static_cast<uint32_t>(now / 1000) - t.rtt_start_us);
-        t.rtt_timing = false;
-    }
+    sample_rtt(now, seg);
 
     CcAction act = CcAction::None;
     if (data) {

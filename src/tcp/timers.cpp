@@ -51,6 +51,22 @@ uint64_t Connection::rto() const
     return std::min(r, t_.cfg->rto_max);
 }
 
+void Connection::sample_rtt(uint64_t now, const Segment& seg)
+{
+    // RFC 6298 §2-3, RFC 7323 §4.1: timestamps when both use them, otherwise
+    // the timed segment if it was not retransmitted (Karn). An echoed TSval
+    // we never sent (from the future, or older than the longest RTO) would
+    // pin the RTO at a bound: it gives no sample.
+    const int32_t ts_rtt_ms = static_cast<int32_t>(ts_clock(now) - seg.opt.ts_ecr);
+    if (t_.ts_ok && seg.opt.has_ts && seg.opt.ts_ecr && ts_rtt_ms >= 0 &&
+        uint64_t(ts_rtt_ms) * kMs <= t_.cfg->rto_max) {
+        rtt_sample(static_cast<uint32_t>(ts_rtt_ms) * 1000);
+    } else if (t_.rtt_timing && seg.ack > t_.rtt_seq) {
+        rtt_sample(static_cast<uint32_t>(now / 1000) - t_.rtt_start_us);
+        t_.rtt_timing = false;
+    }
+}
+
 void Connection::rtt_sample(uint32_t r_us)
 {
     r_us = std::max<uint32_t>(r_us, 1);  // 0 means "no sample yet" in srtt_us
