@@ -67,6 +67,7 @@ nlohmann::json server_counters_json(const engine::WorkerCounters& c)
         {"syn_cookies_sent", c.syn_cookies_sent},
         {"syn_cookies_accepted", c.syn_cookies_accepted},
         {"syn_dropped", c.syn_dropped},
+        {"time_wait_reopened", c.time_wait_reopened},
     };
 }
 

@@ -242,12 +242,14 @@ void Worker::handle_frame(uint64_t now, std::span<const uint8_t> frame)
     if (id == FlowTable::kNone && cfg_.role == Role::Server && listening(v->dst, p.seg.dst_port)) {
         const uint8_t f = p.seg.flags & (tcp::kSyn | tcp::kAck | tcp::kRst | tcp::kFin);
         if (f == tcp::kSyn) {
-            server_syn(now, *v, p);
+            server_syn(now, *v, p, tcp::SeqNum(static_cast<uint32_t>(rng_())));
             return;
         }
         if ((f & tcp::kAck) && !(f & (tcp::kSyn | tcp::kRst)) && server_cookie_ack(now, *v, p))
             return;
     }
+    if (id != FlowTable::kNone && cfg_.role == Role::Server && server_reopen(now, id, *v, p))
+        return;
     if (id == FlowTable::kNone) {
         // Ours by address and port, but no flow: a segment of a connection
         // that has ended (RFC 9293 §3.10.7.1 answers it with RST).

@@ -120,7 +120,8 @@ private:
     void handle_frame(uint64_t now, std::span<const uint8_t> frame);
     // worker_server.cpp: the server role's passive opens.
     bool listening(const IpAddr& addr, uint16_t port) const;
-    void server_syn(uint64_t now, const TcpFrameView& v, const tcp::ParsedTcp& p);
+    void server_syn(uint64_t now, const TcpFrameView& v, const tcp::ParsedTcp& p, tcp::SeqNum iss);
+    bool server_reopen(uint64_t now, uint32_t id, const TcpFrameView& v, const tcp::ParsedTcp& p);
     bool server_cookie_ack(uint64_t now, const TcpFrameView& v, const tcp::ParsedTcp& p);
     uint32_t new_flow(uint64_t now, const FlowKey& key, const MacAddr& peer_mac);
 

@@ -49,7 +49,7 @@ uint32_t Worker::new_flow(uint64_t now, const FlowKey& key, const MacAddr& peer_
     return id;
 }
 
-void Worker::server_syn(uint64_t now, const TcpFrameView& v, const tcp::ParsedTcp& p)
+void Worker::server_syn(uint64_t now, const TcpFrameView& v, const tcp::ParsedTcp& p, tcp::SeqNum iss)
 {
     FlowKey key;
     if (!key_of(v, p.seg, key))
@@ -77,7 +77,7 @@ void Worker::server_syn(uint64_t now, const TcpFrameView& v, const tcp::ParsedTc
     program::Runner r(*cfg_.program, progs_[id]);
     FlowApp app(r);
     FlowSink sink(*this, id, app);
-    if (!conns_[id].accept(cfg_.tcp, p.seg, now, tcp::SeqNum(static_cast<uint32_t>(rng_())), sink)) {
+    if (!conns_[id].accept(cfg_.tcp, p.seg, now, iss, sink)) {
         recs_[id].done = true;
         active_--;
         free_flow(id, now, false);
@@ -86,6 +86,20 @@ void Worker::server_syn(uint64_t now, const TcpFrameView& v, const tcp::ParsedTc
     recs_[id].half_open = true;
     half_open_++;
     after_call(id, now, app, sink);
+}
+
+bool Worker::server_reopen(uint64_t now, uint32_t id, const TcpFrameView& v, const tcp::ParsedTcp& p)
+{
+    if (!conns_[id].time_wait_reopens(p.seg))
+        return false;
+    // The new incarnation starts past the old one's sequence space, as
+    // Linux does (snd_nxt + 65535 + 2), so none of its segments fit the new.
+    const tcp::SeqNum iss = conns_[id].tcb().snd.max + 65535 + 2;
+    conns_[id] = tcp::Connection{};
+    free_flow(id, now, false);
+    st_.c.time_wait_reopened++;
+    server_syn(now, v, p, iss);
+    return true;
 }
 
 bool Worker::server_cookie_ack(uint64_t now, const TcpFrameView& v, const tcp::ParsedTcp& p)

@@ -32,6 +32,7 @@ void WorkerCounters::add(const WorkerCounters& o)
     ports_exhausted += o.ports_exhausted;
     syn_cookies_sent += o.syn_cookies_sent;
     syn_cookies_accepted += o.syn_cookies_accepted;
+    time_wait_reopened += o.time_wait_reopened;
     syn_dropped += o.syn_dropped;
 }
 

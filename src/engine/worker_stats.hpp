@@ -39,6 +39,7 @@ struct WorkerCounters {
     uint64_t syn_cookies_sent = 0;      // server: SYN-ACKs with a cookie (backlog full)
     uint64_t syn_cookies_accepted = 0;  // server: connections rebuilt from a valid cookie
     uint64_t syn_dropped = 0;           // server: SYNs ignored because the flow table was full
+    uint64_t time_wait_reopened = 0;    // server: SYNs that ended our TIME-WAIT of their 4-tuple (RFC 6191)
 
     void add(const WorkerCounters& o);
 };

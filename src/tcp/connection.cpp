@@ -183,6 +183,18 @@ bool Connection::queue_close(TcpApp& app)
     return true;
 }
 
+bool Connection::time_wait_reopens(const Segment& syn) const
+{
+    if (t_.state != TcpState::TimeWait || !syn.has(kSyn) || syn.has(kAck) || syn.has(kRst))
+        return false;
+    const bool both_ts = t_.ts_ok && syn.opt.has_ts;
+    const bool newer_ts = both_ts && static_cast<int32_t>(syn.opt.ts_val - t_.rcv.ts_recent) > 0;
+    // PAWS (RFC 7323 §5.3): an older timestamp is an old duplicate, whatever its sequence number.
+    if (both_ts && !newer_ts && syn.opt.ts_val != t_.rcv.ts_recent)
+        return false;
+    return newer_ts || syn.seq > t_.rcv.nxt;
+}
+
 void Connection::resume_send(uint64_t now, uint64_t una_off, uint64_t nxt_off, uint32_t wnd, uint32_t ts_recent)
 {
     if ((t_.state != TcpState::Established && t_.state != TcpState::CloseWait) || t_.fin_queued || nxt_off < una_off)

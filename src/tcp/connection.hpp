@@ -126,6 +126,13 @@ public:
     // Out-of-order ranges held (0 .. kOooRanges).
     uint8_t ooo_count() const { return t_.ooo_ref ? ooo_store().get(t_.ooo_ref).count : 0; }
 
+    // RFC 6191 (RFC 9293 §3.10.7.4 note), as Linux decides it: a SYN for
+    // the 4-tuple of this connection in TIME-WAIT opens a new one when it
+    // cannot belong to the old: a newer timestamp, or without timestamps a
+    // sequence number beyond the old stream. The caller then frees this
+    // connection and accepts the SYN (with an ISS past snd.max).
+    bool time_wait_reopens(const Segment& syn) const;
+
     uint64_t next_deadline() const;
     TcpState state() const { return t_.state; }
     const Tcb& tcb() const { return t_; }
