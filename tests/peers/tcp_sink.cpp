@@ -8,14 +8,15 @@
 // past its end are wrong). After the sender's FIN it closes its side. One
 // thread, one level-triggered epoll loop.
 //
-//   xg_tcp_sink --listen ADDR:PORT [--conns N] [--duration S] [--no-verify]
+//   xg_tcp_sink (--listen ADDR:PORT | --connect ADDR:PORT) [--conns N] [--duration S] [--no-verify]
 //               [--file PATH] [--rcvbuf BYTES] [--per-conn] [--json PATH]
 //
 // ADDR:PORT is 198.18.0.2:5201 or [fd00::2]:5201; `--listen ADDR PORT` (two
 // words, a bare IPv6 address allowed) means the same. It stops once --conns
 // connections have ended (FIN or error), after --duration seconds, or on
 // SIGINT/SIGTERM, whichever comes first; without --conns and --duration only
-// a signal stops it.
+// a signal stops it. With --connect it opens one connection itself (a kernel
+// client of `xdpgen server`), reads that stream to its end and stops.
 //
 // Prints "ready" once listening; at the end, with --per-conn, one line per
 // connection in the order they were accepted
@@ -81,6 +82,7 @@ constexpr size_t kBlockSize = size_t{1} << kBlockShift;
 
 struct Options {
     Endpoint listen;
+    bool connect = false;  // `listen` is the server to connect to
     uint64_t conns = 0;  // 0 = no limit
     double duration = 0;  // 0 = until a signal
     bool verify = true;
@@ -272,7 +274,9 @@ private:
     static constexpr uint64_t kSignalKey = ~0ull - 1;
 
     Status listen_on(const Endpoint& ep);
+    Status connect_to(const Endpoint& ep);
     void accept_some();
+    void add_conn(int fd, const sockaddr_storage& peer);
     // One read per readiness: the epoll is level-triggered, so a connection
     // with more data comes back in the next wait, after the others had theirs.
     void progress(size_t idx);
@@ -296,23 +300,42 @@ private:
     bool accept_warned_ = false;
 };
 
-Status Sink::listen_on(const Endpoint& ep)
+socklen_t to_sockaddr(const Endpoint& ep, sockaddr_storage& ss)
 {
-    sockaddr_storage ss{};
-    socklen_t len;
+    ss = {};
     if (ep.addr.v6) {
         auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
         s6->sin6_family = AF_INET6;
         s6->sin6_port = htons(ep.port);
         std::memcpy(&s6->sin6_addr, ep.addr.b.data(), 16);
-        len = sizeof(*s6);
-    } else {
-        auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(ep.port);
-        s4->sin_addr.s_addr = ep.addr.v4_be();
-        len = sizeof(*s4);
+        return sizeof(*s6);
     }
+    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons(ep.port);
+    s4->sin_addr.s_addr = ep.addr.v4_be();
+    return sizeof(*s4);
+}
+
+Status Sink::connect_to(const Endpoint& ep)
+{
+    sockaddr_storage ss;
+    const socklen_t len = to_sockaddr(ep, ss);
+    Fd fd(socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd.valid())
+        return sys_error("cannot create a socket");
+    if (connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len))
+        return sys_error(fmt::format("cannot connect to {}", ep.str()));
+    if (fcntl(fd.get(), F_SETFL, O_NONBLOCK))
+        return sys_error("cannot make the socket non-blocking");
+    add_conn(fd.release(), ss);
+    return {};
+}
+
+Status Sink::listen_on(const Endpoint& ep)
+{
+    sockaddr_storage ss;
+    const socklen_t len = to_sockaddr(ep, ss);
 
     listen_ = Fd(socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!listen_.valid())
@@ -360,19 +383,23 @@ Status Sink::setup()
         if (!json_)
             return sys_error(fmt::format("cannot create {}", o_.json));
     }
-    if (auto st = listen_on(o_.listen); !st)
-        return st;
-
     epoll_ = Fd(epoll_create1(EPOLL_CLOEXEC));
     if (!epoll_.valid())
         return sys_error("cannot create an epoll instance");
     epoll_event ev{};
-    // Level-triggered: when accept() fails for want of descriptors, the
-    // pending connections are offered again on the next wait.
-    ev.events = EPOLLIN;
-    ev.data.u64 = kListenKey;
-    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listen_.get(), &ev))
-        return sys_error("cannot add the listening socket to epoll");
+    if (o_.connect) {
+        if (auto st = connect_to(o_.listen); !st)
+            return st;
+    } else {
+        if (auto st = listen_on(o_.listen); !st)
+            return st;
+        // Level-triggered: when accept() fails for want of descriptors, the
+        // pending connections are offered again on the next wait.
+        ev.events = EPOLLIN;
+        ev.data.u64 = kListenKey;
+        if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listen_.get(), &ev))
+            return sys_error("cannot add the listening socket to epoll");
+    }
 
     sigset_t stop;
     sigemptyset(&stop);
@@ -442,31 +469,36 @@ void Sink::accept_some()
             }
             return;
         }
-        Conn c;
-        c.fd = Fd(fd);
-        if (ss.ss_family == AF_INET6) {
-            const auto* s6 = reinterpret_cast<const sockaddr_in6*>(&ss);
-            c.peer.addr.v6 = true;
-            std::memcpy(c.peer.addr.b.data(), &s6->sin6_addr, 16);
-            c.peer.port = ntohs(s6->sin6_port);
-        } else {
-            const auto* s4 = reinterpret_cast<const sockaddr_in*>(&ss);
-            c.peer.addr = IpAddr::from_v4(s4->sin_addr.s_addr);
-            c.peer.port = ntohs(s4->sin_port);
-        }
-        if (conns_.empty())
-            first_accept_ns_ = now_ns();
-        const size_t idx = conns_.size();
-        conns_.push_back(std::move(c));
+        add_conn(fd, ss);
+    }
+}
 
-        epoll_event ev{};
-        ev.events = EPOLLIN | EPOLLRDHUP;
-        ev.data.u64 = idx;
-        if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev)) {
-            // Cannot be read, so cannot be counted as anything but broken.
-            std::fprintf(stderr, "xg_tcp_sink: cannot add a connection to epoll: %s\n", std::strerror(errno));
-            finish(conns_[idx], End::Reset);
-        }
+void Sink::add_conn(int fd, const sockaddr_storage& ss)
+{
+    Conn c;
+    c.fd = Fd(fd);
+    if (ss.ss_family == AF_INET6) {
+        const auto* s6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+        c.peer.addr.v6 = true;
+        std::memcpy(c.peer.addr.b.data(), &s6->sin6_addr, 16);
+        c.peer.port = ntohs(s6->sin6_port);
+    } else {
+        const auto* s4 = reinterpret_cast<const sockaddr_in*>(&ss);
+        c.peer.addr = IpAddr::from_v4(s4->sin_addr.s_addr);
+        c.peer.port = ntohs(s4->sin_port);
+    }
+    if (conns_.empty())
+        first_accept_ns_ = now_ns();
+    const size_t idx = conns_.size();
+    conns_.push_back(std::move(c));
+
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.u64 = idx;
+    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev)) {
+        // Cannot be read, so cannot be counted as anything but broken.
+        std::fprintf(stderr, "xg_tcp_sink: cannot add a connection to epoll: %s\n", std::strerror(errno));
+        finish(conns_[idx], End::Reset);
     }
 }
 
@@ -585,9 +617,11 @@ int main(int argc, char** argv)
     CLI::App app{"Receive TCP streams, check them against the xdpgen pattern or a file, and count them "
                  "(a kernel peer for tests)",
                  "xg_tcp_sink"};
-    app.add_option("--listen", listen, "ADDR:PORT or [V6ADDR]:PORT to listen on (or the two words ADDR PORT)")
-        ->required()
-        ->expected(1, 2);
+    std::string connect;
+    auto* lis = app.add_option("--listen", listen, "ADDR:PORT or [V6ADDR]:PORT to listen on (or the two words ADDR PORT)")
+                    ->expected(1, 2);
+    auto* con = app.add_option("--connect", connect, "ADDR:PORT of a server to read one stream from, instead of listening");
+    lis->excludes(con);
     app.add_option("--conns", o.conns, "Stop once this many connections have ended (0 = no limit)");
     app.add_option("--duration", o.duration, "Stop after this many seconds (0 = no limit)")
         ->check(CLI::NonNegativeNumber);
@@ -604,6 +638,15 @@ int main(int argc, char** argv)
         return app.exit(e) ? 2 : 0;
     }
     o.verify = !no_verify;
+    if (listen.empty() && connect.empty()) {
+        print_error(make_error("either --listen or --connect is needed", 0, "e.g. --listen 198.18.0.2:5201"));
+        return 2;
+    }
+    o.connect = !connect.empty();
+    if (o.connect) {
+        listen = {connect};
+        o.conns = 1;
+    }
     auto ep = parse_listen(listen);
     if (!ep) {
         print_error(make_error(fmt::format("not an address and port: '{}'", listen.size() == 1 ? listen[0] : listen[0] + " " + listen[1]), 0,
