@@ -114,6 +114,7 @@ uint64_t Worker::now_ns() const
 
 void Worker::start(uint64_t start_ns)
 {
+    start_ns_ = start_ns;
     sched_ = ConnectSchedule(cfg_.cps, cfg_.ramp_up_s, start_ns);
     wheel_ = TimerWheel(table_.capacity(), start_ns);
     thread_ = std::thread([this] { run(); });
@@ -196,6 +197,10 @@ void Worker::loop_once(uint64_t now, bool& busy)
         busy |= start_connections(now);
     if (auto r = flush_tx(); !r)
         result_ = r.error();
+    if (cfg_.fail_after_ns && now - start_ns_ >= cfg_.fail_after_ns)
+        result_ = make_error(fmt::format("worker {} ({} queue {}): injected fault after {} ms", cfg_.index, cfg_.ifname,
+                                         cfg_.queue, cfg_.fail_after_ns / 1'000'000),
+                             0, "XDPGEN_FAULT is set: it is for tests only; unset it");
 }
 
 size_t Worker::receive(uint64_t now)

@@ -82,6 +82,10 @@ struct WorkerConfig {
     // is sent by this data path once established (see engine/bulk.hpp); the
     // worker opens, watches and closes the connections.
     BulkHandover* bulk = nullptr;
+
+    // Tests only (XDPGEN_FAULT, engine/fault.hpp): fail this long after the
+    // start; 0 = never.
+    uint64_t fail_after_ns = 0;
 };
 
 class Worker {
@@ -180,6 +184,7 @@ private:
     uint64_t started_ = 0;   // connections started
     uint64_t active_ = 0;    // started and not yet completed or failed
     ConnectSchedule sched_{0, 0, 0};
+    uint64_t start_ns_ = 0;
     uint64_t stop_at_ = 0;
     bool stopping_ = false;
     bool own_done_ = false;  // own flows done; still serving the queue for the others
