@@ -147,16 +147,24 @@ void Engine::start()
 
 void Engine::request_stop(bool abort_now)
 {
+    abort_now = abort_now || failed();
     for (auto& w : workers_)
         w->request_stop(abort_now);
 }
 
 bool Engine::done() const
 {
+    if (failed())
+        return true;
     for (const auto& w : workers_)
         if (!w->done())
             return false;
     return true;
+}
+
+bool Engine::failed() const
+{
+    return std::any_of(workers_.begin(), workers_.end(), [](const auto& w) { return w->failed(); });
 }
 
 Status Engine::wait()

@@ -146,8 +146,16 @@ void Worker::run()
         }
         bool busy = false;
         loop_once(now, busy);
-        if (!result_)
+        if (!result_) {
+            // Its flows end here (reset if the socket still sends), and the
+            // others must not wait for them.
+            abort_all(now);
+            if (cfg_.handoff && !own_done_) {
+                own_done_ = true;
+                cfg_.handoff->own_work_done();
+            }
             break;
+        }
         const bool budget_done = cfg_.bounded && started_ >= cfg_.connections;
         if ((budget_done || stopping_) && active_ == 0) {
             if (!cfg_.handoff)
@@ -195,9 +203,9 @@ void Worker::loop_once(uint64_t now, bool& busy)
     busy |= wheel_.advance(now, [&](uint32_t id) { fire(id, now); }) > 0;
     if (!stopping_ && cfg_.role == Role::Client)
         busy |= start_connections(now);
-    if (auto r = flush_tx(); !r)
+    if (auto r = flush_tx(); !r && result_)
         result_ = r.error();
-    if (cfg_.fail_after_ns && now - start_ns_ >= cfg_.fail_after_ns)
+    if (cfg_.fail_after_ns && now - start_ns_ >= cfg_.fail_after_ns && result_)
         result_ = make_error(fmt::format("worker {} ({} queue {}): injected fault after {} ms", cfg_.index, cfg_.ifname,
                                          cfg_.queue, cfg_.fail_after_ns / 1'000'000),
                              0, "XDPGEN_FAULT is set: it is for tests only; unset it");
@@ -210,7 +218,7 @@ size_t Worker::receive(uint64_t now)
         handle_frame(now, {umem_->data(rx_[i].addr), rx_[i].len});
     xsk_->rx_release(std::span<const XskDesc>(rx_.data(), n));
     if (n == 0)
-        if (auto r = xsk_->rx_wakeup(); !r)
+        if (auto r = xsk_->rx_wakeup(); !r && result_)
             result_ = r.error();
     return n;
 }
@@ -558,7 +566,8 @@ uint8_t* Worker::tx_frame(XskDesc*& desc)
 {
     if (tx_used_ == tx_reserved_) {
         if (auto r = flush_tx(); !r) {
-            result_ = r.error();
+            if (result_)  // the first error is the one reported
+                result_ = r.error();
             return nullptr;
         }
         tx_reserved_ = xsk_->tx_reserve(tx_);

@@ -105,6 +105,8 @@ public:
     // are reset. abort_now: reset them at once (a failure threshold was hit).
     void request_stop(bool abort_now = false);
     bool done() const { return done_.load(std::memory_order_acquire); }
+    // Ended by an error (its result is written before done_ is set).
+    bool failed() const { return done() && !result_; }
     // Joins the thread; the error that ended it early, if any.
     Status wait();
     WorkerStats stats() const { return mailbox_.read(); }
