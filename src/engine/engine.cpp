@@ -167,6 +167,12 @@ bool Engine::failed() const
     return std::any_of(workers_.begin(), workers_.end(), [](const auto& w) { return w->failed(); });
 }
 
+void Engine::pause(bool on)
+{
+    for (auto& w : workers_)
+        w->pause(on);
+}
+
 Status Engine::wait()
 {
     Status first;

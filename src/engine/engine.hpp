@@ -49,6 +49,8 @@ public:
     // others would wait for its flows, or run on without its queue).
     bool done() const;
     bool failed() const;
+    // --on-link-down wait: no new connections while the link is down.
+    void pause(bool on);
     Status wait();
     WorkerStats stats() const { return sum(per_worker()); }
     // Each worker's copy, read once: summing these gives stats().

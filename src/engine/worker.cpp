@@ -201,7 +201,7 @@ void Worker::loop_once(uint64_t now, bool& busy)
     if (cfg_.handoff)
         busy |= cfg_.handoff->receive(cfg_.index, kBatch, [&](std::span<const uint8_t> f) { handle_frame(now, f); }) > 0;
     busy |= wheel_.advance(now, [&](uint32_t id) { fire(id, now); }) > 0;
-    if (!stopping_ && cfg_.role == Role::Client)
+    if (!stopping_ && cfg_.role == Role::Client && !paused_.load(std::memory_order_relaxed))
         busy |= start_connections(now);
     if (auto r = flush_tx(); !r && result_)
         result_ = r.error();
@@ -619,19 +619,29 @@ Status Worker::flush_tx()
     auto r = xsk_->tx_submit(std::span<const XskDesc>(tx_.data(), tx_reserved_));
     tx_reserved_ = tx_used_ = 0;
     tx_inflight_ += used;
+    return link_filter(std::move(r));
+}
+
+Status Worker::link_filter(Status r) const
+{
+    // The kernel refuses a kick on a down interface before it takes any
+    // frame (ENETDOWN): they leave once it is up again.
+    if (!r && r.error().err == ENETDOWN && cfg_.ride_out_link_down)
+        return {};
     return r;
 }
 
 void Worker::idle_wait(uint64_t now)
 {
     // Frames still queued: copy-mode AF_XDP sends a bounded batch per kick,
-    // so kick again rather than sleep.
-    if (tx_inflight_) {
+    // so kick again rather than sleep (unless the link is down: no spinning).
+    const bool paused = paused_.load(std::memory_order_relaxed);
+    if (tx_inflight_ && !paused) {
         (void)xsk_->kick_tx();
         return;
     }
     uint64_t wait = 1'000'000;  // the timer wheel's tick
-    if (!stopping_ && !sched_.unlimited() && active_ < cfg_.concurrency &&
+    if (!stopping_ && !paused && !sched_.unlimited() && active_ < cfg_.concurrency &&
         (!cfg_.bounded || started_ < cfg_.connections)) {
         const uint64_t due = sched_.due(started_);
         wait = due > now ? std::min(wait, due - now) : 0;
