@@ -65,6 +65,12 @@ public:
     void stop_streams();
     void request_stop() { stop_.store(true, std::memory_order_relaxed); }
     Status wait();  // joins the sending threads; the first error
+    // A sending thread ended with an error (the run should end: see wait()).
+    bool failed() const
+    {
+        std::lock_guard lk(err_mu_);
+        return first_error_.has_value();
+    }
 
     TcpBlastCounters counters() const;
     // Set when the sender could not be kept in the XDP dispatcher (slower runs).
@@ -119,7 +125,7 @@ private:
     std::vector<std::thread> threads_;
     std::atomic<bool> stop_{false};
     std::string pin_warning_;
-    std::mutex err_mu_;
+    mutable std::mutex err_mu_;
     std::optional<Error> first_error_;
 };
 

@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/link_guard.hpp"
 #include "cli/options.hpp"
 #include "cli/per_worker.hpp"
 #include "engine/engine.hpp"
@@ -34,6 +35,7 @@ struct ClientOptions {
     double min_cps = 0;
     OutputOptions out;
     bool per_worker = false;
+    std::string on_link_down = "fail";
 };
 
 uint64_t to_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
@@ -87,6 +89,15 @@ std::string failure_causes(const engine::WorkerCounters& c)
     return s;
 }
 
+// Refusals after connections were established: nothing listens there any more.
+std::string server_gone_hint(const engine::WorkerCounters& c, const std::string& target)
+{
+    if (!c.failed_refused || !c.established)
+        return "";
+    return fmt::format("the server at {} refused connections after it had accepted {}: did it stop, crash or restart "
+                       "during the run?", target, fmt_count(c.established));
+}
+
 int run_client(ClientOptions o)
 {
     Output out(o.out);
@@ -110,6 +121,9 @@ int run_client(ClientOptions o)
     auto ports = option_port_range(o.src_ports, "--src-port-range");
     if (!ports)
         return fail_setup(ports.error());
+    auto link_policy = option_on_link_down(o.on_link_down);
+    if (!link_policy)
+        return fail_setup(link_policy.error());
     const auto mode = o.xdp_mode == "skb" ? XdpMode::Skb : XdpMode::Native;
     if (o.xdp_mode != "skb" && o.xdp_mode != "native")
         return fail_setup(make_error(fmt::format("--xdp-mode '{}' is not native or skb", o.xdp_mode)));
@@ -179,6 +193,7 @@ int run_client(ClientOptions o)
     w.tcp.time_wait = to_ns(o.time_wait);
     w.tcp.deliver_out_of_order = !program->in_order();
     w.tcp.sack = true;
+    w.ride_out_link_down = link_policy->wait;
 
     auto eng = engine::Engine::create(cfg);
     if (!eng)
@@ -200,11 +215,12 @@ int run_client(ClientOptions o)
     engine::WorkerStats prev;
     PerWorkerReport per_worker(o.per_worker);
     bool threshold_hit = false;
+    LinkGuard link(out, path->dev.name, path->dev.ifindex, link_policy.value());
     e.start();
     const double elapsed = run_ticks(
         TickLoop{std::chrono::duration<double>(o.interval), std::chrono::duration<double>(o.duration)},
         [&] {
-            if (e.done())
+            if (link.check(e) || e.done())
                 return true;
             if (max_failures >= 0 && !threshold_hit) {
                 const auto s = e.stats();
@@ -238,18 +254,18 @@ int run_client(ClientOptions o)
                 intervals.back()["per_worker"] = std::move(pw);
             prev = s;
         });
-    e.request_stop(threshold_hit);
-    auto st = e.wait();
+    e.request_stop(threshold_hit || link.ended_run());
+    const auto run_error = link.run_error(e.wait());
     const auto end_snap = e.per_worker();
     const engine::WorkerStats s = engine::sum(end_snap);
     const auto steer = e.steering_counters();
 
     int rc = kExitOk;
     std::string reason = "ok";
-    if (!st) {
-        print_error(st.error());
+    if (run_error) {
+        print_error(*run_error);
         rc = kExitRunFailed;
-        reason = st.error().message();
+        reason = run_error->message();
     }
     const double cps = elapsed > 0 ? static_cast<double>(s.c.completed) / elapsed : 0;
     out.line(fmt::format("summary: {} attempted, {} established, {} completed, {} failed{}{} in {:.2f} s: {} conn/s{}",
@@ -260,6 +276,8 @@ int run_client(ClientOptions o)
     out.line(fmt::format("traffic: sent {} B, received {} B, {} packets out, {} in, {} retransmitted segments",
                          fmt_count(s.c.tx_bytes), fmt_count(s.c.rx_bytes), fmt_count(s.c.tx_packets),
                          fmt_count(s.c.rx_packets), fmt_count(s.c.retransmits)));
+    if (const std::string l = link.summary_line(); !l.empty())
+        out.line(l);
     if (s.connect.count())
         out.line("connect:    " + latency_line(s.connect));
     if (s.first_byte.count())
@@ -282,8 +300,11 @@ int run_client(ClientOptions o)
                                  fmt_count(o.connections));
         }
     }
-    if (rc != kExitOk && st)
+    if (rc != kExitOk && !run_error) {
         out.line("FAILED: " + reason);
+        if (const std::string h = server_gone_hint(s.c, ep->str()); !h.empty())
+            out.line("  hint: " + h);
+    }
 
     nlohmann::json doc = {
         {"command", "client"},
@@ -304,7 +325,8 @@ int run_client(ClientOptions o)
           {"ramp_up_s", o.ramp_up},
           {"program", program->describe()},
           {"max_failures", max_failures},
-          {"min_cps", o.min_cps}}},
+          {"min_cps", o.min_cps},
+          {"on_link_down", link_policy->str()}}},
         {"duration_s", elapsed},
         {"interrupted", stop_requested()},
         {"connections_per_s", cps},
@@ -312,6 +334,7 @@ int run_client(ClientOptions o)
         {"latency", {{"connect", latency_json(s.connect)}, {"first_byte", latency_json(s.first_byte)}, {"total", latency_json(s.total)}}},
         {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}, {"arp_replies", steer.arp_replies}, {"na_replies", steer.na_replies}}},
         {"per_worker", PerWorkerReport::totals_json(end_snap)},
+        {"link", link.json()},
         {"intervals", intervals},
         {"result", rc == kExitOk ? "ok" : "failed"},
         {"reason", reason},
@@ -370,6 +393,10 @@ Command add_client_command(CLI::App& app)
     sub->add_option("--zero-copy", o->zero_copy, "AF_XDP zero-copy: auto, on or off")->capture_default_str()->group(net);
     sub->add_option("-q,--queues", o->queues, "Workers, one per queue from queue 0 (default: all queues)")->group(net);
     sub->add_option("--cores", o->cores, "Pin workers to these CPUs, e.g. 0,1 or 2-3")->group(net);
+    sub->add_option("--on-link-down", o->on_link_down,
+                    "If the interface goes down mid-run: fail = end the run (exit 1); wait = start no connections until it is "
+                    "up again, at most 10 s (wait:S: S seconds), then fail. A deleted interface always ends the run")
+        ->capture_default_str()->group(net);
 
     auto* tm = "Timers";
     sub->add_option("--connect-timeout", o->connect_timeout, "Seconds for the handshake before the connection counts as a timeout")

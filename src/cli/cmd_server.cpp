@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/link_guard.hpp"
 #include "cli/options.hpp"
 #include "cli/per_worker.hpp"
 #include "engine/engine.hpp"
@@ -34,6 +35,7 @@ struct ServerOptions {
     program::ServerQuick prog;
     OutputOptions out;
     bool per_worker = false;
+    std::string on_link_down = "fail";
 };
 
 uint64_t to_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
@@ -93,6 +95,9 @@ int run_server(ServerOptions o)
     auto zc = parse_zero_copy(o.zero_copy);
     if (!zc)
         return fail_setup(make_error(fmt::format("--zero-copy '{}' is not auto, on or off", o.zero_copy)));
+    auto link_policy = option_on_link_down(o.on_link_down);
+    if (!link_policy)
+        return fail_setup(link_policy.error());
     std::vector<int> cpus;
     if (!o.cores.empty()) {
         auto c = parse_cpu_list(o.cores);
@@ -142,6 +147,7 @@ int run_server(ServerOptions o)
     w.tcp.mss = std::min<uint16_t>(o.mss, static_cast<uint16_t>((dev->mtu ? dev->mtu : 1500) - (v6_only ? 60 : 40)));
     w.tcp.time_wait = to_ns(o.time_wait);
     w.tcp.deliver_out_of_order = !program->in_order();
+    w.ride_out_link_down = link_policy->wait;
 
     auto eng = engine::Engine::create(cfg);
     if (!eng)
@@ -158,10 +164,11 @@ int run_server(ServerOptions o)
     nlohmann::json intervals = nlohmann::json::array();
     engine::WorkerStats prev;
     PerWorkerReport per_worker(o.per_worker);
+    LinkGuard link(out, dev->name, dev->ifindex, link_policy.value());
     e.start();
     const double elapsed = run_ticks(
         TickLoop{std::chrono::duration<double>(o.interval), std::chrono::duration<double>(o.duration)},
-        [&] { return e.done(); },
+        [&] { return link.check(e) || e.done(); },
         [&](double t, double dt) {
             const auto snap = e.per_worker();
             const engine::WorkerStats s = engine::sum(snap);
@@ -183,17 +190,17 @@ int run_server(ServerOptions o)
                 intervals.back()["per_worker"] = std::move(pw);
             prev = s;
         });
-    e.request_stop();
-    auto st = e.wait();
+    e.request_stop(link.ended_run());
+    const auto run_error = link.run_error(e.wait());
     const auto end_snap = e.per_worker();
     const engine::WorkerStats s = engine::sum(end_snap);
     const auto steer = e.steering_counters();
     int rc = kExitOk;
     std::string reason = "ok";
-    if (!st) {
-        print_error(st.error());
+    if (run_error) {
+        print_error(*run_error);
         rc = kExitRunFailed;
-        reason = st.error().message();
+        reason = run_error->message();
     }
     out.line(fmt::format("summary: {} accepted, {} established, {} completed, {} failed, {} unfinished at the end in {:.2f} s{}",
                          fmt_count(s.c.attempted), fmt_count(s.c.established), fmt_count(s.c.completed),
@@ -204,6 +211,8 @@ int run_server(ServerOptions o)
                          fmt_count(s.c.tx_bytes), fmt_count(s.c.rx_bytes), fmt_count(s.c.tx_packets),
                          fmt_count(s.c.rx_packets), fmt_count(s.c.retransmits), fmt_count(s.c.syn_cookies_sent),
                          fmt_count(s.c.syn_cookies_accepted)));
+    if (const std::string l = link.summary_line(); !l.empty())
+        out.line(l);
     if (s.total.count())
         out.line("total:      " + latency_line(s.total));
     per_worker.summary(out, end_snap);
@@ -218,13 +227,15 @@ int run_server(ServerOptions o)
           {"zero_copy", e.zero_copy()},
           {"program", program->describe()},
           {"max_flows", o.max_flows},
-          {"syn_backlog", o.syn_backlog}}},
+          {"syn_backlog", o.syn_backlog},
+          {"on_link_down", link_policy->str()}}},
         {"duration_s", elapsed},
         {"interrupted", stop_requested()},
         {"counters", server_counters_json(s.c)},
         {"latency", {{"connect", latency_json(s.connect)}, {"total", latency_json(s.total)}}},
         {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}, {"arp_replies", steer.arp_replies}, {"na_replies", steer.na_replies}}},
         {"per_worker", PerWorkerReport::totals_json(end_snap)},
+        {"link", link.json()},
         {"intervals", intervals},
         {"result", rc == kExitOk ? "ok" : "failed"},
         {"reason", reason},
@@ -266,6 +277,10 @@ Command add_server_command(CLI::App& app)
     sub->add_option("--zero-copy", o->zero_copy, "AF_XDP zero-copy: auto, on or off")->capture_default_str()->group(net);
     sub->add_option("-q,--queues", o->queues, "Workers, one per queue (default: all queues)")->group(net);
     sub->add_option("--cores", o->cores, "Pin workers to these CPUs, e.g. 0,1 or 2-3")->group(net);
+    sub->add_option("--on-link-down", o->on_link_down,
+                    "If the interface goes down mid-run: fail = end the run (exit 1); wait = ride it out until it is "
+                    "up again, at most 10 s (wait:S: S seconds), then fail. A deleted interface always ends the run")
+        ->capture_default_str()->group(net);
 
     auto* lim = "Limits and timers";
     sub->add_option("--max-flows", o->max_flows, "Flow table size per worker (open connections and TIME-WAIT)")

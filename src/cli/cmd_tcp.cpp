@@ -13,6 +13,7 @@
 #include "blast/tcp_blaster.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/link_guard.hpp"
 #include "cli/options.hpp"
 #include "engine/engine.hpp"
 #include "stats/units.hpp"
@@ -35,6 +36,7 @@ struct TcpOptions {
     uint16_t mss = 1460;
     double min_goodput = 0;  // bit/s
     OutputOptions out;
+    std::string on_link_down = "fail";
 };
 
 uint64_t to_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
@@ -107,6 +109,9 @@ int run_tcp(TcpOptions o)
     auto ports = option_port_range(o.src_ports, "--src-port-range");
     if (!ports)
         return fail_setup(ports.error());
+    auto link_policy = option_on_link_down(o.on_link_down);
+    if (!link_policy)
+        return fail_setup(link_policy.error());
     uint64_t bytes = 0;
     if (!o.bytes.empty()) {
         auto b = option_bytes(o.bytes, "--bytes");
@@ -197,6 +202,7 @@ int run_tcp(TcpOptions o)
     w.tcp.default_peer_mss = path->dst.v6 ? 1220 : 536;
     w.tcp.time_wait = to_ns(1);
     w.tcp.sack = true;
+    w.ride_out_link_down = link_policy->wait;
 
     auto eng = engine::Engine::create(cfg);
     if (!eng)
@@ -225,6 +231,7 @@ int run_tcp(TcpOptions o)
             b.stop_streams();
         }
     };
+    LinkGuard link(out, path->dev.name, path->dev.ifindex, link_policy.value());
     e.start();
     b.start();
     const double elapsed = run_ticks(
@@ -237,7 +244,7 @@ int run_tcp(TcpOptions o)
                 dead_driver = true;
                 return true;
             }
-            return e.done();
+            return link.check(e) || e.done() || b.failed();
         },
         [&](double t, double dt) {
             const TcpBlastCounters c = b.counters();
@@ -273,9 +280,10 @@ int run_tcp(TcpOptions o)
     // The end of a --duration run (or a signal): the streams end where they
     // are, each flow closes once that is acknowledged.
     stop_streams();
-    e.request_stop(dead_driver);
-    auto st = e.wait();
-    auto bst = b.wait();
+    e.request_stop(dead_driver || link.ended_run() || b.failed());
+    const Status st = e.wait();
+    const Status bst = b.wait();
+    std::optional<Error> run_error = link.run_error(!st ? st : bst);
     const double total_s = elapsed;
 
     timespec ts;
@@ -290,15 +298,16 @@ int run_tcp(TcpOptions o)
 
     int rc = kExitOk;
     std::string reason = "ok";
-    if (!st || !bst || dead_driver) {
-        Error err = !st ? st.error() : !bst ? bst.error()
-                        : make_error(fmt::format("the driver of {} refused every frame the TCP sender sent", path->dev.name));
-        if (dead_driver && path->dev.driver == "veth")
-            err.hint = "a veth drops redirected frames unless its peer has an XDP program attached or GRO enabled: "
-                       "'ethtool -K <peer> gro on'";
-        print_error(err);
+    if (!run_error && dead_driver) {
+        run_error = make_error(fmt::format("the driver of {} refused every frame the TCP sender sent", path->dev.name));
+        if (path->dev.driver == "veth")
+            run_error->hint = "a veth drops redirected frames unless its peer has an XDP program attached or GRO "
+                              "enabled: 'ethtool -K <peer> gro on'";
+    }
+    if (run_error) {
+        print_error(*run_error);
         rc = kExitRunFailed;
-        reason = err.message();
+        reason = run_error->message();
     }
     out.line(fmt::format("summary: {} flows, {} completed, {} failed{}{} in {:.2f} s{}", fmt_count(s.c.attempted),
                          fmt_count(s.c.completed), fmt_count(s.c.failed),
@@ -318,6 +327,8 @@ int run_tcp(TcpOptions o)
                          fmt_count(c.ack.dup_acks)));
     if (s.connect.count())
         out.line("connect: " + latency_line(s.connect));
+    if (const std::string l = link.summary_line(); !l.empty())
+        out.line(l);
 
     if (rc == kExitOk) {
         if (s.c.failed) {
@@ -331,7 +342,7 @@ int run_tcp(TcpOptions o)
             reason = fmt::format("goodput {} is below --min-goodput {}", fmt_bps(goodput), fmt_bps(o.min_goodput));
         }
     }
-    if (rc != kExitOk && st && bst && !dead_driver)
+    if (rc != kExitOk && !run_error)
         out.line("FAILED: " + reason);
 
     nlohmann::json doc = {
@@ -349,7 +360,8 @@ int run_tcp(TcpOptions o)
           {"duration_s", o.duration},
           {"cc", o.cc},
           {"payload", o.payload},
-          {"mtu", mtu}}},
+          {"mtu", mtu},
+          {"on_link_down", link_policy->str()}}},
         {"duration_s", total_s},
         {"interrupted", stop_requested()},
         {"flows",
@@ -396,6 +408,7 @@ int run_tcp(TcpOptions o)
         {"engine", {{"tx_packets", s.c.tx_packets}, {"rx_packets", s.c.rx_packets}}},
         {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"acks_consumed", steer.bulk_acks}}},
         {"latency", {{"connect", latency_json(s.connect)}}},
+        {"link", link.json()},
         {"intervals", intervals},
         {"result", rc == kExitOk ? "ok" : "failed"},
         {"reason", reason},
@@ -442,6 +455,10 @@ Command add_tcp_command(CLI::App& app)
     sub->add_option("--zero-copy", o->zero_copy, "AF_XDP zero-copy: auto, on or off")->capture_default_str()->group(net);
     sub->add_option("-q,--queues", o->queues, "Engine workers, one per queue (default: all queues)")->group(net);
     sub->add_option("--cores", o->cores, "Pin the engine's workers to these CPUs")->group(net);
+    sub->add_option("--on-link-down", o->on_link_down,
+                    "If the interface goes down mid-run: fail = end the run (exit 1); wait = ride it out until it is "
+                    "up again, at most 10 s (wait:S: S seconds), then fail. A deleted interface always ends the run")
+        ->capture_default_str()->group(net);
     sub->add_option("--connect-timeout", o->connect_timeout, "Seconds for a handshake")->capture_default_str()
         ->check(CLI::PositiveNumber)->group(net);
     sub->add_option("--drain", o->drain, "Seconds the flows get to close at the end")->capture_default_str()

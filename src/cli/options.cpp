@@ -137,4 +137,31 @@ Result<AddrRange> option_addr_range(const std::string& value, const char* option
     return r;
 }
 
+std::string LinkDownPolicy::str() const
+{
+    return wait ? fmt::format("wait:{}", max_wait_s) : "fail";
+}
+
+Result<LinkDownPolicy> option_on_link_down(const std::string& value)
+{
+    LinkDownPolicy p;
+    if (value == "fail")
+        return p;
+    p.wait = true;
+    p.max_wait_s = kDefaultLinkWaitS;
+    if (value == "wait")
+        return p;
+    const std::string_view v = value;
+    double s = 0;
+    if (v.substr(0, 5) == "wait:") {
+        const auto [end, ec] = std::from_chars(v.data() + 5, v.data() + v.size(), s);
+        if (ec == std::errc() && end == v.data() + v.size() && v.size() > 5 && s > 0 && s <= 86400) {
+            p.max_wait_s = s;
+            return p;
+        }
+    }
+    return make_error(fmt::format("--on-link-down: '{}' is not fail, wait or wait:SECONDS", value), 0,
+                      "e.g. --on-link-down wait:30 rides out the interface being down for up to 30 s");
+}
+
 }  // namespace xdpgen

@@ -33,4 +33,15 @@ struct AddrRange {
 inline constexpr uint32_t kMaxAddrRange = 65536;
 Result<AddrRange> option_addr_range(const std::string& value, const char* option);
 
+// --on-link-down: "fail" ends the run when its interface goes down; "wait"
+// rides out a down period of up to kDefaultLinkWaitS seconds, "wait:S" of
+// up to S seconds, then fails.
+struct LinkDownPolicy {
+    bool wait = false;
+    double max_wait_s = 0;
+    std::string str() const;  // "fail" or "wait:S"
+};
+inline constexpr double kDefaultLinkWaitS = 10;
+Result<LinkDownPolicy> option_on_link_down(const std::string& value);
+
 }  // namespace xdpgen

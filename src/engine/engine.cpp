@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/fault.hpp"
 #include "sys/netdev.hpp"
 
 namespace xdpgen::engine {
@@ -33,6 +34,14 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg)
     if (!server && ports < n)
         return make_error(fmt::format("{} local ports cannot be shared by {} workers", ports, n), 0,
                           "widen --src-port-range");
+
+    auto fault = fault_from_env();
+    if (!fault)
+        return fault.error();
+    if (fault.value() && fault.value()->worker >= n)
+        return make_error(fmt::format("{} names worker {}; this run has {} worker{}", kFaultEnv, fault.value()->worker, n,
+                                      n == 1 ? "" : "s"),
+                          0, fmt::format("{} is for tests only; unset it", kFaultEnv));
 
     std::unique_ptr<Engine> e(new Engine());
     uint64_t seed = 0;
@@ -62,6 +71,8 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg)
         w.cps = base.cps / n;
         w.concurrency = std::max<uint32_t>(1, base.concurrency / n + (i < base.concurrency % n));
         w.seed = seed + 0x9e3779b97f4a7c15ull * (i + 1);
+        if (fault.value() && fault.value()->worker == i)
+            w.fail_after_ns = fault.value()->after_ns;
         // A worker with no connections of its own still serves its queue:
         // the others' answers may arrive there.
         auto wk = Worker::create(w);
@@ -136,16 +147,30 @@ void Engine::start()
 
 void Engine::request_stop(bool abort_now)
 {
+    abort_now = abort_now || failed();
     for (auto& w : workers_)
         w->request_stop(abort_now);
 }
 
 bool Engine::done() const
 {
+    if (failed())
+        return true;
     for (const auto& w : workers_)
         if (!w->done())
             return false;
     return true;
+}
+
+bool Engine::failed() const
+{
+    return std::any_of(workers_.begin(), workers_.end(), [](const auto& w) { return w->failed(); });
+}
+
+void Engine::pause(bool on)
+{
+    for (auto& w : workers_)
+        w->pause(on);
 }
 
 Status Engine::wait()

@@ -43,8 +43,14 @@ public:
     ~Engine();
 
     void start();
+    // abort_now, or a worker failed: open connections are reset at once.
     void request_stop(bool abort_now = false);
+    // Every worker is done, or one failed: the run is over either way (the
+    // others would wait for its flows, or run on without its queue).
     bool done() const;
+    bool failed() const;
+    // --on-link-down wait: no new connections while the link is down.
+    void pause(bool on);
     Status wait();
     WorkerStats stats() const { return sum(per_worker()); }
     // Each worker's copy, read once: summing these gives stats().

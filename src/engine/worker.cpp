@@ -114,6 +114,7 @@ uint64_t Worker::now_ns() const
 
 void Worker::start(uint64_t start_ns)
 {
+    start_ns_ = start_ns;
     sched_ = ConnectSchedule(cfg_.cps, cfg_.ramp_up_s, start_ns);
     wheel_ = TimerWheel(table_.capacity(), start_ns);
     thread_ = std::thread([this] { run(); });
@@ -145,8 +146,16 @@ void Worker::run()
         }
         bool busy = false;
         loop_once(now, busy);
-        if (!result_)
+        if (!result_) {
+            // Its flows end here (reset if the socket still sends), and the
+            // others must not wait for them.
+            abort_all(now);
+            if (cfg_.handoff && !own_done_) {
+                own_done_ = true;
+                cfg_.handoff->own_work_done();
+            }
             break;
+        }
         const bool budget_done = cfg_.bounded && started_ >= cfg_.connections;
         if ((budget_done || stopping_) && active_ == 0) {
             if (!cfg_.handoff)
@@ -192,10 +201,14 @@ void Worker::loop_once(uint64_t now, bool& busy)
     if (cfg_.handoff)
         busy |= cfg_.handoff->receive(cfg_.index, kBatch, [&](std::span<const uint8_t> f) { handle_frame(now, f); }) > 0;
     busy |= wheel_.advance(now, [&](uint32_t id) { fire(id, now); }) > 0;
-    if (!stopping_ && cfg_.role == Role::Client)
+    if (!stopping_ && cfg_.role == Role::Client && !paused_.load(std::memory_order_relaxed))
         busy |= start_connections(now);
-    if (auto r = flush_tx(); !r)
+    if (auto r = flush_tx(); !r && result_)
         result_ = r.error();
+    if (cfg_.fail_after_ns && now - start_ns_ >= cfg_.fail_after_ns && result_)
+        result_ = make_error(fmt::format("worker {} ({} queue {}): injected fault after {} ms", cfg_.index, cfg_.ifname,
+                                         cfg_.queue, cfg_.fail_after_ns / 1'000'000),
+                             0, "XDPGEN_FAULT is set: it is for tests only; unset it");
 }
 
 size_t Worker::receive(uint64_t now)
@@ -205,7 +218,7 @@ size_t Worker::receive(uint64_t now)
         handle_frame(now, {umem_->data(rx_[i].addr), rx_[i].len});
     xsk_->rx_release(std::span<const XskDesc>(rx_.data(), n));
     if (n == 0)
-        if (auto r = xsk_->rx_wakeup(); !r)
+        if (auto r = xsk_->rx_wakeup(); !r && result_)
             result_ = r.error();
     return n;
 }
@@ -555,7 +568,8 @@ uint8_t* Worker::tx_frame(XskDesc*& desc)
 {
     if (tx_used_ == tx_reserved_) {
         if (auto r = flush_tx(); !r) {
-            result_ = r.error();
+            if (result_)  // the first error is the one reported
+                result_ = r.error();
             return nullptr;
         }
         tx_reserved_ = xsk_->tx_reserve(tx_);
@@ -607,19 +621,29 @@ Status Worker::flush_tx()
     auto r = xsk_->tx_submit(std::span<const XskDesc>(tx_.data(), tx_reserved_));
     tx_reserved_ = tx_used_ = 0;
     tx_inflight_ += used;
+    return link_filter(std::move(r));
+}
+
+Status Worker::link_filter(Status r) const
+{
+    // The kernel refuses a kick on a down interface before it takes any
+    // frame (ENETDOWN): they leave once it is up again.
+    if (!r && r.error().err == ENETDOWN && cfg_.ride_out_link_down)
+        return {};
     return r;
 }
 
 void Worker::idle_wait(uint64_t now)
 {
     // Frames still queued: copy-mode AF_XDP sends a bounded batch per kick,
-    // so kick again rather than sleep.
-    if (tx_inflight_) {
+    // so kick again rather than sleep (unless the link is down: no spinning).
+    const bool paused = paused_.load(std::memory_order_relaxed);
+    if (tx_inflight_ && !paused) {
         (void)xsk_->kick_tx();
         return;
     }
     uint64_t wait = 1'000'000;  // the timer wheel's tick
-    if (!stopping_ && !sched_.unlimited() && active_ < cfg_.concurrency &&
+    if (!stopping_ && !paused && !sched_.unlimited() && active_ < cfg_.concurrency &&
         (!cfg_.bounded || started_ < cfg_.connections)) {
         const uint64_t due = sched_.due(started_);
         wait = due > now ? std::min(wait, due - now) : 0;

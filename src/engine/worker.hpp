@@ -82,6 +82,14 @@ struct WorkerConfig {
     // is sent by this data path once established (see engine/bulk.hpp); the
     // worker opens, watches and closes the connections.
     BulkHandover* bulk = nullptr;
+
+    // --on-link-down wait: a transmit refused because the interface is down
+    // is not an error; the frames wait in the ring for it to come back.
+    bool ride_out_link_down = false;
+
+    // Tests only (XDPGEN_FAULT, engine/fault.hpp): fail this long after the
+    // start; 0 = never.
+    uint64_t fail_after_ns = 0;
 };
 
 class Worker {
@@ -101,6 +109,11 @@ public:
     // are reset. abort_now: reset them at once (a failure threshold was hit).
     void request_stop(bool abort_now = false);
     bool done() const { return done_.load(std::memory_order_acquire); }
+    // Ended by an error (its result is written before done_ is set).
+    bool failed() const { return done() && !result_; }
+    // While the link is down (--on-link-down wait): no new connections, and
+    // no transmit kicks that can only be refused.
+    void pause(bool on) { paused_.store(on, std::memory_order_relaxed); }
     // Joins the thread; the error that ended it early, if any.
     Status wait();
     WorkerStats stats() const { return mailbox_.read(); }
@@ -143,6 +156,7 @@ private:
     bool emit_frame(const TcpFrameEnds& ends, const tcp::Segment& seg, tcp::TcpApp* app, uint64_t payload_off);
     uint8_t* tx_frame(XskDesc*& desc);
     Status flush_tx();
+    Status link_filter(Status r) const;
     TcpFrameEnds ends_of(uint32_t id) const;
     // The flow key of a received frame; false when its destination is none
     // of our local addresses.
@@ -181,6 +195,7 @@ private:
     uint64_t started_ = 0;   // connections started
     uint64_t active_ = 0;    // started and not yet completed or failed
     ConnectSchedule sched_{0, 0, 0};
+    uint64_t start_ns_ = 0;
     uint64_t stop_at_ = 0;
     bool stopping_ = false;
     bool own_done_ = false;  // own flows done; still serving the queue for the others
@@ -188,7 +203,7 @@ private:
 
     WorkerStats st_;
     StatsMailbox mailbox_;
-    std::atomic<bool> stop_{false}, abort_{false}, done_{false};
+    std::atomic<bool> stop_{false}, abort_{false}, done_{false}, paused_{false};
     std::thread thread_;
     Status result_;
 };

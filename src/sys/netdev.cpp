@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -113,6 +114,23 @@ Result<NetDev> netdev_lookup(const std::string& name)
     d.rx_queues = count_queues(name, "rx-");
     d.tx_queues = count_queues(name, "tx-");
     return d;
+}
+
+LinkState netdev_link_state(int ifindex)
+{
+    Fd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!s.valid())
+        return LinkState::Up;
+    ifreq ifr{};
+    ifr.ifr_ifindex = ifindex;
+    // By index, then the flags by the name it has now.
+    if (::ioctl(s.get(), SIOCGIFNAME, &ifr) != 0)
+        return errno == ENODEV ? LinkState::Gone : LinkState::Up;
+    if (::ioctl(s.get(), SIOCGIFFLAGS, &ifr) != 0)
+        return errno == ENODEV ? LinkState::Gone : LinkState::Up;
+    if (!(ifr.ifr_flags & IFF_UP))
+        return LinkState::AdminDown;
+    return (ifr.ifr_flags & IFF_RUNNING) ? LinkState::Up : LinkState::NoCarrier;
 }
 
 Result<NetDevCounters> netdev_counters(const std::string& name)

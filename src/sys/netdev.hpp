@@ -29,6 +29,18 @@ struct NetDev {
 // Looks the interface up; fails with a sentence naming it when it is missing.
 Result<NetDev> netdev_lookup(const std::string& name);
 
+// An interface's state during a run, by index: a new interface with the
+// same name is another interface.
+enum class LinkState : uint8_t {
+    Up,         // administratively up, with carrier
+    AdminDown,  // set down ('ip link set ... down')
+    NoCarrier,  // up, but its link is down (a veth whose other end is down, a cable out)
+    Gone,       // deleted
+};
+// Unknown (a failed syscall other than "no such device") reads as Up: a
+// run is never ended on a guess.
+LinkState netdev_link_state(int ifindex);
+
 // Counters from /sys/class/net/<name>/statistics.
 struct NetDevCounters {
     uint64_t rx_packets = 0, rx_bytes = 0, rx_dropped = 0;

@@ -247,3 +247,13 @@ TEST_CASE("cli: tcp --help lists its options", "[cli]")
     CHECK_THAT(r.out, Catch::Contains("--flows") && Catch::Contains("--payload") && Catch::Contains("--cc") &&
                           Catch::Contains("--bytes") && Catch::Contains("--duration"));
 }
+
+TEST_CASE("cli: a wrong --on-link-down is named in the error", "[cli]")
+{
+    check_one_error(run_xdpgen({"client", "-i", "lo", "198.18.0.2:80", "--on-link-down", "retry"}),
+                    {"--on-link-down", "retry"});
+    check_one_error(run_xdpgen({"server", "-i", "lo", "198.18.0.2:80", "--on-link-down", "wait:0"}),
+                    {"--on-link-down", "wait:0"});
+    check_one_error(run_xdpgen({"tcp", "-i", "lo", "198.18.0.2", "--on-link-down", "wait:x"}),
+                    {"--on-link-down", "wait:x"});
+}

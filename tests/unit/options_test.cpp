@@ -131,3 +131,32 @@ TEST_CASE("options: address ranges for --src-addr", "[options]")
         CHECK_THAT(e.error().message(), Catch::Contains("--src-addr") && Catch::Contains(badv));
     }
 }
+
+TEST_CASE("option_on_link_down: fail, wait (10 s) or wait:SECONDS", "[options]")
+{
+    auto fail = option_on_link_down("fail");
+    REQUIRE(fail);
+    CHECK_FALSE(fail.value().wait);
+    CHECK(fail.value().str() == "fail");
+
+    auto wait = option_on_link_down("wait");
+    REQUIRE(wait);
+    CHECK(wait.value().wait);
+    CHECK(wait.value().max_wait_s == kDefaultLinkWaitS);
+    CHECK(wait.value().str() == "wait:10");
+
+    auto wait30 = option_on_link_down("wait:2.5");
+    REQUIRE(wait30);
+    CHECK(wait30.value().wait);
+    CHECK(wait30.value().max_wait_s == 2.5);
+}
+
+TEST_CASE("option_on_link_down refuses other values, naming the option", "[options]")
+{
+    for (const char* v : {"", "Fail", "wait:", "wait:0", "wait:-1", "wait:x", "wait:10s", "wait 10", "wait:1e9", "retry"}) {
+        INFO("'" << v << "'");
+        auto r = option_on_link_down(v);
+        REQUIRE_FALSE(r);
+        CHECK_THAT(r.error().what, Contains("--on-link-down"));
+    }
+}
