@@ -10,6 +10,16 @@
  * action of bpf_redirect_map is XDP_PASS: a queue without a socket hands its
  * frames to the kernel instead of dropping them.
  *
+ * The host's own TCP. The kernel may hold connections whose local port lies
+ * in the generator's range: its ephemeral ports (32768-60999 by default)
+ * overlap the client's default range, an explicit bind or a kernel server
+ * can sit anywhere. Before a TCP segment in the range goes to the engine,
+ * the kernel is asked whether it owns the 4-tuple (bpf_skc_lookup_tcp: a
+ * full socket in any state but LISTEN, a request socket, a TIME-WAIT
+ * socket); if it does, the segment is passed to it (counted kernel_owned).
+ * A listener owns only a pure SYN, and only in the client role: the engine
+ * never receives one there, while a server's SYNs are its own.
+ *
  * With answer_neigh set, the program also answers ARP requests and IPv6
  * neighbour solicitations for the generator's addresses itself, out of the
  * interface they came in on: addresses the interface does not carry have no
@@ -42,6 +52,16 @@ const volatile __u32 local_v4_count = 1;
 const volatile __u32 local_v6_count = 1;
 const volatile __u16 port_lo = 0;	/* host order, inclusive */
 const volatile __u16 port_hi = 0;
+/*
+ * Server role: only these ports of port_lo..port_hi are steered (bit p of
+ * listen_ports), so a kernel server on a port between two listening ports
+ * keeps its traffic.
+ */
+const volatile __u8 exact_ports = 0;
+const volatile __u64 listen_ports[65536 / 64] = {};
+/* TCP to these ports (host order, inclusive) is checked with the kernel first. */
+const volatile __u16 lookup_lo = 1;
+const volatile __u16 lookup_hi = 0;
 const volatile __u8 steer_tcp = 0;
 const volatile __u8 steer_udp = 0;
 /* Answer ARP / neighbour solicitation for the ranges above, as local_mac. */
@@ -61,6 +81,14 @@ const volatile __u8 answer_redirect = 0;
  * the rest of their segments go to the engine as usual.
  */
 const volatile __u8 tcp_bulk = 0;
+
+/*
+ * Local ports the kernel was seen to own a connection on (bit p), sticky for
+ * the run: the engine's port pools read them (the skeleton maps .bss) and
+ * open no connection of their own from such a port, whose 4-tuple the kernel
+ * may hold. Userspace seeds it with the kernel's sockets at start.
+ */
+__u64 kernel_ports[65536 / 64];
 
 /* Queue id -> AF_XDP socket; userspace sizes it to the interface's queues. */
 struct {
@@ -101,7 +129,7 @@ static __always_inline int v6_in_range(const void *addr)
  * Returns the L4 header of a packet that is ours, or NULL. TCP and UDP both
  * carry the destination port at offset 2, so one read serves both.
  */
-static __always_inline void *ours(void *data, void *data_end)
+static __always_inline void *ours(void *data, void *data_end, __u8 *proto)
 {
 	struct ethhdr *eth = data;
 	void *l4;
@@ -117,6 +145,7 @@ static __always_inline void *ours(void *data, void *data_end)
 			return NULL;
 		if (!v4_in_range(ip->daddr) || !proto_wanted(ip->protocol))
 			return NULL;
+		*proto = ip->protocol;
 		/*
 		 * Fragments go to the kernel, which reassembles them. A non-first
 		 * fragment has no L4 header, so its port cannot be matched; and
@@ -142,6 +171,7 @@ static __always_inline void *ours(void *data, void *data_end)
 		 */
 		if (!proto_wanted(ip6->nexthdr) || !v6_in_range(&ip6->daddr))
 			return NULL;
+		*proto = ip6->nexthdr;
 		l4 = (void *)(ip6 + 1);
 	} else {
 		return NULL; /* ARP, VLAN-tagged, anything else */
@@ -153,7 +183,57 @@ static __always_inline void *ours(void *data, void *data_end)
 	port = bpf_ntohs(((struct udphdr *)l4)->dest);
 	if (port < port_lo || port > port_hi)
 		return NULL;
+	if (exact_ports && !(listen_ports[port / 64] & (1ULL << (port % 64))))
+		return NULL;
 	return l4;
+}
+
+/*
+ * Whether the kernel owns the connection of this TCP segment (see the top
+ * of the file). data is the frame ours() accepted, th its L4 header.
+ */
+static __always_inline int kernel_owns(struct xdp_md *ctx, void *data, void *data_end,
+				       struct tcphdr *th)
+{
+	struct ethhdr *eth = data;
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
+	__u32 len;
+	int owns;
+
+	/* Too short for TCP: the engine counts it as invalid. */
+	if ((void *)(th + 1) > data_end)
+		return 0;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+
+		if ((void *)(ip + 1) > data_end)
+			return 0;
+		t.ipv4.saddr = ip->saddr;
+		t.ipv4.daddr = ip->daddr;
+		t.ipv4.sport = th->source;
+		t.ipv4.dport = th->dest;
+		len = sizeof(t.ipv4);
+	} else {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		if ((void *)(ip6 + 1) > data_end)
+			return 0;
+		__builtin_memcpy(t.ipv6.saddr, &ip6->saddr, 16);
+		__builtin_memcpy(t.ipv6.daddr, &ip6->daddr, 16);
+		t.ipv6.sport = th->source;
+		t.ipv6.dport = th->dest;
+		len = sizeof(t.ipv6);
+	}
+	sk = bpf_skc_lookup_tcp(ctx, &t, len, BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return 0;
+	if (sk->state == BPF_TCP_LISTEN)
+		owns = !exact_ports && th->syn && !th->ack;
+	else
+		owns = 1;
+	bpf_sk_release(sk);
+	return owns;
 }
 
 /*
@@ -446,8 +526,10 @@ SEC("xdp")
 int xg_steer(struct xdp_md *ctx)
 {
 	struct xg_steer_counters *cnt;
-	void *data, *data_end;
+	void *data, *data_end, *l4;
 	__u32 zero = 0;
+	__u16 port;
+	__u8 proto = 0;
 	long act;
 
 	cnt = bpf_map_lookup_elem(&steer_counters, &zero);
@@ -466,9 +548,26 @@ int xg_steer(struct xdp_md *ctx)
 	/* After neigh_answer the verifier holds no packet pointer valid. */
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
-	if (!ours(data, data_end)) {
+	l4 = ours(data, data_end, &proto);
+	if (!l4) {
 		if (cnt)
 			cnt->passed++;
+		return XDP_PASS;
+	}
+	port = bpf_ntohs(((struct tcphdr *)l4)->dest);
+	if (port >= lookup_lo && port <= lookup_hi && proto == IPPROTO_TCP &&
+	    kernel_owns(ctx, data, data_end, l4)) {
+		__u64 bit = 1ULL << (port % 64);
+
+		/*
+		 * Read first, so the kernel's bulk traffic does not bounce the
+		 * line between CPUs; two CPUs marking one word at once may lose
+		 * a bit, which the port's next segment sets again.
+		 */
+		if (!(kernel_ports[port / 64] & bit))
+			kernel_ports[port / 64] |= bit;
+		if (cnt)
+			cnt->kernel_owned++;
 		return XDP_PASS;
 	}
 	act = bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);

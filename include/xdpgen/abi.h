@@ -72,7 +72,8 @@ struct xg_sink_stream {
 /*
  * Steering (bpf/steer.bpf.c): per-CPU counters of its decisions, summed by
  * userspace. A frame for the generator whose queue has no socket in the
- * XSKMAP falls back to the kernel and is counted as no_socket, not steered.
+ * XSKMAP falls back to the kernel and is counted as no_socket, not steered;
+ * one of the host's own TCP connections is counted as kernel_owned.
  * Every frame lands in exactly one of the counters.
  */
 struct xg_steer_counters {
@@ -82,7 +83,8 @@ struct xg_steer_counters {
 	__u64 arp_replies;  /* ARP requests for our addresses, answered */
 	__u64 na_replies;   /* neighbour solicitations for them, answered */
 	__u64 bulk_acks;    /* pure ACKs of `xdpgen tcp` flows, consumed by the ACK processing */
-	__u64 pad[2];       /* one cache line per CPU */
+	__u64 kernel_owned; /* TCP in our ranges whose connection the kernel owns: passed to it */
+	__u64 pad;          /* one cache line per CPU */
 };
 
 #ifndef XG_MAX_QUEUES

@@ -44,6 +44,7 @@ static_assert(offsetof(xg_steer_counters, passed) == 16);
 static_assert(offsetof(xg_steer_counters, arp_replies) == 24);
 static_assert(offsetof(xg_steer_counters, na_replies) == 32);
 static_assert(offsetof(xg_steer_counters, bulk_acks) == 40);
+static_assert(offsetof(xg_steer_counters, kernel_owned) == 48);
 
 static_assert(sizeof(xg_tcp_flow) == 192, "three cache lines: userspace, TX, ACK");
 static_assert(offsetof(xg_tcp_flow, dst_mac) == 0);

@@ -12,9 +12,11 @@
 #include "cli/options.hpp"
 #include "cli/per_worker.hpp"
 #include "engine/engine.hpp"
+#include "engine/port_pool.hpp"
 #include "program/quick.hpp"
 #include "stats/units.hpp"
 #include "sys/cpus.hpp"
+#include "sys/host_ports.hpp"
 #include "sys/path.hpp"
 
 namespace xdpgen {
@@ -210,6 +212,8 @@ int run_client(ClientOptions o)
                                        : fmt::format("{} s", o.duration),
                          o.cps > 0 ? fmt::format(" at {} conn/s", fmt_si(o.cps, "")) : "", o.concurrency,
                          o.ramp_up > 0 ? fmt::format(", ramp-up {} s", o.ramp_up) : "", ports->lo, ports->hi));
+    if (auto n = host_port_notice(ports->lo, ports->hi, fmt::format("local ports {}-{}", ports->lo, ports->hi)))
+        out.line(*n);
 
     nlohmann::json intervals = nlohmann::json::array();
     engine::WorkerStats prev;
@@ -278,6 +282,9 @@ int run_client(ClientOptions o)
                          fmt_count(s.c.rx_packets), fmt_count(s.c.retransmits)));
     if (const std::string l = link.summary_line(); !l.empty())
         out.line(l);
+    if (steer.kernel_owned || engine::PortPool::kernel_ports_skipped())
+        out.line(fmt::format("host: {} segments of the kernel's own TCP connections passed to it, {} local ports left to it",
+                             fmt_count(steer.kernel_owned), fmt_count(engine::PortPool::kernel_ports_skipped())));
     if (s.connect.count())
         out.line("connect:    " + latency_line(s.connect));
     if (s.first_byte.count())
@@ -332,7 +339,7 @@ int run_client(ClientOptions o)
         {"connections_per_s", cps},
         {"counters", counters_json(s.c)},
         {"latency", {{"connect", latency_json(s.connect)}, {"first_byte", latency_json(s.first_byte)}, {"total", latency_json(s.total)}}},
-        {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}, {"arp_replies", steer.arp_replies}, {"na_replies", steer.na_replies}}},
+        {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}, {"arp_replies", steer.arp_replies}, {"na_replies", steer.na_replies}, {"kernel_owned", steer.kernel_owned}, {"kernel_ports_skipped", engine::PortPool::kernel_ports_skipped()}}},
         {"per_worker", PerWorkerReport::totals_json(end_snap)},
         {"link", link.json()},
         {"intervals", intervals},

@@ -16,6 +16,7 @@
 #include "program/quick.hpp"
 #include "stats/units.hpp"
 #include "sys/cpus.hpp"
+#include "sys/host_ports.hpp"
 #include "sys/path.hpp"
 
 namespace xdpgen {
@@ -160,6 +161,14 @@ int run_server(ServerOptions o)
     out.line(fmt::format("server on {} ({}), listening on {}, {} worker{}{}, program: {}", dev->name, dev->mac.str(), where,
                          e.workers(), e.workers() == 1 ? "" : "s", e.zero_copy() ? " (zero-copy)" : "",
                          program->describe()));
+    {
+        std::vector<uint16_t> lports;
+        for (const auto& ep : listen)
+            if (std::find(lports.begin(), lports.end(), ep.port) == lports.end())
+                lports.push_back(ep.port);
+        if (auto n = host_port_notice(port_lo, port_hi, "listening ports", lports))
+            out.line(*n);
+    }
 
     nlohmann::json intervals = nlohmann::json::array();
     engine::WorkerStats prev;
@@ -213,6 +222,9 @@ int run_server(ServerOptions o)
                          fmt_count(s.c.syn_cookies_accepted)));
     if (const std::string l = link.summary_line(); !l.empty())
         out.line(l);
+    if (steer.kernel_owned)
+        out.line(fmt::format("host: {} segments of the kernel's own TCP connections passed to it",
+                             fmt_count(steer.kernel_owned)));
     if (s.total.count())
         out.line("total:      " + latency_line(s.total));
     per_worker.summary(out, end_snap);
@@ -233,7 +245,7 @@ int run_server(ServerOptions o)
         {"interrupted", stop_requested()},
         {"counters", server_counters_json(s.c)},
         {"latency", {{"connect", latency_json(s.connect)}, {"total", latency_json(s.total)}}},
-        {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}, {"arp_replies", steer.arp_replies}, {"na_replies", steer.na_replies}}},
+        {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}, {"arp_replies", steer.arp_replies}, {"na_replies", steer.na_replies}, {"kernel_owned", steer.kernel_owned}}},
         {"per_worker", PerWorkerReport::totals_json(end_snap)},
         {"link", link.json()},
         {"intervals", intervals},

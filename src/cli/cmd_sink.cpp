@@ -10,6 +10,7 @@
 #include "cli/options.hpp"
 #include "sink/udp_sink.hpp"
 #include "stats/units.hpp"
+#include "sys/host_ports.hpp"
 #include "sys/path.hpp"
 
 namespace xdpgen {
@@ -65,6 +66,18 @@ int run_sink(const SinkOptions& o)
                          cfg.dst ? cfg.dst->str() : "any address",
                          ports.hi ? (ports.lo == ports.hi ? std::to_string(ports.lo) : fmt::format("{}-{}", ports.lo, ports.hi)) : "any",
                          o.pass ? ", passed on to the kernel" : ", dropped"));
+    // The sink has no socket lookup (it would cost a fair share of the
+    // per-packet budget at its rates): the host's own UDP it matches is dropped too.
+    if (!o.pass) {
+        const uint16_t lo = ports.hi ? ports.lo : 1, hi = ports.hi ? ports.hi : 65535;
+        if (auto h = read_host_ports(); !h)
+            out.line(fmt::format("note: whether the sink's ports meet the kernel's own is unknown: {}", h.error().message()));
+        else if (lo <= h->ephemeral_hi && hi >= h->ephemeral_lo)
+            out.line(fmt::format("note: the sink drops the host's own UDP too where it matches (answers to the kernel's "
+                                 "ephemeral ports {}-{}, e.g. DNS{}): narrow it with --dst-port{}, or --pass",
+                                 h->ephemeral_lo, h->ephemeral_hi, cfg.dst ? "" : ", on any address",
+                                 cfg.dst ? "" : " and --dst-addr"));
+    }
 
     SinkSnapshot prev;
     double idle_s = 0;

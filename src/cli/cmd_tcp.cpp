@@ -16,8 +16,10 @@
 #include "cli/link_guard.hpp"
 #include "cli/options.hpp"
 #include "engine/engine.hpp"
+#include "engine/port_pool.hpp"
 #include "stats/units.hpp"
 #include "sys/cpus.hpp"
+#include "sys/host_ports.hpp"
 #include "sys/path.hpp"
 
 namespace xdpgen {
@@ -218,6 +220,8 @@ int run_tcp(TcpOptions o)
     out.line(fmt::format("stream: {} per flow{}, MTU {}{}", stream ? fmt::format("{} B", fmt_count(stream)) : "until stopped",
                          payload_file.empty() ? "" : fmt::format(" of {}", payload_file), mtu,
                          o.duration > 0 ? fmt::format(", at most {} s", o.duration) : ""));
+    if (auto n = host_port_notice(ports->lo, ports->hi, fmt::format("local ports {}-{}", ports->lo, ports->hi)))
+        out.line(*n);
 
     nlohmann::json intervals = nlohmann::json::array();
     TcpBlastCounters prev;
@@ -406,7 +410,7 @@ int run_tcp(TcpOptions o)
           {"with_sack", c.ack.sack_acks},
           {"sack_resend_bytes", c.ack.sack_resend_bytes}}},
         {"engine", {{"tx_packets", s.c.tx_packets}, {"rx_packets", s.c.rx_packets}}},
-        {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"acks_consumed", steer.bulk_acks}}},
+        {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"acks_consumed", steer.bulk_acks}, {"kernel_owned", steer.kernel_owned}, {"kernel_ports_skipped", engine::PortPool::kernel_ports_skipped()}}},
         {"latency", {{"connect", latency_json(s.connect)}}},
         {"link", link.json()},
         {"intervals", intervals},

@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include "engine/fault.hpp"
+#include "engine/port_pool.hpp"
+#include "sys/host_ports.hpp"
 #include "sys/netdev.hpp"
 
 namespace xdpgen::engine {
@@ -93,6 +95,8 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg)
                 return make_error(fmt::format("xdpgen server listens on one IPv4 and one IPv6 address at most; "
                                               "{} and {} given", slot->str(), ep.addr.str()));
             slot = ep.addr;
+            // Only the listening ports: a kernel server between two of them keeps its traffic.
+            sc.listen_ports.push_back(ep.port);
         }
         sc.port_lo = base.port_lo;
         sc.port_hi = base.port_hi;
@@ -120,6 +124,14 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg)
     if (!st)
         return st.error();
     e->steering_ = std::make_unique<Steering>(std::move(st.value()));
+    // The kernel's connections from before the run; the steering program
+    // marks those it sees later. The pools skip their ports.
+    auto kports = kernel_tcp_ports();
+    if (!kports)
+        return kports.error().context("cannot tell which local ports the host's own TCP uses");
+    for (uint16_t p : *kports)
+        e->steering_->mark_kernel_port(p);
+    PortPool::set_kernel_ports(e->steering_->kernel_ports());
     for (const auto& w : e->workers_)
         if (auto r = e->steering_->add_socket(w->queue(), w->xsk_fd()); !r)
             return r.error();
@@ -134,6 +146,8 @@ Engine::~Engine()
         w->request_stop(true);
     for (auto& w : workers_)
         (void)w->wait();
+    if (steering_)
+        PortPool::unset_kernel_ports(steering_->kernel_ports());
 }
 
 void Engine::start()

@@ -5,6 +5,14 @@ namespace xdpgen::engine {
 
 namespace {
 
+std::atomic<const uint64_t*> g_kernel_ports{nullptr};
+std::atomic<uint64_t> g_kernel_skipped{0};
+
+bool kernel_holds(const uint64_t* bits, uint16_t port)
+{
+    return __atomic_load_n(&bits[port / 64], __ATOMIC_RELAXED) & (uint64_t{1} << (port % 64));
+}
+
 size_t ports_in(uint16_t lo, uint16_t hi, uint32_t stride, uint32_t offset)
 {
     size_t n = 0;
@@ -41,16 +49,31 @@ void PortPool::expire(uint64_t now)
     }
 }
 
+void PortPool::set_kernel_ports(const uint64_t* bits) { g_kernel_ports.store(bits, std::memory_order_release); }
+
+void PortPool::unset_kernel_ports(const uint64_t* bits)
+{
+    g_kernel_ports.compare_exchange_strong(bits, nullptr, std::memory_order_acq_rel);
+}
+
+uint64_t PortPool::kernel_ports_skipped() { return g_kernel_skipped.load(std::memory_order_relaxed); }
+
 bool PortPool::acquire(uint64_t now, uint32_t& pair)
 {
-    if (!f_count_)
-        expire(now);
-    if (!f_count_)
-        return false;
-    pair = free_[f_head_];
-    f_head_ = (f_head_ + 1) % total_;
-    f_count_--;
-    return true;
+    const uint64_t* kernel = g_kernel_ports.load(std::memory_order_acquire);
+    for (;;) {
+        if (!f_count_)
+            expire(now);
+        if (!f_count_)
+            return false;
+        pair = free_[f_head_];
+        f_head_ = (f_head_ + 1) % total_;
+        f_count_--;
+        // Dropped for the run: the kernel's marks are sticky too.
+        if (!kernel || !kernel_holds(kernel, port_of(pair)))
+            return true;
+        g_kernel_skipped.fetch_add(1, std::memory_order_relaxed);
+    }
 }
 
 void PortPool::release(uint32_t pair, uint64_t now, bool quarantined)

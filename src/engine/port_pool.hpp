@@ -12,6 +12,7 @@
 // delay, so a FIFO keeps them in time order.
 
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -37,6 +38,18 @@ public:
     bool acquire(uint64_t now, uint32_t& pair);
     // Back into the pool; quarantined = the peer may hold it in TIME-WAIT.
     void release(uint32_t pair, uint64_t now, bool quarantined);
+
+    // The local ports the host's kernel owns connections on (bit p of word
+    // p / 64, written by the steering program as it sees them; see
+    // Steering::kernel_ports): a pair on such a port is dropped from the pool
+    // when its turn comes, so the engine does not open a connection on a
+    // 4-tuple the kernel may hold. Process-wide, as the kernel's sockets
+    // are: one engine sets it for its run and clears it (nullptr) after.
+    static void set_kernel_ports(const uint64_t* bits);
+    // Clears it if it is still `bits`.
+    static void unset_kernel_ports(const uint64_t* bits);
+    // Pairs dropped so, by every pool of the process.
+    static uint64_t kernel_ports_skipped();
 
     size_t total() const { return total_; }
     size_t available(uint64_t now);

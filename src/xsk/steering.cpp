@@ -53,6 +53,22 @@ Result<Steering> Steering::load(const SteeringConfig& cfg)
     ro->local_v6_count = std::max(cfg.local_v6_count, 1u);
     ro->port_lo = cfg.port_lo;
     ro->port_hi = cfg.port_hi;
+    if (!cfg.listen_ports.empty()) {
+        ro->exact_ports = 1;
+        for (uint16_t p : cfg.listen_ports) {
+            if (p < cfg.port_lo || p > cfg.port_hi)
+                return make_error(fmt::format("steering on {}: port {} is outside the range {}-{}", cfg.ifname, p,
+                                              cfg.port_lo, cfg.port_hi));
+            const_cast<__u64*>(ro->listen_ports)[p / 64] |= __u64{1} << (p % 64);
+        }
+    }
+    // The ports of both ranges; none when they do not meet.
+    ro->lookup_lo = std::max(cfg.port_lo, cfg.kernel_check_lo);
+    ro->lookup_hi = std::min(cfg.port_hi, cfg.kernel_check_hi);
+    if (ro->lookup_lo > ro->lookup_hi || cfg.kernel_check_lo > cfg.kernel_check_hi) {
+        ro->lookup_lo = 1;
+        ro->lookup_hi = 0;
+    }
     ro->steer_tcp = cfg.tcp;
     ro->steer_udp = cfg.udp;
     ro->answer_neigh = cfg.answer_neighbours;
@@ -112,6 +128,16 @@ Status Steering::attach()
     return {};
 }
 
+const uint64_t* Steering::kernel_ports() const
+{
+    return reinterpret_cast<const uint64_t*>(skel_->bss->kernel_ports);
+}
+
+void Steering::mark_kernel_port(uint16_t port)
+{
+    __atomic_fetch_or(&skel_->bss->kernel_ports[port / 64], __u64{1} << (port % 64), __ATOMIC_RELAXED);
+}
+
 int Steering::prog_fd() const { return bpf_program__fd(skel_->progs.xg_steer); }
 
 xg_steer_counters Steering::counters() const
@@ -131,6 +157,7 @@ xg_steer_counters Steering::counters() const
         sum.arp_replies += c.arp_replies;
         sum.na_replies += c.na_replies;
         sum.bulk_acks += c.bulk_acks;
+        sum.kernel_owned += c.kernel_owned;
     }
     return sum;
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bpf/skel.hpp"
 #include "bpf/xdp_link.hpp"
@@ -36,6 +37,13 @@ struct SteeringConfig {
     uint32_t local_v6_count = 1;
     uint16_t port_lo = 0;            // inclusive range of local ports
     uint16_t port_hi = 0;
+    // Server role: steer only these of port_lo..port_hi (empty = all of them).
+    std::vector<uint16_t> listen_ports;
+    // TCP to these local ports is passed to the kernel when the kernel owns
+    // its connection (see bpf/steer.bpf.c); an empty range (lo > hi) turns the
+    // check off.
+    uint16_t kernel_check_lo = 0;
+    uint16_t kernel_check_hi = 65535;
     bool tcp = false;                // at least one protocol
     bool udp = false;
     uint32_t queues = 1;             // XSKMAP entries, one per RX queue
@@ -65,6 +73,10 @@ public:
 
     bool attached() const { return link_.attached(); }
     xg_steer_counters counters() const;
+    // Local ports the kernel owns a connection on, bit p of word p / 64
+    // (bpf/steer.bpf.c sets them as it sees their segments).
+    const uint64_t* kernel_ports() const;
+    void mark_kernel_port(uint16_t port);
     int prog_fd() const;
 
 private:

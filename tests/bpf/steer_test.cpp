@@ -6,9 +6,13 @@
 // map and expects the XDP_REDIRECT verdict itself.
 
 #include <linux/bpf.h>
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <numeric>
 #include <optional>
@@ -19,6 +23,7 @@
 
 #include "frame_builder.hpp"
 #include "prog_run.hpp"
+#include "util/fd.hpp"
 #include "xsk/steering.hpp"
 #include "xsk/umem.hpp"
 #include "xsk/xsk_socket.hpp"
@@ -590,6 +595,201 @@ TEST_CASE("steer: answering neighbours leaves steering as it was", "[steer][neig
     CHECK(k.no_socket == 2);
     CHECK(k.passed == 1);
     CHECK(k.steered == 0);
+}
+
+namespace {
+
+// The host's own TCP: real kernel sockets on loopback, whose 4-tuples the
+// steering program must find (bpf_skc_lookup_tcp runs in this netns: an XDP
+// PROG_RUN without an ingress ifindex runs as if on its loopback).
+
+constexpr uint8_t kSyn = 0x02, kRst = 0x04, kAck = 0x10, kSynAck = kSyn | kAck;
+
+struct SockAddr {
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+};
+
+SockAddr loopback(bool v6, uint16_t port)
+{
+    SockAddr a;
+    if (v6) {
+        auto* s6 = reinterpret_cast<sockaddr_in6*>(&a.ss);
+        s6->sin6_family = AF_INET6;
+        s6->sin6_addr = in6addr_loopback;
+        s6->sin6_port = htons(port);
+        a.len = sizeof(*s6);
+    } else {
+        auto* s4 = reinterpret_cast<sockaddr_in*>(&a.ss);
+        s4->sin_family = AF_INET;
+        s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        s4->sin_port = htons(port);
+        a.len = sizeof(*s4);
+    }
+    return a;
+}
+
+uint16_t local_port(int fd)
+{
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0);
+    return ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                                          : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+}
+
+// A listener on the loopback address, on a port the kernel picks.
+Fd listener(bool v6, int backlog)
+{
+    Fd s(socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    REQUIRE(s.valid());
+    const SockAddr a = loopback(v6, 0);
+    REQUIRE(bind(s.get(), reinterpret_cast<const sockaddr*>(&a.ss), a.len) == 0);
+    REQUIRE(listen(s.get(), backlog) == 0);
+    return s;
+}
+
+// A connection from the loopback address to port, blocking or not.
+Fd connect_to(bool v6, uint16_t port, bool nonblock = false)
+{
+    Fd s(socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0));
+    REQUIRE(s.valid());
+    const SockAddr a = loopback(v6, port);
+    const int r = connect(s.get(), reinterpret_cast<const sockaddr*>(&a.ss), a.len);
+    REQUIRE((r == 0 || (nonblock && errno == EINPROGRESS)));
+    return s;
+}
+
+// A TCP segment from the loopback address's port `from` to its port `to`.
+Bytes loop_tcp(bool v6, uint16_t from, uint16_t to, uint8_t flags)
+{
+    Bytes seg = tcp_segment(from, to);
+    seg[13] = flags;
+    return v6 ? ipv6_frame({.src = ip("::1"), .dst = ip("::1"), .next_header = IPPROTO_TCP}, seg)
+              : ipv4_frame({.src = ip("127.0.0.1"), .dst = ip("127.0.0.1"), .proto = IPPROTO_TCP}, seg);
+}
+
+// Steering for the loopback addresses and every port.
+SteeringConfig loop_config()
+{
+    SteeringConfig c = config(true, false);
+    c.local_v4 = ip("127.0.0.1");
+    c.local_v6 = ip("::1");
+    c.port_lo = 1;
+    c.port_hi = 65535;
+    return c;
+}
+
+enum class Verdict { Kernel, Engine, NotOurs };
+
+Verdict verdict(const Steering& s, const Bytes& f)
+{
+    const xg_steer_counters before = s.counters();
+    const ProgRun r = run_prog(s.prog_fd(), f);
+    CHECK(r.retval == XDP_PASS);  // no socket in the map: even the engine's fall back
+    CHECK(r.out == f);
+    const xg_steer_counters after = s.counters();
+    const uint64_t kernel = after.kernel_owned - before.kernel_owned;
+    const uint64_t engine = after.no_socket - before.no_socket;
+    const uint64_t other = after.passed - before.passed;
+    CHECK(kernel + engine + other == 1);
+    return kernel ? Verdict::Kernel : engine ? Verdict::Engine : Verdict::NotOurs;
+}
+
+}  // namespace
+
+TEST_CASE("steer: the host's own TCP connections stay the kernel's", "[steer][kernel]")
+{
+    const bool v6 = GENERATE(false, true);
+    INFO((v6 ? "IPv6" : "IPv4"));
+    Steering s = load(loop_config());
+
+    Fd lst = listener(v6, 16);
+    const uint16_t lport = local_port(lst.get());
+    Fd cli = connect_to(v6, lport);
+    const uint16_t cport = local_port(cli.get());
+    Fd acc(accept4(lst.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    REQUIRE(acc.valid());
+
+    // An established kernel connection, seen from either end.
+    CHECK(verdict(s, loop_tcp(v6, lport, cport, kAck)) == Verdict::Kernel);
+    CHECK(verdict(s, loop_tcp(v6, cport, lport, kAck)) == Verdict::Kernel);
+    CHECK(verdict(s, loop_tcp(v6, lport, cport, kRst)) == Verdict::Kernel);
+    // The same local port towards another remote port is not the kernel's.
+    const uint16_t other = cport == 65535 ? 1 : cport + 1;
+    CHECK(verdict(s, loop_tcp(v6, other, cport, kSynAck)) == Verdict::Engine);
+
+    // A listener owns a new connection's SYN; the engine's client flows
+    // never receive one, and anything else to that port is theirs.
+    CHECK(verdict(s, loop_tcp(v6, other, lport, kSyn)) == Verdict::Kernel);
+    CHECK(verdict(s, loop_tcp(v6, other, lport, kSynAck)) == Verdict::Engine);
+    CHECK(verdict(s, loop_tcp(v6, other, lport, kAck)) == Verdict::Engine);
+
+    // The client closes first: FIN-WAIT, then TIME-WAIT, both the kernel's.
+    cli.reset();
+    char b;
+    REQUIRE(read(acc.get(), &b, 1) == 0);  // the FIN arrived
+    acc.reset();
+    CHECK(verdict(s, loop_tcp(v6, lport, cport, kAck)) == Verdict::Kernel);
+
+    // Without the check, the engine gets the kernel's segments (the defect).
+    SteeringConfig off = loop_config();
+    off.kernel_check_lo = 1;
+    off.kernel_check_hi = 0;
+    Steering unchecked = load(off);
+    Fd cli2 = connect_to(v6, lport);
+    const uint16_t cport2 = local_port(cli2.get());
+    CHECK(verdict(s, loop_tcp(v6, lport, cport2, kAck)) == Verdict::Kernel);
+    CHECK(verdict(unchecked, loop_tcp(v6, lport, cport2, kAck)) == Verdict::Engine);
+    // Nor when only other ports are checked.
+    SteeringConfig elsewhere = loop_config();
+    elsewhere.kernel_check_lo = cport2 == 65535 ? 1 : cport2 + 1;
+    elsewhere.kernel_check_hi = 65535;
+    Steering partly = load(elsewhere);
+    CHECK(verdict(partly, loop_tcp(v6, lport, cport2, kAck)) == Verdict::Engine);
+}
+
+TEST_CASE("steer: a connection the kernel is still opening is the kernel's", "[steer][kernel]")
+{
+    const bool v6 = GENERATE(false, true);
+    INFO((v6 ? "IPv6" : "IPv4"));
+    Steering s = load(loop_config());
+    // Backlog 0 takes one connection; with the accept queue full the kernel
+    // drops the next SYN, and that connection stays in SYN-SENT.
+    Fd lst = listener(v6, 0);
+    const uint16_t lport = local_port(lst.get());
+    Fd first = connect_to(v6, lport);
+    Fd pending = connect_to(v6, lport, true);
+    const uint16_t pport = local_port(pending.get());
+    CHECK(verdict(s, loop_tcp(v6, lport, pport, kSynAck)) == Verdict::Kernel);
+}
+
+TEST_CASE("steer: a server steers its listening ports only", "[steer][kernel]")
+{
+    const bool v6 = GENERATE(false, true);
+    INFO((v6 ? "IPv6" : "IPv4"));
+    Fd lst = listener(v6, 16);
+    const uint16_t lport = local_port(lst.get());
+    const uint16_t ours = lport == 65535 ? lport - 1 : lport + 1;
+    SteeringConfig c = loop_config();
+    c.port_lo = std::min(lport, ours);
+    c.port_hi = std::max(lport, ours);
+    c.listen_ports = {ours};
+    Steering s = load(c);
+    // The kernel's server between (or beside) ours: not even looked at.
+    CHECK(verdict(s, loop_tcp(v6, 4321, lport, kSyn)) == Verdict::NotOurs);
+    CHECK(verdict(s, loop_tcp(v6, 4321, ours, kSyn)) == Verdict::Engine);
+
+    // A kernel listener on one of our own listening ports: the SYNs are ours.
+    c.listen_ports = {lport, ours};
+    Steering both = load(c);
+    CHECK(verdict(both, loop_tcp(v6, 4321, lport, kSyn)) == Verdict::Engine);
+    // But not a connection the kernel accepted there.
+    Fd cli = connect_to(v6, lport);
+    CHECK(verdict(both, loop_tcp(v6, local_port(cli.get()), lport, kAck)) == Verdict::Kernel);
+
+    c.listen_ports = {static_cast<uint16_t>(c.port_hi + (c.port_hi < 65535 ? 1 : -2))};
+    CHECK_FALSE(Steering::load(c).ok());  // a listening port outside the range
 }
 
 TEST_CASE("steer: configuration errors are reported", "[steer]")

@@ -98,6 +98,30 @@ TEST_CASE("a quarantine is rounded up to whole ms, never down")
     CHECK(p.available(7 + 2'000'000) == 1);
 }
 
+TEST_CASE("port pool leaves the ports the kernel uses to it")
+{
+    uint64_t kernel[65536 / 64] = {};
+    const uint64_t skipped = PortPool::kernel_ports_skipped();
+    PortPool p(2, 1000, 1009, 0);
+    PortPool::set_kernel_ports(kernel);
+    kernel[1003 / 64] |= uint64_t{1} << (1003 % 64);
+    std::set<uint16_t> ports;
+    uint32_t pair;
+    for (int i = 0; i < 5; i++) {  // ports 1000-1002, each on both addresses, 1003 never
+        REQUIRE(p.acquire(0, pair));
+        ports.insert(PortPool::port_of(pair));
+        p.release(pair, 0, false);  // back to the end of the ring
+    }
+    kernel[1007 / 64] |= uint64_t{1} << (1007 % 64);  // the kernel starts using another one
+    while (ports.size() < 8 && p.acquire(0, pair))
+        ports.insert(PortPool::port_of(pair));
+    CHECK(ports == std::set<uint16_t>{1000, 1001, 1002, 1004, 1005, 1006, 1008, 1009});
+    CHECK(PortPool::kernel_ports_skipped() - skipped == 4);  // 1003 and 1007, on both addresses
+    PortPool::unset_kernel_ports(kernel);
+    PortPool q(1, 1003, 1003, 0);
+    CHECK(q.acquire(0, pair));  // no table: every port
+}
+
 TEST_CASE("schedule: a steady rate spaces starts evenly")
 {
     ConnectSchedule s(1000, 0, 5'000'000'000);
