@@ -312,9 +312,10 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
         (t.state == TcpState::Established || t.state == TcpState::FinWait1 || t.state == TcpState::FinWait2))
         receive_text(now, seg, payload, app);
 
-    // Eighth, check the FIN bit, taken only in order: a FIN beyond a hole
-    // is dropped and comes again.
-    if (seg.has(kFin) && seg.seq + seg.payload_len == t.rcv.nxt) {
+    // Eighth, check the FIN bit, taken only in order (a FIN beyond a hole
+    // is dropped and comes again) and once: after the peer's FIN, rcv.nxt
+    // is past its stream, and a "FIN" there is not one it can have sent.
+    if (seg.has(kFin) && seg.seq + seg.payload_len == t.rcv.nxt && !have_rcvd_fin(t.state)) {
         t.rcv.nxt += 1;
         t.ack_now = true;
         app.on_event(TcpEvent::PeerFin, t.rcv_nxt_off);

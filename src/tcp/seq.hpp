@@ -30,8 +30,11 @@ public:
     constexpr bool operator==(const SeqNum&) const = default;
     constexpr bool operator<(SeqNum o) const { return (*this - o) < 0; }
     constexpr bool operator<=(SeqNum o) const { return (*this - o) <= 0; }
-    constexpr bool operator>(SeqNum o) const { return (*this - o) > 0; }
-    constexpr bool operator>=(SeqNum o) const { return (*this - o) >= 0; }
+    // Mirrors of < and <= (Linux's after()): at a distance of exactly 2^31
+    // both a < b and b < a hold, and a > b must then agree with b < a, or an
+    // ACK 2^31 ahead of snd.max would pass as not too new.
+    constexpr bool operator>(SeqNum o) const { return o < *this; }
+    constexpr bool operator>=(SeqNum o) const { return o <= *this; }
 
 private:
     uint32_t v_ = 0;
@@ -47,5 +50,6 @@ constexpr bool seq_in(SeqNum s, SeqNum lo, SeqNum hi) { return lo <= s && s < hi
 static_assert(SeqNum(0xffffffffu) < SeqNum(0));
 static_assert(SeqNum(0xffffff00u) + 0x200 == SeqNum(0x100));
 static_assert(SeqNum(5) - SeqNum(0xfffffffbu) == 10);
+static_assert(SeqNum(0x80000000u) > SeqNum(0) && SeqNum(0) < SeqNum(0x80000000u));
 
 }  // namespace xdpgen::tcp

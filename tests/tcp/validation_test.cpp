@@ -92,3 +92,47 @@ TEST_CASE("an ACK far behind snd.una is answered with an ACK and its segment dro
     f.rx_data(sec(6), 0, 100, ClientFixture::kIss + 1 + 40'000);
     CHECK(f.app.rx_bytes == 100);
 }
+
+TEST_CASE("a second FIN after the peer's FIN is not taken", "[tcp][hostile]")
+{
+    ClientFixture f;
+    f.open();
+    f.rx(ms(200), mk(5001, 1001, kFin | kAck, 60000));
+    REQUIRE(f.c.state() == TcpState::CloseWait);
+    EXPECT_SEGS(f.out, Exp{kAck, 1001, 5002, 64000});
+    // SEQ = rcv.nxt, one past the FIN already taken: no such FIN can exist.
+    f.rx(ms(210), mk(5002, 1001, kFin | kAck, 60000));
+    CHECK(f.app.count(TcpEvent::PeerFin) == 1);
+    CHECK(f.c.tcb().rcv.nxt == SeqNum(5002));
+    CHECK(f.c.state() == TcpState::CloseWait);
+    // In TIME-WAIT it would restart the 2 MSL wait without end.
+    f.c.close(ms(220), f.app, f.out);
+    f.rx(ms(230), mk(5002, 1002, kAck, 60000));
+    REQUIRE(f.c.state() == TcpState::Closed);
+}
+
+TEST_CASE("TIME-WAIT: a FIN at rcv.nxt does not restart the wait", "[tcp][hostile]")
+{
+    ClientFixture f;
+    f.open();
+    f.c.close(ms(200), f.app, f.out);
+    f.rx(ms(250), mk(5001, 1002, kFin | kAck, 60000));
+    REQUIRE(f.c.state() == TcpState::TimeWait);
+    const uint64_t deadline = f.c.next_deadline();
+    f.out.take();
+    f.rx(ms(900), mk(5002, 1002, kFin | kAck, 60000));
+    CHECK(f.c.next_deadline() == deadline);
+    CHECK(f.app.count(TcpEvent::PeerFin) == 1);
+}
+
+TEST_CASE("an ACK exactly 2^31 ahead of snd.max is too new: ACKed and dropped", "[tcp][hostile]")
+{
+    ClientFixture f;
+    f.open();
+    f.app.tx_total = 0;
+    f.rx(ms(200), mk(5001, ClientFixture::kIss + 1 + 0x80000000u, kAck, 60000));
+    CHECK(f.c.tcb().snd.una == SeqNum(ClientFixture::kIss + 1));
+    CHECK(f.c.tcb().snd_una_off == 0);
+    CHECK(f.app.count(TcpEvent::DataAcked) == 0);
+    EXPECT_SEGS(f.out, Exp{kAck, ClientFixture::kIss + 1, 5001, 64000});
+}
