@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #pragma once
-// One client worker: a thread that owns one AF_XDP socket (one queue) and
+// One worker (client, server or bulk role): a thread that owns one AF_XDP socket (one queue) and
 // everything about its flows — flow table, TCP control blocks, program
 // states, timer wheel, local port pairs, counters. Nothing is shared with
 // other workers on the fast path; counters are published a few times per
 // second through a mailbox.
 //
 // Per-flow memory, by flow id (dense, from the flow table):
-//   tcp::Connection 160 B + program::FlowState 32 B + FlowRecord 16 B +
-//   timer 16 B + flow table (key, free-stack entry, slots); a client's
-//   local pairs 4 B each.
+//   tcp::Connection 136 B + program::FlowState 28 B + FlowRecord 16 B +
+//   timer 16 B (bytes_per_flow()) + flow table (key, free-stack entry,
+//   slots); a client's local pairs 4 B each; the bulk role 12 B more.
 
 #include <atomic>
 #include <cstdint>
@@ -117,6 +117,9 @@ public:
     // Joins the thread; the error that ended it early, if any.
     Status wait();
     WorkerStats stats() const { return mailbox_.read(); }
+
+    // The per-flow arrays of a worker without the bulk role, flow table apart.
+    static size_t bytes_per_flow();
 
 private:
     struct FlowRecord;

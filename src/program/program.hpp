@@ -21,7 +21,7 @@
 //
 // Why this shape
 // --------------
-// - Lazy TX (design.md "Engine principles"): a flow holds no send buffer.
+// - Lazy TX: a flow holds no send buffer.
 //   The send stream is the concatenation of the program's Send steps, so any
 //   byte of it is a function of its stream offset (Program::fill), and a
 //   retransmission regenerates the same bytes.

@@ -60,7 +60,9 @@ expect_eq "loss, short exchanges: completed" "$(json "$TMP/k2s.json" .counters.c
 expect_eq "loss, short exchanges: bytes received" "$(json "$TMP/k2s.json" .counters.rx_bytes)" 300000
 expect_match "loss, short exchanges: our retransmissions" "$(json "$TMP/k2s.json" .counters.retransmitted_segments)" '^[1-9]'
 expect_match "loss, short exchanges: the server saw every one complete" "$(server_result 7004)" 'completed=300 verify_errors=0'
-sleep 1  # the last FIN/ACK exchanges on the peer side
+# The last FIN/ACK exchanges on the peer side.
+none_open() { (( $(peer_open_conns 7002) == 0 )); }
+wait_until 5 "loss: no connection left open at the peer" none_open
 expect_eq "loss: no connection left open at the peer" "$(peer_open_conns 7002)" 0
 expect_eq "loss: none open at our end" "$(json "$TMP/k2.json" .counters.open_at_end)" 0
 res=$(server_result 7002)

@@ -23,7 +23,9 @@ bg gen timeout 60 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:7003 --src-addr 198.1
   --src-port-range 20000-20099 --recv 1000 --verify --delay 1500 -n 300 -c 300 --quiet --json "$TMP/m.json" \
   >"$TMP/m.out" 2>&1
 client=${BG_PIDS[-1]}
-sleep 1
+# All 300 hold their connection 1.5 s after their 1000 bytes: poll for them.
+peer_open() { (( $(peer ss -Htn state established '( sport = :7003 )' | wc -l) >= 300 )); }
+wait_until 10 "300 connections open at the peer" peer_open
 open=$(peer ss -Htn state established '( sport = :7003 )' | wc -l)
 addrs=$(peer ss -Htn state established '( sport = :7003 )' | awk '{print $4}' | sed 's/:[0-9]*$//' | sort -u | tr '\n' ' ')
 wait "$client" || fail "client exited with $?: $(cat "$TMP/m.out")"

@@ -20,7 +20,9 @@ expect_eq "GET: failed" "$(json "$TMP/c1.json" .counters.failed)" 0
 expect_eq "GET: result" "$(json "$TMP/c1.json" .result)" ok
 expect_eq "GET: bytes received = 10000 responses" \
   "$(( $(json "$TMP/c1.json" .counters.rx_bytes) % 10000 ))" 0
-sleep 0.5  # nginx writes its log line after the response
+# nginx writes its log line after the response.
+logged() { (( $(nginx_requests) - base >= $1 )); }
+wait_until 5 "nginx logs 10000 requests" logged 10000
 expect_eq "nginx access log: requests" "$(( $(nginx_requests) - base ))" 10000
 expect_eq "nginx: all answered 200" "$(tail -n 10000 "$TMP/nginx/access.log" | grep -c '" 200 ')" 10000
 base=$(nginx_requests)
@@ -31,7 +33,7 @@ gen timeout 120 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:80 --http /index.html -
   -n 1000 -c 100 --quiet --json "$TMP/c2.json" >"$TMP/c2.out" 2>&1 || fail "client exited with $?: $(cat "$TMP/c2.out")"
 expect_eq "keep-alive: completed" "$(json "$TMP/c2.json" .counters.completed)" 1000
 expect_eq "keep-alive: failed" "$(json "$TMP/c2.json" .counters.failed)" 0
-sleep 0.5
+wait_until 5 "nginx logs 10000 keep-alive requests" logged 10000
 expect_eq "nginx access log: keep-alive requests" "$(( $(nginx_requests) - base ))" 10000
 wait "${BG_PIDS[-1]}" || true
 expect_match "ping to the generator during the run" "$(cat "$TMP/ping.out")" ' 0% packet loss'
@@ -42,7 +44,7 @@ gen timeout 120 "$XDPGEN" client -i "$IF_GEN" '[fd00:18::2]:80' --http /index.ht
   --json "$TMP/c3.json" >"$TMP/c3.out" 2>&1 || fail "client exited with $?: $(cat "$TMP/c3.out")"
 expect_eq "IPv6: completed" "$(json "$TMP/c3.json" .counters.completed)" 2000
 expect_eq "IPv6: failed" "$(json "$TMP/c3.json" .counters.failed)" 0
-sleep 0.5
+wait_until 5 "nginx logs 2000 IPv6 requests" logged 2000
 expect_eq "nginx access log: IPv6 requests" "$(( $(nginx_requests) - base ))" 2000
 expect_match "IPv6: client address in the log" "$(tail -n1 "$TMP/nginx/access.log")" '^fd00:18::1 '
 

@@ -70,6 +70,16 @@ wait_for_line() { # wait_for_line FILE REGEX SECONDS
   fail "no line matching /$2/ in $1 within $3 s: $(cat "$1" 2>/dev/null)"
 }
 
+# Polls (bounded) until the command succeeds; fails the test with WHAT otherwise.
+wait_until() { # wait_until SECONDS WHAT COMMAND...
+  local secs=$1 what=$2 i; shift 2
+  for ((i = 0; i < secs * 20; i++)); do
+    "$@" && return 0
+    sleep 0.05
+  done
+  fail "$what: not within $secs s"
+}
+
 # Lets the link settle (neighbour discovery, the MLD reports after link-up)
 # so counters move only for the test's packets: waits until the peer's
 # counter stood still for 1.5 s, at most 15 s. The neighbour entries the

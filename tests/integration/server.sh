@@ -52,7 +52,8 @@ wait "$flood" || fail "flood: $(cat "$TMP/flood.out")"
 expect_eq "curl answered during the flood (of 5)" "$ok" 5
 expect_eq "flood sent" "$(cat "$TMP/flood.out")" "sent=200000"
 
-sleep 3  # the half-open flows time out (--connect-timeout 2)
+# The half-open flows time out (--connect-timeout 2): the live line shows none open.
+wait_for_line "$TMP/server.out" ' open +0 ' 10
 kill -INT "$server"
 wait "$server" || fail "server exited with $?: $(tail -3 "$TMP/server.out")"
 cat "$TMP/server.out" | tail -4

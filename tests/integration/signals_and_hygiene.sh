@@ -14,9 +14,13 @@ expect_match "sink attached XDP" "$(xdp_attached "${PREFIX}peer" "$IF_PEER")" 'x
 pid=$(ip netns pids "${PREFIX}peer" | head -1)
 bg timeout 60 "$TESTBED" --prefix "$PREFIX" exec gen "$XDPGEN" udp -q -a 198.18.0.2 --rate 100000 --duration 50 "$IF_GEN" >"$TMP/udp.out" 2>&1
 wait_for_line "$TMP/udp.out" '^udp ' 10
-sleep 0.5
+# Killed while sending: once the peer counts the stream's packets.
+base_rx=$(rx_packets)
+sending() { (( $(rx_packets) > base_rx + 1000 )); }
+wait_until 10 "the udp stream reaches the peer" sending
 for ns in "${PREFIX}peer" "${PREFIX}gen"; do ip netns pids "$ns" | xargs -r kill -9; done
-sleep 0.5
+detached() { [[ -z $(xdp_attached "${PREFIX}peer" "$IF_PEER")$(xdp_attached "${PREFIX}gen" "$IF_GEN") ]]; }
+wait_until 5 "the XDP programs go with the killed processes" detached
 expect_eq "XDP on $IF_PEER after SIGKILL" "$(xdp_attached "${PREFIX}peer" "$IF_PEER")" ""
 expect_eq "XDP on $IF_GEN after SIGKILL" "$(xdp_attached "${PREFIX}gen" "$IF_GEN")" ""
 expect_eq "xdpgen processes left in the namespaces" "$(ip netns pids "${PREFIX}peer"; ip netns pids "${PREFIX}gen")" ""

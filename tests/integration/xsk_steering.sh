@@ -55,10 +55,23 @@ while got < k and time.time() < deadline:
             got += 1
 print(got)
 PY
-# Outside the range: must not reach the sockets (the kernel answers with ICMP unreachable).
-peer python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); [s.sendto(b"x", ("198.18.0.1", p)) for p in (39999, 40100)]'
+# Outside the range: must not reach the sockets. The kernel answers with ICMP
+# port unreachable, which a connected socket sees as a refusal: proof that
+# the steering program passed them before the probe is stopped.
+peer python3 - >"$TMP/outside.out" 2>&1 <<'PY' || fail "outside the range: $(cat "$TMP/outside.out")"
+import socket
+for port in (39999, 40100):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    s.connect(("198.18.0.1", port))
+    s.send(b"x")
+    try:
+        s.recv(16)
+        raise SystemExit(f"port {port}: an answer came back, expected ICMP port unreachable")
+    except ConnectionRefusedError:
+        pass
+PY
 wait "$ping_pid" || fail "ping failed: $(cat "$TMP/ping.out")"
-sleep 0.5
 kill -INT "$probe_pid" 2>/dev/null || true
 wait "$probe_pid" || fail "probe exited with $?: $(cat "$TMP/probe.out")"
 cat "$TMP/probe.out"
