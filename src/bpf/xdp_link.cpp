@@ -42,6 +42,11 @@ Result<XdpLink> xdp_attach(int prog_fd, int ifindex, const std::string& ifname, 
                          fmt::format("see 'ip link show {0}'; remove it with 'ip link set dev {0} xdp off' if it is stale", ifname));
     case EPERM:
         return sys_error(what, err, "run xdpgen as root");
+    case ERANGE:
+        // veth and most drivers take native XDP only while a frame fits one
+        // page (veth: an MTU of about 3,500) unless the program handles fragments.
+        return sys_error(what + ": its MTU is too large for native XDP on this driver", err,
+                         fmt::format("lower the MTU (e.g. ip link set dev {} mtu 3000) or use --xdp-mode skb", ifname));
     default:
         return sys_error(what, err);
     }

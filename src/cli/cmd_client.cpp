@@ -11,6 +11,8 @@
 #include "cli/link_guard.hpp"
 #include "cli/options.hpp"
 #include "cli/per_worker.hpp"
+#include "cli/port_limit.hpp"
+#include "cli/segment_plan.hpp"
 #include "engine/engine.hpp"
 #include "engine/port_pool.hpp"
 #include "program/quick.hpp"
@@ -70,7 +72,9 @@ nlohmann::json counters_json(const engine::WorkerCounters& c)
         {"rx_handed_off", c.rx_handed_off},
         {"handoff_dropped", c.handoff_dropped},
         {"tx_ring_full", c.tx_ring_full},
+        {"tx_oversize", c.tx_oversize},
         {"ports_exhausted", c.ports_exhausted},
+        {"ports_resting_at_end", c.ports_resting},
     };
 }
 
@@ -190,7 +194,11 @@ int run_client(ClientOptions o)
     w.peer_time_wait_ns = to_ns(o.peer_time_wait);
     w.drain_ns = to_ns(o.drain);
     w.program = program.get();
-    w.tcp.mss = std::min<uint16_t>(o.mss, static_cast<uint16_t>((path->dev.mtu ? path->dev.mtu : 1500) - (path->dst.v6 ? 60 : 40)));
+    const SegmentPlan seg = plan_segments(o.mss, path->dev.mtu, path->dst.v6);
+    if (!seg.note.empty())
+        out.line("note: " + seg.note);
+    w.tcp.mss = seg.mss;
+    w.umem.frame_size = seg.frame_size;
     w.tcp.default_peer_mss = path->dst.v6 ? 1220 : 536;
     w.tcp.time_wait = to_ns(o.time_wait);
     w.tcp.deliver_out_of_order = !program->in_order();
@@ -215,8 +223,14 @@ int run_client(ClientOptions o)
     if (auto n = host_port_notice(ports->lo, ports->hi, fmt::format("local ports {}-{}", ports->lo, ports->hi)))
         out.line(*n);
 
-    nlohmann::json intervals = nlohmann::json::array();
+    IntervalLog intervals;  // streamed to a temporary file: constant memory
     engine::WorkerStats prev;
+    // Filled when starts first wait for a local port (gauges of that moment).
+    std::optional<PortLimit> port_lim;
+    const auto port_use = [&](const engine::WorkerCounters& c) {
+        return PortUse{w.local_addrs.size(), uint64_t(ports->hi - ports->lo + 1), o.time_wait, o.peer_time_wait,
+                       c.time_wait, c.ports_resting, c.open};
+    };
     PerWorkerReport per_worker(o.per_worker);
     bool threshold_hit = false;
     LinkGuard link(out, path->dev.name, path->dev.ifindex, link_policy.value());
@@ -240,14 +254,20 @@ int run_client(ClientOptions o)
             const engine::WorkerStats s = engine::sum(snap);
             const double cps = static_cast<double>(s.c.completed - prev.c.completed) / dt;
             const LatencyHistogram conn = s.connect.minus(prev.connect);
+            const bool port_waits = s.c.ports_exhausted > prev.c.ports_exhausted;
+            if (port_waits && !port_lim) {
+                port_lim = port_limit(port_use(s.c));
+                out.line("note: " + port_limit_note(*port_lim, s.c.ports_exhausted));
+            }
             out.interval_line(fmt::format(
-                "[{:6.1f}s] done {:>9}/s  est {:>9}/s  failed {:>7}  open {:>7}  retx {:>6}  rx {:>12}  connect p50 {:>8} p99 {:>8}",
+                "[{:6.1f}s] done {:>9}/s  est {:>9}/s  failed {:>7}  open {:>7}  retx {:>6}  rx {:>12}  connect p50 {:>8} p99 {:>8}{}",
                 t, fmt_si(cps, ""), fmt_si(static_cast<double>(s.c.established - prev.c.established) / dt, ""),
                 fmt_count(s.c.failed - prev.c.failed), fmt_count(s.c.open), fmt_count(s.c.retransmits - prev.c.retransmits),
                 fmt_bps(static_cast<double>(s.c.rx_bytes - prev.c.rx_bytes) * 8 / dt),
                 conn.count() ? fmt_ns(static_cast<double>(conn.quantile(0.5))) : "-",
-                conn.count() ? fmt_ns(static_cast<double>(conn.quantile(0.99))) : "-"));
-            intervals.push_back({{"t", t},
+                conn.count() ? fmt_ns(static_cast<double>(conn.quantile(0.99))) : "-",
+                port_waits ? "  port-limited" : ""));
+            nlohmann::json entry({{"t", t},
                                  {"completed_per_s", cps},
                                  {"established", s.c.established - prev.c.established},
                                  {"failed", s.c.failed - prev.c.failed},
@@ -255,7 +275,8 @@ int run_client(ClientOptions o)
                                  {"retransmitted_segments", s.c.retransmits - prev.c.retransmits},
                                  {"connect", latency_json(conn)}});
             if (auto pw = per_worker.interval(out, snap, dt); !pw.is_null())
-                intervals.back()["per_worker"] = std::move(pw);
+                entry["per_worker"] = std::move(pw);
+            intervals.add(entry);
             prev = s;
         });
     e.request_stop(threshold_hit || link.ended_run());
@@ -285,6 +306,10 @@ int run_client(ClientOptions o)
     if (steer.kernel_owned || engine::PortPool::kernel_ports_skipped())
         out.line(fmt::format("host: {} segments of the kernel's own TCP connections passed to it, {} local ports left to it",
                              fmt_count(steer.kernel_owned), fmt_count(engine::PortPool::kernel_ports_skipped())));
+    if (s.c.ports_exhausted && !port_lim)
+        port_lim = port_limit(port_use(s.c));  // waited only between the last tick and the end
+    if (port_lim)
+        out.line("ports: " + port_limit_note(*port_lim, s.c.ports_exhausted));
     if (s.connect.count())
         out.line("connect:    " + latency_line(s.connect));
     if (s.first_byte.count())
@@ -342,11 +367,11 @@ int run_client(ClientOptions o)
         {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}, {"arp_replies", steer.arp_replies}, {"na_replies", steer.na_replies}, {"kernel_owned", steer.kernel_owned}, {"kernel_ports_skipped", engine::PortPool::kernel_ports_skipped()}}},
         {"per_worker", PerWorkerReport::totals_json(end_snap)},
         {"link", link.json()},
-        {"intervals", intervals},
+        {"port_limit", port_lim ? port_limit_json(*port_lim, s.c.ports_exhausted) : nlohmann::json(nullptr)},
         {"result", rc == kExitOk ? "ok" : "failed"},
         {"reason", reason},
     };
-    if (auto wj = out.write_json(doc); !wj) {
+    if (auto wj = out.write_json(doc, &intervals); !wj) {
         print_error(wj.error());
         return kExitRunFailed;
     }

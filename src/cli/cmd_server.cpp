@@ -12,6 +12,7 @@
 #include "cli/link_guard.hpp"
 #include "cli/options.hpp"
 #include "cli/per_worker.hpp"
+#include "cli/segment_plan.hpp"
 #include "engine/engine.hpp"
 #include "program/quick.hpp"
 #include "stats/units.hpp"
@@ -67,6 +68,7 @@ nlohmann::json server_counters_json(const engine::WorkerCounters& c)
         {"handoff_dropped", c.handoff_dropped},
         {"rx_invalid", c.rx_invalid},
         {"tx_ring_full", c.tx_ring_full},
+        {"tx_oversize", c.tx_oversize},
         {"syn_cookies_sent", c.syn_cookies_sent},
         {"syn_cookies_accepted", c.syn_cookies_accepted},
         {"syn_dropped", c.syn_dropped},
@@ -145,7 +147,11 @@ int run_server(ServerOptions o)
     w.drain_ns = to_ns(o.drain);
     w.program = program.get();
     const bool v6_only = std::all_of(listen.begin(), listen.end(), [](const Endpoint& e) { return e.addr.v6; });
-    w.tcp.mss = std::min<uint16_t>(o.mss, static_cast<uint16_t>((dev->mtu ? dev->mtu : 1500) - (v6_only ? 60 : 40)));
+    const SegmentPlan seg = plan_segments(o.mss, dev->mtu, v6_only);
+    if (!seg.note.empty())
+        out.line("note: " + seg.note);
+    w.tcp.mss = seg.mss;
+    w.umem.frame_size = seg.frame_size;
     w.tcp.time_wait = to_ns(o.time_wait);
     w.tcp.deliver_out_of_order = !program->in_order();
     w.ride_out_link_down = link_policy->wait;
@@ -170,7 +176,7 @@ int run_server(ServerOptions o)
             out.line(*n);
     }
 
-    nlohmann::json intervals = nlohmann::json::array();
+    IntervalLog intervals;  // streamed to a temporary file: constant memory
     engine::WorkerStats prev;
     PerWorkerReport per_worker(o.per_worker);
     LinkGuard link(out, dev->name, dev->ifindex, link_policy.value());
@@ -189,14 +195,15 @@ int run_server(ServerOptions o)
                 fmt_count(s.c.syn_cookies_sent - prev.c.syn_cookies_sent),
                 fmt_count(s.c.retransmits - prev.c.retransmits),
                 fmt_bps(static_cast<double>(s.c.tx_bytes - prev.c.tx_bytes) * 8 / dt)));
-            intervals.push_back({{"t", t},
+            nlohmann::json entry({{"t", t},
                                  {"accepted_per_s", acc},
                                  {"completed_per_s", done},
                                  {"failed", s.c.failed - prev.c.failed},
                                  {"open", s.c.open},
                                  {"syn_cookies_sent", s.c.syn_cookies_sent - prev.c.syn_cookies_sent}});
             if (auto pw = per_worker.interval(out, snap, dt); !pw.is_null())
-                intervals.back()["per_worker"] = std::move(pw);
+                entry["per_worker"] = std::move(pw);
+            intervals.add(entry);
             prev = s;
         });
     e.request_stop(link.ended_run());
@@ -248,11 +255,10 @@ int run_server(ServerOptions o)
         {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}, {"arp_replies", steer.arp_replies}, {"na_replies", steer.na_replies}, {"kernel_owned", steer.kernel_owned}}},
         {"per_worker", PerWorkerReport::totals_json(end_snap)},
         {"link", link.json()},
-        {"intervals", intervals},
         {"result", rc == kExitOk ? "ok" : "failed"},
         {"reason", reason},
     };
-    if (auto wj = out.write_json(doc); !wj) {
+    if (auto wj = out.write_json(doc, &intervals); !wj) {
         print_error(wj.error());
         return kExitRunFailed;
     }

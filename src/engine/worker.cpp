@@ -98,10 +98,17 @@ Result<std::unique_ptr<Worker>> Worker::create(const WorkerConfig& cfg)
     return w;
 }
 
+size_t Worker::bytes_per_flow()
+{
+    return sizeof(tcp::Connection) + sizeof(program::FlowState) + sizeof(FlowRecord) + TimerWheel::kBytesPerFlow;
+}
+
 void Worker::publish()
 {
     st_.c.open = active_;
     st_.c.time_wait = table_.size() - std::min<uint64_t>(table_.size(), active_);
+    if (cfg_.role == Role::Client)
+        st_.c.ports_resting = pool_.quarantined();
     mailbox_.publish(st_);
 }
 
@@ -603,6 +610,7 @@ bool Worker::emit_frame(const TcpFrameEnds& ends, const tcp::Segment& seg, tcp::
     TcpFrameLayout lay;
     if (!write_tcp_frame_headers(frame, ends, seg, ip_id_++, lay)) {
         d->len = 0;  // cancelled at submit; cannot happen while the MSS fits the frame
+        st_.c.tx_oversize++;
         return false;
     }
     if (seg.payload_len && app)

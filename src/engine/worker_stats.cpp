@@ -19,6 +19,8 @@ void WorkerCounters::add(const WorkerCounters& o)
     unfinished += o.unfinished;
     open += o.open;
     time_wait += o.time_wait;
+    ports_resting += o.ports_resting;
+    tx_oversize += o.tx_oversize;
     tx_packets += o.tx_packets;
     rx_packets += o.rx_packets;
     tx_bytes += o.tx_bytes;

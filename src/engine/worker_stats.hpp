@@ -27,6 +27,7 @@ struct WorkerCounters {
     uint64_t unfinished = 0;   // still open when the run ended (reset by us then)
     uint64_t open = 0;         // gauge: connections started and not yet completed or failed
     uint64_t time_wait = 0;    // gauge: flows kept only for our TIME-WAIT
+    uint64_t ports_resting = 0;  // gauge (client): local pairs resting while the peer may hold their TIME-WAIT
     uint64_t tx_packets = 0, rx_packets = 0;
     uint64_t tx_bytes = 0, rx_bytes = 0;  // TCP payload each way
     uint64_t retransmits = 0;  // segments carrying sequence space sent before
@@ -35,6 +36,7 @@ struct WorkerCounters {
     uint64_t handoff_dropped = 0; // ... dropped because its ring was full (TCP sends them again)
     uint64_t rx_invalid = 0;   // frames steered to us that are not TCP we can parse
     uint64_t tx_ring_full = 0; // emits refused for want of a frame (sent later)
+    uint64_t tx_oversize = 0;  // segments that did not fit a UMEM frame (never sent: a bug if not 0)
     uint64_t ports_exhausted = 0;  // starts delayed: every local pair busy or quarantined
     uint64_t syn_cookies_sent = 0;      // server: SYN-ACKs with a cookie (backlog full)
     uint64_t syn_cookies_accepted = 0;  // server: connections rebuilt from a valid cookie
