@@ -81,7 +81,7 @@ int run_sink(const SinkOptions& o)
 
     SinkSnapshot prev;
     double idle_s = 0;
-    nlohmann::json intervals = nlohmann::json::array();
+    IntervalLog intervals;  // streamed to a temporary file: constant memory
     const double elapsed = run_ticks(
         TickLoop{std::chrono::duration<double>(o.interval), std::chrono::duration<double>(o.duration)},
         [&] {
@@ -101,7 +101,7 @@ int run_sink(const SinkOptions& o)
                                           lat.count() ? fmt::format("  lat p50 {} p99 {}", fmt_ns(static_cast<double>(lat.quantile(0.5))),
                                                                     fmt_ns(static_cast<double>(lat.quantile(0.99))))
                                                       : ""));
-            intervals.push_back({{"t", t}, {"pps", pps}, {"bits_per_second", bps}, {"lost", s.lost - prev.lost}});
+            intervals.add({{"t", t}, {"pps", pps}, {"bits_per_second", bps}, {"lost", s.lost - prev.lost}});
             prev = std::move(s);
         });
     const SinkSnapshot s = k.snapshot();
@@ -154,11 +154,10 @@ int run_sink(const SinkOptions& o)
           {"streams", s.streams},
           {"dst_ports", nports}}},
         {"latency", latency_json(s.latency)},
-        {"intervals", intervals},
         {"result", rc == kExitOk ? "ok" : "failed"},
         {"reason", reason},
     };
-    if (auto w = out.write_json(doc); !w) {
+    if (auto w = out.write_json(doc, &intervals); !w) {
         print_error(w.error());
         return kExitRunFailed;
     }

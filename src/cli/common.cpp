@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include <fmt/format.h>
@@ -57,19 +58,39 @@ void Output::interval_line(const std::string& s) const
         line(s);
 }
 
-Status Output::write_json(const nlohmann::json& doc) const
+Status Output::write_json(const nlohmann::json& doc, const IntervalLog* intervals) const
 {
     if (opts_.json_path.empty())
         return {};
-    const std::string text = doc.dump(2) + "\n";
-    if (opts_.json_path == "-") {
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        std::fflush(stdout);
-        return {};
+    std::string text = doc.dump(2);
+    std::unique_ptr<FILE, int (*)(FILE*)> file(nullptr, &std::fclose);
+    FILE* to = stdout;
+    if (opts_.json_path != "-") {
+        file.reset(std::fopen(opts_.json_path.c_str(), "w"));
+        if (!file)
+            return sys_error(fmt::format("cannot write the JSON report to {}", opts_.json_path), errno);
+        to = file.get();
     }
-    std::ofstream f(opts_.json_path);
-    if (!(f << text))
-        return sys_error(fmt::format("cannot write the JSON report to {}", opts_.json_path), errno);
+    const std::string where = opts_.json_path == "-" ? "stdout" : opts_.json_path;
+    auto put = [&](const std::string& s) { return std::fwrite(s.data(), 1, s.size(), to) == s.size(); };
+    bool ok = true;
+    if (intervals && text.size() >= 2 && text.back() == '}') {
+        // The streamed array goes in as the document's last member.
+        text.pop_back();
+        while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+            text.pop_back();
+        ok = put(text + ",\n  \"intervals\": [\n");
+        if (ok) {
+            if (auto st = intervals->write_items(to); !st)
+                return st;
+            ok = put(intervals->lost() ? fmt::format("\n  ],\n  \"intervals_lost\": {}\n}}\n", intervals->lost())
+                                       : std::string("\n  ]\n}\n"));
+        }
+    } else {
+        ok = put(text + "\n");
+    }
+    if (!ok || std::fflush(to) != 0)
+        return sys_error(fmt::format("cannot write the JSON report to {}", where), errno);
     return {};
 }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "stats/latency.hpp"
+#include "cli/interval_log.hpp"
 #include "util/result.hpp"
 
 namespace xdpgen {
@@ -41,7 +42,9 @@ public:
     FILE* human() const { return human_; }
     void line(const std::string& s) const;
     void interval_line(const std::string& s) const;
-    Status write_json(const nlohmann::json& doc) const;
+    // With `intervals`, the document gets an "intervals" array streamed from it
+    // (and "intervals_lost" when entries could not be kept).
+    Status write_json(const nlohmann::json& doc, const IntervalLog* intervals = nullptr) const;
 
 private:
     OutputOptions opts_;
