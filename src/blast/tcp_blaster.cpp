@@ -12,8 +12,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include <fmt/format.h>
 
@@ -39,8 +37,6 @@ constexpr uint64_t kRtoMinNs = 200'000'000;      // as the engine's (Linux's) mi
 constexpr uint64_t kRtoInitialNs = 1'000'000'000; // RFC 6298 2.1
 constexpr uint64_t kRtoMaxNs = 60'000'000'000;
 constexpr uint8_t kMaxBackoff = 15;  // RTOs in a row without progress before giving up (RFC 1122 R2)
-// --payload FILE: the file lives in a BPF map (rows of ~68 KiB per 64 KiB).
-constexpr size_t kMaxFileBytes = size_t{1} << 30;
 // A --duration run's streams are "endless": more than a run ever sends.
 constexpr uint64_t kEndless = uint64_t{1} << 62;
 
@@ -105,11 +101,12 @@ Result<std::unique_ptr<TcpBlaster>> TcpBlaster::create(const TcpBlastConfig& cfg
 
     std::unique_ptr<TcpBlaster> b(new TcpBlaster(cfg));
     b->cfg_.cpus.assign(cpus.begin(), cpus.begin() + cfg.threads);
-    b->end_bytes_ = cfg.bytes ? cfg.bytes : kEndless;
-    if (!cfg.payload_file.empty()) {
-        if (auto st = b->load_file(); !st)
-            return st.error();
-    }
+    auto payload = StreamPayload::load(cfg.payload_file, cfg.bytes);
+    if (!payload)
+        return payload.error();
+    b->payload_ = std::move(payload.value());
+    b->end_bytes_ = b->payload_.stream_bytes() ? b->payload_.stream_bytes() : kEndless;
+    const std::vector<uint8_t>& file = b->payload_.file();
     b->timers_.resize(cfg.flows);
 
     const char* what = "cannot load the TCP sender program";
@@ -119,8 +116,8 @@ Result<std::unique_ptr<TcpBlaster>> TcpBlaster::create(const TcpBlastConfig& cfg
     auto& s = skel.value();
     s->rodata->out_ifindex = static_cast<uint32_t>(cfg.ifindex);
     s->rodata->pin_ifindex = kPinIfindex;
-    s->rodata->payload_file = !b->file_.empty();
-    const uint32_t file_rows = static_cast<uint32_t>((b->file_.size() + 0xffff) >> 16);
+    s->rodata->payload_file = !file.empty();
+    const uint32_t file_rows = static_cast<uint32_t>((file.size() + 0xffff) >> 16);
     int r;
     if ((r = bpf_map__set_max_entries(s->maps.tcp_flows, cfg.flows)) ||
         (r = bpf_map__set_max_entries(s->maps.tcp_flow_ids, cfg.flows)) ||
@@ -151,8 +148,8 @@ Result<std::unique_ptr<TcpBlaster>> TcpBlaster::create(const TcpBlastConfig& cfg
     for (uint32_t k = 0; k < file_rows; k++) {
         frow.assign(XG_TCP_FILE_ROW, 0);
         const size_t from = size_t{k} << 16;
-        const size_t n = std::min<size_t>(XG_TCP_FILE_ROW, b->file_.size() - from);
-        std::memcpy(frow.data(), b->file_.data() + from, n);
+        const size_t n = std::min<size_t>(XG_TCP_FILE_ROW, file.size() - from);
+        std::memcpy(frow.data(), file.data() + from, n);
         if (bpf_map_update_elem(bpf_map__fd(s->maps.tcp_file), &k, frow.data(), BPF_ANY))
             return sys_error("cannot fill the TCP sender's file table", errno);
     }
@@ -206,37 +203,7 @@ TcpBulkMaps TcpBlaster::maps() const
 
 xg_tcp_flow& TcpBlaster::flow(uint32_t slot) const { return static_cast<xg_tcp_flow*>(impl_->flows)[slot]; }
 
-Status TcpBlaster::load_file()
-{
-    const std::string& path = cfg_.payload_file;
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return sys_error(fmt::format("--payload {}: cannot open it", path), errno);
-    file_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    if (in.bad())
-        return sys_error(fmt::format("--payload {}: cannot read it", path), errno);
-    if (file_.empty())
-        return make_error(fmt::format("--payload {}: the file is empty", path));
-    if (file_.size() > kMaxFileBytes)
-        return make_error(fmt::format("--payload {}: {} bytes, at most {} (the sender keeps the file in a BPF map)", path,
-                                      file_.size(), kMaxFileBytes));
-    if (cfg_.bytes > file_.size())
-        return make_error(fmt::format("--bytes {} is more than the {} bytes of {}", cfg_.bytes, file_.size(), path), 0,
-                          "each stream carries the file once; leave --bytes out to send all of it");
-    end_bytes_ = cfg_.bytes ? cfg_.bytes : file_.size();
-    return {};
-}
-
-void TcpBlaster::fill(uint64_t off, std::span<uint8_t> dst) const
-{
-    if (!file_.empty()) {
-        for (size_t i = 0; i < dst.size(); i++)
-            dst[i] = off + i < file_.size() ? file_[off + i] : 0;
-        return;
-    }
-    for (size_t i = 0; i < dst.size(); i++)
-        dst[i] = xg_pattern_byte(off + i);
-}
+void TcpBlaster::fill(uint64_t off, std::span<uint8_t> dst) const { payload_.fill(off, dst); }
 
 uint32_t TcpBlaster::adopt(uint64_t now, const TcpFrameEnds& ends, const tcp::Tcb& tcb, uint64_t rto_ns)
 {
@@ -391,6 +358,7 @@ void TcpBlaster::fail(Error e)
     if (!first_error_)
         first_error_ = std::move(e);
     stop_ = true;
+    failed_ = true;
 }
 
 void TcpBlaster::start()

@@ -17,14 +17,13 @@
 #include <thread>
 #include <vector>
 
-#include "engine/bulk.hpp"
+#include "blast/stream_payload.hpp"
+#include "blast/tcp_data_path.hpp"
 #include "util/result.hpp"
 #include "xdpgen/abi.h"
 #include "xsk/steering.hpp"
 
 namespace xdpgen {
-
-enum class TcpCc : uint8_t { None, Reno };
 
 struct TcpBlastConfig {
     int ifindex = 0;
@@ -49,7 +48,7 @@ struct TcpBlastCounters {
     uint32_t adopted = 0;      // flows handed over so far
 };
 
-class TcpBlaster final : public engine::BulkHandover {
+class TcpBlaster final : public TcpDataPath {
 public:
     static Result<std::unique_ptr<TcpBlaster>> create(const TcpBlastConfig& cfg);
     ~TcpBlaster() override;
@@ -60,10 +59,10 @@ public:
     TcpBulkMaps maps() const;
 
     void start();
-    // Ends every stream where it stands (a --duration run): the flows close
-    // once what they sent is acknowledged.
-    void stop_streams();
     void request_stop() { stop_.store(true, std::memory_order_relaxed); }
+    // A sending thread failed (a live-frames run refused): the run ends
+    // with wait()'s error, its flows will not progress.
+    bool failed() const { return failed_.load(std::memory_order_relaxed); }
     Status wait();  // joins the sending threads; the first error
     // A sending thread ended with an error (the run should end: see wait()).
     bool failed() const
@@ -81,11 +80,10 @@ public:
         uint64_t sent = 0, dropped = 0;
     };
     std::optional<DriverVerdict> driver_verdict() const;
-    // Acknowledged stream bytes of each flow handed over so far (slot order).
-    std::vector<uint64_t> flow_acked() const;
-    // Each handed-over flow's goodput over its own life (handover to last
-    // byte acknowledged, or to now), bits/s.
-    std::vector<double> flow_goodput(uint64_t now_ns) const;
+    // TcpDataPath
+    void stop_streams() override;
+    std::vector<uint64_t> flow_acked() const override;
+    std::vector<double> flow_goodput(uint64_t now_ns) const override;
 
     // engine::BulkHandover
     uint32_t adopt(uint64_t now, const TcpFrameEnds& ends, const tcp::Tcb& tcb, uint64_t rto_ns) override;
@@ -109,7 +107,6 @@ private:
 
     explicit TcpBlaster(const TcpBlastConfig& cfg);
     xg_tcp_flow& flow(uint32_t slot) const;
-    Status load_file();
     void pin_in_dispatcher();
     void thread_main(unsigned idx, int cpu);
     void fail(Error e);
@@ -118,12 +115,13 @@ private:
     std::atomic<uint64_t> end_bytes_{0};
     std::unique_ptr<Impl> impl_;
     std::vector<SlotTimer> timers_;
-    std::vector<uint8_t> file_;  // --payload FILE
+    StreamPayload payload_;  // pattern or --payload FILE
     std::atomic<uint32_t> next_slot_{0};
     std::atomic<uint64_t> rtos_{0};
     std::atomic<uint64_t> probes_{0};
     std::vector<std::thread> threads_;
     std::atomic<bool> stop_{false};
+    std::atomic<bool> failed_{false};
     std::string pin_warning_;
     mutable std::mutex err_mu_;
     std::optional<Error> first_error_;

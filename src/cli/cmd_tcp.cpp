@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // xdpgen tcp: bulk TCP streams. The engine (AF_XDP) opens each connection
-// with full option negotiation, the live-frames sender sends its stream,
-// the steering program reads its ACKs, and the engine closes it with a FIN
-// once everything was acknowledged.
+// with full option negotiation; the data path sends its stream: the
+// live-frames sender (its ACKs read by the steering program) where the
+// kernel allows live frames, else the engine's own TCP; the engine closes
+// each connection with a FIN after its stream.
 
 #include <fmt/format.h>
 
@@ -11,6 +12,7 @@
 #include <memory>
 
 #include "blast/tcp_blaster.hpp"
+#include "blast/tcp_engine_path.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/link_guard.hpp"
@@ -21,12 +23,13 @@
 #include "sys/cpus.hpp"
 #include "sys/host_ports.hpp"
 #include "sys/path.hpp"
+#include "sys/probe.hpp"
 
 namespace xdpgen {
 namespace {
 
 struct TcpOptions {
-    std::string host, ifname, dst_mac, src_addr, bytes, payload = "pattern", cc = "reno";
+    std::string host, ifname, dst_mac, src_addr, bytes, payload = "pattern", cc = "reno", data_path = "auto";
     std::string xdp_mode = "native", zero_copy = "auto", cores;
     std::string src_ports = "10000-59999";
     uint16_t dst_port = 5201;
@@ -131,6 +134,9 @@ int run_tcp(TcpOptions o)
         cc = TcpCc::None;
     else
         return fail_setup(make_error(fmt::format("--cc '{}' is not reno or none", o.cc)));
+    if (o.data_path != "auto" && o.data_path != "live" && o.data_path != "engine")
+        return fail_setup(make_error(fmt::format("--data-path '{}' is not auto, live or engine", o.data_path), 0,
+                                     "auto sends through live frames where the kernel allows them, else through the engine"));
     const auto mode = o.xdp_mode == "skb" ? XdpMode::Skb : XdpMode::Native;
     if (o.xdp_mode != "skb" && o.xdp_mode != "native")
         return fail_setup(make_error(fmt::format("--xdp-mode '{}' is not native or skb", o.xdp_mode)));
@@ -158,21 +164,52 @@ int run_tcp(TcpOptions o)
         return fail_setup(path.error());
     const uint32_t mtu = path->dev.mtu ? path->dev.mtu : 1500;
 
-    TcpBlastConfig bc;
-    bc.ifindex = path->dev.ifindex;
-    bc.ifname = path->dev.name;
-    bc.flows = o.flows;
-    bc.threads = o.threads;
-    bc.bytes = bytes;
-    bc.payload_file = payload_file;
-    bc.cc = cc;
-    bc.frame_size = 14 + mtu;
-    auto blaster = TcpBlaster::create(bc);
-    if (!blaster)
-        return fail_setup(blaster.error());
-    TcpBlaster& b = *blaster.value();
-    if (!b.warning().empty())
-        out.line("warning: " + b.warning());
+    // The data path, decided before anything is opened: live frames where
+    // a real live-frames run works (or as asked), else the engine's TCP.
+    bool live = o.data_path != "engine";
+    std::string note;
+    if (live) {
+        if (auto lf = live_frames_usable(path->dev); !lf) {
+            if (o.data_path == "live")
+                return fail_setup(make_error(
+                    fmt::format("--data-path live: the kernel refuses live frames on {} ({})", path->dev.name,
+                                lf.error().message()),
+                    0, "use --data-path engine (or auto): the AF_XDP engine then sends the streams itself"));
+            live = false;
+            note = fmt::format("live frames are refused here ({}): the AF_XDP engine sends the streams (--data-path engine)",
+                               lf.error().message());
+        }
+    }
+    std::unique_ptr<TcpBlaster> blaster;
+    std::unique_ptr<TcpEnginePath> engine_path;
+    if (live) {
+        TcpBlastConfig bc;
+        bc.ifindex = path->dev.ifindex;
+        bc.ifname = path->dev.name;
+        bc.flows = o.flows;
+        bc.threads = o.threads;
+        bc.bytes = bytes;
+        bc.payload_file = payload_file;
+        bc.cc = cc;
+        bc.frame_size = 14 + mtu;
+        auto b = TcpBlaster::create(bc);
+        if (!b)
+            return fail_setup(b.error());
+        blaster = std::move(b.value());
+    } else {
+        auto payload = StreamPayload::load(payload_file, bytes);
+        if (!payload)
+            return fail_setup(payload.error());
+        engine_path = std::make_unique<TcpEnginePath>(std::move(payload.value()), o.flows);
+    }
+    TcpDataPath& dp = blaster ? static_cast<TcpDataPath&>(*blaster) : *engine_path;
+    if (!note.empty())
+        out.line("note: " + note);
+    if (blaster && !blaster->warning().empty())
+        out.line("warning: " + blaster->warning());
+    if (!blaster && o.threads != 1)
+        out.line(fmt::format("note: --threads {} is for the live-frames sender; on the engine path each engine worker "
+                             "(one per queue, -q) sends its flows", o.threads));
 
     engine::EngineConfig cfg;
     cfg.ifname = path->dev.name;
@@ -181,7 +218,8 @@ int run_tcp(TcpOptions o)
     cfg.queues = o.queues ? o.queues : path->dev.rx_queues;
     cfg.dev_queues = std::max(path->dev.rx_queues, 1u);
     cfg.cpus = cpus;
-    cfg.bulk_maps = b.maps();
+    if (blaster)
+        cfg.bulk_maps = blaster->maps();
     engine::WorkerConfig& w = cfg.worker;
     w.ifname = path->dev.name;
     w.zero_copy = *zc;
@@ -199,12 +237,15 @@ int run_tcp(TcpOptions o)
     w.connect_timeout_ns = to_ns(o.connect_timeout);
     w.timeout_ns = UINT64_MAX / 4;  // a stream takes what it takes; the data path gives up on a dead peer
     w.drain_ns = to_ns(o.drain);
-    w.bulk = &b;
+    w.bulk = &dp;
     w.tcp.mss = std::min<uint32_t>(o.mss, mtu - (path->dst.v6 ? 60 : 40));
     w.tcp.default_peer_mss = path->dst.v6 ? 1220 : 536;
     w.tcp.time_wait = to_ns(1);
     w.tcp.sack = true;
     w.ride_out_link_down = link_policy->wait;
+    // The engine's own TCP sends on the engine path: --cc none is the peer's window alone.
+    if (!blaster && cc == TcpCc::None)
+        w.tcp.cc = &window_limited_cc();
 
     auto eng = engine::Engine::create(cfg);
     if (!eng)
@@ -213,52 +254,76 @@ int run_tcp(TcpOptions o)
 
     const std::string target = path->dst.v6 ? fmt::format("[{}]:{}", path->dst.str(), o.dst_port)
                                             : fmt::format("{}:{}", path->dst.str(), o.dst_port);
-    out.line(fmt::format("tcp {} -> {} on {} ({} -> {}), {} flow{}, {} sending thread{}, {} worker{}, cc {}", path->src.str(),
+    const std::string data_path = blaster ? "live" : "engine";
+    out.line(fmt::format("tcp {} -> {} on {} ({} -> {}), {} flow{}, data path {} ({}), {} worker{}, cc {}", path->src.str(),
                          target, path->dev.name, path->src_mac.str(), path->dst_mac.str(), o.flows, o.flows == 1 ? "" : "s",
-                         o.threads, o.threads == 1 ? "" : "s", e.workers(), e.workers() == 1 ? "" : "s", o.cc));
-    const uint64_t stream = b.stream_bytes() < (uint64_t{1} << 62) ? b.stream_bytes() : 0;
+                         data_path,
+                         blaster ? fmt::format("live frames, {} sending thread{}", o.threads, o.threads == 1 ? "" : "s")
+                                 : std::string(cc == TcpCc::Reno ? "the AF_XDP engine's TCP, NewReno"
+                                                                 : "the AF_XDP engine's TCP, window-limited"),
+                         e.workers(), e.workers() == 1 ? "" : "s", o.cc));
+    const uint64_t stream = dp.stream_bytes() < (uint64_t{1} << 62) ? dp.stream_bytes() : 0;
     out.line(fmt::format("stream: {} per flow{}, MTU {}{}", stream ? fmt::format("{} B", fmt_count(stream)) : "until stopped",
                          payload_file.empty() ? "" : fmt::format(" of {}", payload_file), mtu,
                          o.duration > 0 ? fmt::format(", at most {} s", o.duration) : ""));
     if (auto n = host_port_notice(ports->lo, ports->hi, fmt::format("local ports {}-{}", ports->lo, ports->hi)))
         out.line(*n);
 
+    // What was sent, whichever path sent it: the live-frames sender's
+    // counters (plus the engine's retransmissions), or the engine's own.
+    struct Sent {
+        uint64_t segments = 0, bytes = 0, retx = 0, acked = 0;
+    };
+    const auto sent_now = [&](const engine::WorkerStats& s) {
+        if (!blaster)
+            return Sent{s.c.tx_packets, s.c.tx_frame_bytes, s.c.retransmits, s.c.tx_bytes};
+        const TcpBlastCounters c = blaster->counters();
+        return Sent{c.tx.packets, c.tx.bytes, c.tx.resent + s.c.retransmits, c.acked_bytes};
+    };
     nlohmann::json intervals = nlohmann::json::array();
-    TcpBlastCounters prev;
-    uint64_t prev_retx = 0;
+    Sent prev;
     std::vector<uint64_t> prev_flow;
     bool streams_stopped = false;
     bool dead_driver = false;
+    bool live_failed = false;
     const auto stop_streams = [&] {
         if (!streams_stopped) {
             streams_stopped = true;
-            b.stop_streams();
+            dp.stop_streams();
         }
     };
     LinkGuard link(out, path->dev.name, path->dev.ifindex, link_policy.value());
     e.start();
-    b.start();
+    if (blaster)
+        blaster->start();
     const double elapsed = run_ticks(
         TickLoop{std::chrono::duration<double>(o.interval), std::chrono::duration<double>(o.duration)},
         [&] {
-            if (o.num_packets && b.counters().tx.packets >= o.num_packets)
+            if (o.num_packets && sent_now(e.stats()).segments >= o.num_packets)
                 stop_streams();
-            // A driver that takes none of the frames will not start to: say so now, not after the RTOs.
-            if (const auto v = b.driver_verdict(); v && v->sent == 0 && v->dropped >= kDeadDriverFrames) {
-                dead_driver = true;
-                return true;
+            if (blaster) {
+                // The sender stopped on an error: no flow will progress, end now.
+                if (blaster->failed()) {
+                    live_failed = true;
+                    return true;
+                }
+                // A driver that takes none of the frames will not start to: say so now, not after the RTOs.
+                if (const auto v = blaster->driver_verdict(); v && v->sent == 0 && v->dropped >= kDeadDriverFrames) {
+                    dead_driver = true;
+                    return true;
+                }
             }
-            return link.check(e) || e.done() || b.failed();
+            return link.check(e) || e.done();
         },
         [&](double t, double dt) {
-            const TcpBlastCounters c = b.counters();
             const auto s = e.stats();
-            const uint64_t retx = c.tx.resent + s.c.retransmits;
-            const double pps = static_cast<double>(c.tx.packets - prev.tx.packets) / dt;
-            const double bps = static_cast<double>(c.tx.bytes - prev.tx.bytes) * 8 / dt;
-            const double goodput = static_cast<double>(c.acked_bytes - prev.acked_bytes) * 8 / dt;
+            const Sent c = sent_now(s);
+            const double pps = static_cast<double>(c.segments - prev.segments) / dt;
+            const double bps = static_cast<double>(c.bytes - prev.bytes) * 8 / dt;
+            const double goodput = static_cast<double>(c.acked - prev.acked) * 8 / dt;
+            const uint64_t retx = c.retx - prev.retx;
             // Per-flow goodput over the interval, among the flows still sending.
-            const std::vector<uint64_t> now_flow = b.flow_acked();
+            const std::vector<uint64_t> now_flow = dp.flow_acked();
             std::vector<double> rates;
             for (size_t i = 0; i < now_flow.size(); i++) {
                 const uint64_t before = i < prev_flow.size() ? prev_flow[i] : 0;
@@ -267,38 +332,38 @@ int run_tcp(TcpOptions o)
             }
             const FlowSpread fs = spread(rates);
             out.interval_line(fmt::format("[{:6.1f}s] tx {:>10} {:>13}  goodput {:>13}  retx {:>6}  flows {:>4} open  per flow {} .. {}",
-                                          t, fmt_pps(pps), fmt_bps(bps), fmt_bps(goodput), fmt_count(retx - prev_retx),
+                                          t, fmt_pps(pps), fmt_bps(bps), fmt_bps(goodput), fmt_count(retx),
                                           fmt_count(s.c.open), fmt_bps(fs.min), fmt_bps(fs.max)));
             intervals.push_back({{"t", t},
                                  {"tx_pps", pps},
                                  {"tx_bits_per_second", bps},
                                  {"goodput_bits_per_second", goodput},
-                                 {"retransmitted_segments", retx - prev_retx},
+                                 {"retransmitted_segments", retx},
                                  {"open_flows", s.c.open},
                                  {"flow_goodput_min", fs.min},
                                  {"flow_goodput_max", fs.max}});
             prev = c;
-            prev_retx = retx;
             prev_flow = now_flow;
         });
     // The end of a --duration run (or a signal): the streams end where they
     // are, each flow closes once that is acknowledged.
     stop_streams();
-    e.request_stop(dead_driver || link.ended_run() || b.failed());
+    e.request_stop(dead_driver || live_failed || link.ended_run());
     const Status st = e.wait();
-    const Status bst = b.wait();
+    const Status bst = blaster ? blaster->wait() : Status{};
     std::optional<Error> run_error = link.run_error(!st ? st : bst);
     const double total_s = elapsed;
 
     timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     const uint64_t now = uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
-    const TcpBlastCounters c = b.counters();
+    const TcpBlastCounters c = blaster ? blaster->counters() : TcpBlastCounters{};
     const auto s = e.stats();
+    const Sent sent = sent_now(s);
     const auto steer = e.steering_counters();
-    const FlowSpread fs = spread(b.flow_goodput(now));
+    const FlowSpread fs = spread(dp.flow_goodput(now));
     const double goodput = total_s > 0 ? static_cast<double>(s.c.tx_bytes) * 8 / total_s : 0;
-    const uint64_t retx = c.tx.resent + s.c.retransmits;
+    const uint64_t retx = sent.retx;
 
     int rc = kExitOk;
     std::string reason = "ok";
@@ -309,6 +374,8 @@ int run_tcp(TcpOptions o)
                               "enabled: 'ethtool -K <peer> gro on'";
     }
     if (run_error) {
+        if (!bst && run_error->hint.empty())
+            run_error->hint = "--data-path engine sends the streams through the AF_XDP engine instead of live frames";
         print_error(*run_error);
         rc = kExitRunFailed;
         reason = run_error->message();
@@ -322,13 +389,19 @@ int run_tcp(TcpOptions o)
                          stop_requested() ? " (interrupted)" : ""));
     out.line(fmt::format("goodput: {} ({} B acknowledged), per flow {} .. {}", fmt_bps(goodput), fmt_count(s.c.tx_bytes),
                          fmt_bps(fs.min), fmt_bps(fs.max)));
-    // The causes are recoveries (each resends one hole or more), not segments.
-    out.line(fmt::format("sent: {} segments, {} ({}), {} retransmitted (recoveries: {} fast, {} loss probes, {} timeouts), {} dup ACKs",
-                         fmt_count(c.tx.packets),
-                         fmt_pps(total_s > 0 ? static_cast<double>(c.tx.packets) / total_s : 0),
-                         fmt_bps(total_s > 0 ? static_cast<double>(c.tx.bytes) * 8 / total_s : 0), fmt_count(retx),
-                         fmt_count(c.ack.fast_rexmits + c.ack.partial_acks), fmt_count(c.probes), fmt_count(c.rtos),
-                         fmt_count(c.ack.dup_acks)));
+    const double tx_pps = total_s > 0 ? static_cast<double>(sent.segments) / total_s : 0;
+    const double tx_bps = total_s > 0 ? static_cast<double>(sent.bytes) * 8 / total_s : 0;
+    if (blaster) {
+        // The causes are recoveries (each resends one hole or more), not segments.
+        out.line(fmt::format("sent: {} segments, {} ({}), {} retransmitted (recoveries: {} fast, {} loss probes, {} timeouts), {} dup ACKs",
+                             fmt_count(sent.segments), fmt_pps(tx_pps), fmt_bps(tx_bps), fmt_count(retx),
+                             fmt_count(c.ack.fast_rexmits + c.ack.partial_acks), fmt_count(c.probes), fmt_count(c.rtos),
+                             fmt_count(c.ack.dup_acks)));
+    } else {
+        // Every segment of the flows, handshakes and closes included, from the engine's counters.
+        out.line(fmt::format("sent: {} segments, {} ({}), {} retransmitted, by the engine's TCP", fmt_count(sent.segments),
+                             fmt_pps(tx_pps), fmt_bps(tx_bps), fmt_count(retx)));
+    }
     if (s.connect.count())
         out.line("connect: " + latency_line(s.connect));
     if (const std::string l = link.summary_line(); !l.empty())
@@ -349,9 +422,13 @@ int run_tcp(TcpOptions o)
     if (rc != kExitOk && !run_error)
         out.line("FAILED: " + reason);
 
+    // Figures the engine path has no counter for are null there.
+    const auto live_only = [&](uint64_t v) { return blaster ? nlohmann::json(v) : nlohmann::json(nullptr); };
     nlohmann::json doc = {
         {"command", "tcp"},
         {"interface", path->dev.name},
+        {"data_path", data_path},
+        {"data_path_note", note},
         {"config",
          {{"target", target},
           {"src_addr", path->src.str()},
@@ -363,6 +440,7 @@ int run_tcp(TcpOptions o)
           {"bytes_per_flow", stream},
           {"duration_s", o.duration},
           {"cc", o.cc},
+          {"data_path", o.data_path},
           {"payload", o.payload},
           {"mtu", mtu},
           {"on_link_down", link_policy->str()}}},
@@ -384,31 +462,31 @@ int run_tcp(TcpOptions o)
         {"flow_goodput_min", fs.min},
         {"flow_goodput_max", fs.max},
         {"tx",
-         {{"segments", c.tx.packets},
-          {"bytes", c.tx.bytes},
-          {"payload_bytes", c.tx.payload_bytes},
-          {"pps", total_s > 0 ? static_cast<double>(c.tx.packets) / total_s : 0.0},
-          {"bits_per_second", total_s > 0 ? static_cast<double>(c.tx.bytes) * 8 / total_s : 0.0},
-          {"no_room", c.tx.no_room},
+         {{"segments", sent.segments},
+          {"bytes", sent.bytes},
+          {"payload_bytes", blaster ? c.tx.payload_bytes : s.c.tx_payload_bytes},
+          {"pps", tx_pps},
+          {"bits_per_second", tx_bps},
+          {"no_room", blaster ? c.tx.no_room : s.c.tx_ring_full},
           {"errors", c.tx.errors}}},
         {"retransmitted_segments", retx},
         {"retransmits",
          {{"data_path", c.tx.resent},
           {"data_path_bytes", c.tx.resent_bytes},
           {"engine", s.c.retransmits},
-          {"fast", c.ack.fast_rexmits},
-          {"partial_ack", c.ack.partial_acks},
-          {"timeouts", c.rtos},
-          {"loss_probes", c.probes}}},
+          {"fast", live_only(c.ack.fast_rexmits)},
+          {"partial_ack", live_only(c.ack.partial_acks)},
+          {"timeouts", live_only(c.rtos)},
+          {"loss_probes", live_only(c.probes)}}},
         {"acks",
-         {{"seen", c.ack.acks},
-          {"new", c.ack.new_acks},
-          {"duplicate", c.ack.dup_acks},
-          {"old", c.ack.old_acks},
-          {"ahead", c.ack.ahead_acks},
-          {"passed", c.ack.passed},
-          {"with_sack", c.ack.sack_acks},
-          {"sack_resend_bytes", c.ack.sack_resend_bytes}}},
+         {{"seen", blaster ? c.ack.acks : s.c.rx_packets},
+          {"new", live_only(c.ack.new_acks)},
+          {"duplicate", live_only(c.ack.dup_acks)},
+          {"old", live_only(c.ack.old_acks)},
+          {"ahead", live_only(c.ack.ahead_acks)},
+          {"passed", live_only(c.ack.passed)},
+          {"with_sack", live_only(c.ack.sack_acks)},
+          {"sack_resend_bytes", live_only(c.ack.sack_resend_bytes)}}},
         {"engine", {{"tx_packets", s.c.tx_packets}, {"rx_packets", s.c.rx_packets}}},
         {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"acks_consumed", steer.bulk_acks}, {"kernel_owned", steer.kernel_owned}, {"kernel_ports_skipped", engine::PortPool::kernel_ports_skipped()}}},
         {"latency", {{"connect", latency_json(s.connect)}}},
@@ -430,7 +508,8 @@ Command add_tcp_command(CLI::App& app)
 {
     auto o = std::make_shared<TcpOptions>();
     CLI::App* sub = app.add_subcommand(
-        "tcp", "Send bulk TCP streams: connections opened by the AF_XDP engine, data sent through live frames");
+        "tcp", "Send bulk TCP streams: connections opened by the AF_XDP engine, data sent through live frames "
+               "(or by the engine where the kernel refuses them)");
     sub->add_option("host", o->host, "Receiver's address (IPv4 or IPv6)")->required();
     sub->add_option("-i,--interface", o->ifname, "Interface to send on")->required();
     sub->add_option("-p,--dst-port", o->dst_port, "Receiver's TCP port")->capture_default_str();
@@ -445,7 +524,10 @@ Command add_tcp_command(CLI::App& app)
     sub->add_option("-n,--num-packets", o->num_packets, "End the streams after this many data segments were sent")->group(load);
     sub->add_option("-t,--threads", o->threads, "Sending threads, one per CPU")->capture_default_str()->group(load);
     sub->add_option("--cc", o->cc, "Congestion control: reno (slow start, congestion avoidance, halving on loss) "
-                    "or none (window-limited)")->capture_default_str()->group(load);
+                    "or none (window-limited: the peer's window alone)")->capture_default_str()->group(load);
+    sub->add_option("--data-path", o->data_path, "Who sends the streams: live (an XDP program through live frames), "
+                    "engine (the AF_XDP engine's TCP) or auto (live where the kernel allows it, else engine)")
+        ->capture_default_str()->group(load);
     sub->add_option("--payload", o->payload, "What the streams carry: pattern (xdpgen's byte pattern by stream offset) "
                     "or FILE (its bytes, once: --bytes defaults to its size)")
         ->capture_default_str()->group(load);

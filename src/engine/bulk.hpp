@@ -10,6 +10,11 @@
 //
 // A slot is one handed-over flow; a slot belongs to the worker that took it
 // (check/release are called by that worker's thread only).
+//
+// A data path may also send nothing itself (sends_streams() false: `xdpgen
+// tcp --data-path engine`): adopt() then only numbers the flow, the worker
+// sends the stream through its own TCP and reports what was acknowledged
+// with acked(); check() and release() are never called.
 
 #include <cstdint>
 #include <span>
@@ -51,10 +56,18 @@ public:
     virtual Progress release(uint32_t slot, uint64_t now) = 0;
 
     // Stream length of a flow the worker sends itself (before adoption, or
-    // without a slot): the configured byte count.
+    // without a slot): the configured byte count; 0 once the streams were
+    // stopped (a --duration run's end): the worker's own streams then end
+    // where they stand, and their FIN follows what was sent.
     virtual uint64_t stream_bytes() const = 0;
     // The stream's bytes at [off, off + dst.size()).
     virtual void fill(uint64_t off, std::span<uint8_t> dst) const = 0;
+
+    // See above: false when the worker sends every stream itself.
+    virtual bool sends_streams() const { return true; }
+    // With sends_streams() false: `bytes` more of the stream of `slot` were
+    // acknowledged (called by the worker that adopted it).
+    virtual void acked(uint32_t slot, uint64_t bytes, uint64_t now) { (void)slot, (void)bytes, (void)now; }
 };
 
 }  // namespace xdpgen::engine

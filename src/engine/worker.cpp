@@ -208,6 +208,8 @@ void Worker::loop_once(uint64_t now, bool& busy)
     if (cfg_.handoff)
         busy |= cfg_.handoff->receive(cfg_.index, kBatch, [&](std::span<const uint8_t> f) { handle_frame(now, f); }) > 0;
     busy |= wheel_.advance(now, [&](uint32_t id) { fire(id, now); }) > 0;
+    if (cfg_.bulk)
+        bulk_poll(now);
     if (!stopping_ && cfg_.role == Role::Client && !paused_.load(std::memory_order_relaxed))
         busy |= start_connections(now);
     if (auto r = flush_tx(); !r && result_)
@@ -618,6 +620,8 @@ bool Worker::emit_frame(const TcpFrameEnds& ends, const tcp::Segment& seg, tcp::
     tcp_frame_finish(frame, ends, lay);
     d->len = static_cast<uint32_t>(lay.size);
     st_.c.tx_packets++;
+    st_.c.tx_frame_bytes += lay.size;
+    st_.c.tx_payload_bytes += seg.payload_len;
     return true;
 }
 

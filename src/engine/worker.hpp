@@ -154,6 +154,7 @@ private:
     void bulk_fire(uint32_t id, uint64_t now);
     void bulk_after_call(uint32_t id, uint64_t now, BulkApp& app);
     void bulk_take_back(uint32_t id, uint64_t now);
+    void bulk_poll(uint64_t now);
 
     bool emit(uint32_t id, const tcp::OutSegment& s, tcp::TcpApp& app);
     bool emit_frame(const TcpFrameEnds& ends, const tcp::Segment& seg, tcp::TcpApp* app, uint64_t payload_off);
@@ -183,6 +184,7 @@ private:
     // the worker's own sending may reach (0 until the handover was decided).
     std::vector<uint32_t> bulk_slot_;
     std::vector<uint64_t> bulk_end_;
+    bool bulk_stopped_ = false;  // the streams' stop was seen (bulk_poll)
     std::mt19937_64 rng_;
     SynCookies cookies_;
     tcp::TcpConfig cookie_tcp_;  // what a connection rebuilt from a cookie has: MSS only

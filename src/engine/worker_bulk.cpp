@@ -5,6 +5,8 @@
 #include "engine/worker.hpp"
 #include "engine/worker_flow.hpp"
 
+#include <algorithm>
+
 namespace xdpgen::engine {
 
 using tcp::TcpEvent;
@@ -13,7 +15,34 @@ using tcp::TcpState;
 namespace {
 // A handed-over flow is looked at this soon after the handover.
 constexpr uint64_t kFirstCheckNs = 1'000'000;
+
+// Stream offset up to which the connection has sent (snd.max; offsets
+// count from ISS + 1, and from snd.una once data was acknowledged).
+uint64_t sent_end(const tcp::Tcb& t)
+{
+    const tcp::SeqNum start = t.snd_una_off == 0 ? t.snd.iss + 1 : t.snd.una;
+    return t.snd_una_off + tcp::seq_len(start, t.snd.max);
+}
 }  // namespace
+
+void Worker::bulk_poll(uint64_t now)
+{
+    // The streams were stopped (the end of a --duration run): those the
+    // worker sends itself end where they stand, their FIN after the last
+    // byte sent. Once per run.
+    if (bulk_stopped_ || cfg_.bulk->stream_bytes() != 0)
+        return;
+    bulk_stopped_ = true;
+    for (uint32_t id = 0; id < table_.capacity(); id++) {
+        const FlowRecord& rec = recs_[id];
+        const TcpState s = conns_[id].state();
+        if (rec.done || rec.bulk || !rec.established || (s != TcpState::Established && s != TcpState::CloseWait))
+            continue;
+        bulk_end_[id] = std::min(bulk_end_[id], sent_end(conns_[id].tcb()));
+        BulkApp app(*cfg_.bulk, bulk_end_[id]);
+        bulk_after_call(id, now, app);
+    }
+}
 
 void Worker::bulk_take_back(uint32_t id, uint64_t now)
 {
@@ -85,30 +114,50 @@ void Worker::bulk_after_call(uint32_t id, uint64_t now, BulkApp& app)
     tcp::Connection& c = conns_[id];
     FlowRecord& rec = recs_[id];
 
-    if (app.established && !rec.established) {
-        rec.established = true;
-        st_.c.established++;
-        st_.connect.add(now - rec.sched_ns);
-        if (c.state() == TcpState::Established) {
-            const uint32_t slot = cfg_.bulk->adopt(now, ends_of(id), c.tcb(), c.rto());
-            if (slot != BulkHandover::kNoSlot) {
-                rec.bulk = true;
-                bulk_slot_[id] = slot;
-                wheel_.arm(id, now + kFirstCheckNs);
-                return;
-            }
-        }
-        // No room in the data path: the worker sends the stream itself.
-        bulk_end_[id] = cfg_.bulk->stream_bytes();
+    // One more call into the flow with its stream as it stands now; its
+    // events count as the first call's.
+    const auto own_call = [&](bool close) {
         BulkApp own(*cfg_.bulk, bulk_end_[id]);
         FlowSink sink(*this, id, own);
-        c.close(now, own, sink);
-        // `own` saw the events of the close: the flow's end is judged on both.
+        if (close)
+            c.close(now, own, sink);
+        else
+            c.poll(now, own, sink);
         app.acked += own.acked;
+        app.rx_bytes += own.rx_bytes;
         if (own.terminal) {
             app.terminal = true;
             app.last = own.last;
         }
+    };
+
+    if (app.established && !rec.established) {
+        rec.established = true;
+        st_.c.established++;
+        st_.connect.add(now - rec.sched_ns);
+        uint32_t slot = BulkHandover::kNoSlot;
+        if (c.state() == TcpState::Established)
+            slot = cfg_.bulk->adopt(now, ends_of(id), c.tcb(), c.rto());
+        if (slot != BulkHandover::kNoSlot && cfg_.bulk->sends_streams()) {
+            rec.bulk = true;
+            bulk_slot_[id] = slot;
+            wheel_.arm(id, now + kFirstCheckNs);
+            return;
+        }
+        // The worker sends the stream itself: the data path sends none
+        // (the slot only numbers the flow), or has no room for it.
+        bulk_slot_[id] = slot;
+        bulk_end_[id] = cfg_.bulk->stream_bytes();
+        own_call(false);
+    }
+    // A stream the worker sends: the FIN follows its last byte once that
+    // is sent (not before: a --duration run may still end it earlier).
+    if (rec.established && !rec.bulk) {
+        const TcpState s = c.state();
+        if ((s == TcpState::Established || s == TcpState::CloseWait) && sent_end(c.tcb()) >= bulk_end_[id])
+            own_call(true);
+        if (app.acked && bulk_slot_[id] != BulkHandover::kNoSlot)
+            cfg_.bulk->acked(bulk_slot_[id], app.acked, now);
     }
     st_.c.rx_bytes += app.rx_bytes;
     st_.c.tx_bytes += app.acked;

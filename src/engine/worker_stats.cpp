@@ -25,6 +25,8 @@ void WorkerCounters::add(const WorkerCounters& o)
     rx_packets += o.rx_packets;
     tx_bytes += o.tx_bytes;
     rx_bytes += o.rx_bytes;
+    tx_frame_bytes += o.tx_frame_bytes;
+    tx_payload_bytes += o.tx_payload_bytes;
     retransmits += o.retransmits;
     rx_no_flow += o.rx_no_flow;
     rx_handed_off += o.rx_handed_off;

@@ -29,7 +29,9 @@ struct WorkerCounters {
     uint64_t time_wait = 0;    // gauge: flows kept only for our TIME-WAIT
     uint64_t ports_resting = 0;  // gauge (client): local pairs resting while the peer may hold their TIME-WAIT
     uint64_t tx_packets = 0, rx_packets = 0;
-    uint64_t tx_bytes = 0, rx_bytes = 0;  // TCP payload each way
+    uint64_t tx_bytes = 0, rx_bytes = 0;  // TCP payload each way (sent: acknowledged)
+    uint64_t tx_frame_bytes = 0;   // frames sent, Ethernet header included
+    uint64_t tx_payload_bytes = 0; // TCP payload sent, retransmissions included
     uint64_t retransmits = 0;  // segments carrying sequence space sent before
     uint64_t rx_no_flow = 0;   // segments for no flow of ours (answered with RST)
     uint64_t rx_handed_off = 0;   // frames for a flow of another worker, passed to it

@@ -78,6 +78,15 @@ ProbeCheck check_af_xdp(const NetDev& dev, bool zero_copy)
 
 }  // namespace
 
+Status live_frames_usable(const NetDev& dev)
+{
+    SkelPtr<xg_probe> skel(xg_probe::open_and_load());
+    if (!skel)
+        return bpf_load_error("cannot load a BPF program", errno);
+    std::vector<uint8_t> frame(64, 0);  // the program drops it: nothing is sent
+    return live_frames_run(bpf_program__fd(skel->progs.xg_probe_drop), frame, dev.ifindex, 1);
+}
+
 std::vector<ProbeCheck> probe_interface(const NetDev& dev)
 {
     std::vector<ProbeCheck> out;

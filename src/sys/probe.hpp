@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sys/netdev.hpp"
+#include "util/result.hpp"
 
 namespace xdpgen {
 
@@ -17,5 +18,10 @@ struct ProbeCheck {
 };
 
 std::vector<ProbeCheck> probe_interface(const NetDev& dev);
+
+// Whether this kernel runs XDP programs with live frames
+// (BPF_PROG_RUN + BPF_F_TEST_XDP_LIVE_FRAMES) for `dev`: one real run of a
+// program that drops its frame (nothing is sent). The error says why not.
+Status live_frames_usable(const NetDev& dev);
 
 }  // namespace xdpgen

@@ -62,7 +62,8 @@ stop_xdpgen_server "$TMP/srv.json"
 expect_eq "server: completed" "$(json "$TMP/srv.json" .counters.completed)" 1
 expect_eq "server: bytes acknowledged" "$(json "$TMP/srv.json" .counters.tx_bytes)" "$N"
 
-# 4. xdpgen tcp: one flow of 6 GiB through the live-frames sender.
+# 4. xdpgen tcp: one flow of 6 GiB, through live frames where this kernel
+#    allows them, else through the engine's TCP (--data-path auto; printed).
 bg timeout 300 "$TESTBED" --prefix "$PREFIX" exec peer "$SINK" --listen 198.18.0.2:5201 --conns 1 >"$TMP/bulk.out" 2>&1
 wait_for_line "$TMP/bulk.out" '^ready' 10
 gen timeout 300 "$XDPGEN" tcp -i "$IF_GEN" 198.18.0.2 --flows 1 --bytes "$N6" --quiet --json "$TMP/bulk.json" \
@@ -71,6 +72,7 @@ expect_match "tcp: the kernel got the stream whole and right" "$(sink_result bul
   "^conns=1 eof=1 resets=0 open=0 bytes=$N6 verify_errors=0 "
 expect_eq "tcp: completed" "$(json "$TMP/bulk.json" .flows.completed)" 1
 expect_eq "tcp: bytes acknowledged" "$(json "$TMP/bulk.json" .acked_bytes)" "$N6"
+echo "tcp: data path $(json "$TMP/bulk.json" .data_path)"
 
 expect_eq "no XDP left on the generator" "$(xdp_attached "${PREFIX}gen" "$IF_GEN")" ""
 expect_eq "no XDP left on the peer" "$(xdp_attached "${PREFIX}peer" "$IF_PEER")" ""

@@ -239,13 +239,23 @@ TEST_CASE("cli: tcp option values out of range", "[cli]")
     check_one_error(run_xdpgen({"tcp", "-i", "lo", "198.18.0.2", "--bytes", "12Q"}), {"--bytes", "12Q"});
 }
 
+// Refused before the interface is looked at: no root needed, nothing probed or sent.
+TEST_CASE("cli: tcp --data-path value that is not auto, live or engine", "[cli]")
+{
+    check_one_error(run_xdpgen({"tcp", "-i", "lo", "198.18.0.2", "--data-path", "xdp"}),
+                    {"xdpgen: ", "--data-path", "'xdp'", "auto, live or engine"});
+    check_one_error(run_xdpgen({"tcp", "-i", "lo", "198.18.0.2", "--data-path", ""}), {"--data-path", "auto, live or engine"});
+    check_one_error(run_xdpgen({"tcp", "-i", "lo", "198.18.0.2", "--data-path"}), {"--data-path"});
+}
+
 TEST_CASE("cli: tcp --help lists its options", "[cli]")
 {
     const Run r = run_xdpgen({"tcp", "--help"});
     INFO("stdout:\n" << r.out << "stderr:\n" << r.err);
     CHECK(r.status == 0);
     CHECK_THAT(r.out, Catch::Contains("--flows") && Catch::Contains("--payload") && Catch::Contains("--cc") &&
-                          Catch::Contains("--bytes") && Catch::Contains("--duration"));
+                          Catch::Contains("--bytes") && Catch::Contains("--duration") &&
+                          Catch::Contains("--data-path"));
 }
 
 TEST_CASE("cli: a wrong --on-link-down is named in the error", "[cli]")
