@@ -64,12 +64,6 @@ public:
     // with wait()'s error, its flows will not progress.
     bool failed() const { return failed_.load(std::memory_order_relaxed); }
     Status wait();  // joins the sending threads; the first error
-    // A sending thread ended with an error (the run should end: see wait()).
-    bool failed() const
-    {
-        std::lock_guard lk(err_mu_);
-        return first_error_.has_value();
-    }
 
     TcpBlastCounters counters() const;
     // Set when the sender could not be kept in the XDP dispatcher (slower runs).
