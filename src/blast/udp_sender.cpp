@@ -59,7 +59,7 @@ Result<UdpSenderChoice> make_udp_sender(const UdpBlastConfig& cfg, TxPath want)
         if (want == TxPath::Live)
             return live.error();
         c.notes.push_back(fmt::format("note: live frames are not available here ({}); sending through AF_XDP sockets "
-                                      "instead (as --tx-path xsk; copy mode on veth: about 0.5-0.9 Mpps per thread)",
+                                      "instead (as --tx-path xsk: in copy mode, as on veth, about 1 Mpps per thread)",
                                       live.error().message()));
     }
     UdpBlastConfig xc = cfg;
