@@ -128,4 +128,15 @@ int xg_raw_redirect(struct xdp_md *ctx)
 	return bpf_redirect(out_ifindex, 0);
 }
 
+/*
+ * Set-up check: one live-frames run of this program tells whether the kernel
+ * allows live frames (some refuse them: older than 5.18, locked down, or
+ * EPERM by policy), without sending anything.
+ */
+SEC("xdp")
+int xg_live_check(struct xdp_md *ctx)
+{
+	return XDP_DROP;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -6,7 +6,6 @@
 #include <bpf/libbpf.h>
 #include <pthread.h>
 #include <sched.h>
-#include <sys/random.h>
 
 #include <algorithm>
 #include <chrono>
@@ -18,7 +17,7 @@
 #include "bpf/live_frames.hpp"
 #include "bpf/skel.hpp"
 #include "bpf/xmit_stats.hpp"
-#include "net/checksum.hpp"
+#include "net/udp_patch.hpp"
 #include "sys/cpus.hpp"
 #include "udp_blast.skel.h"
 
@@ -29,23 +28,6 @@ constexpr uint32_t kChunk = 4096;   // repetitions per syscall: ~1 ms at full sp
 constexpr uint32_t kKernelBatch = 64;
 // A driver that accepts nothing for this long will not start to.
 constexpr std::chrono::milliseconds kGiveUpAfter{500};
-
-// The raw benchmark frame is sent as is, so it gets valid checksums here once.
-void finish_static_frame(UdpTemplate& t, const UdpFrameSpec& spec)
-{
-    uint8_t* l3 = t.frame.data() + kEthHdr;
-    uint8_t* udp = l3 + (spec.dst.v6 ? kIpv6Hdr : kIpv4Hdr);
-    uint16_t port = htons(spec.dst_port);
-    std::memcpy(udp + 2, &port, 2);
-    if (!spec.dst.v6) {
-        uint16_t c = csum_finish(t.ip_csum_base);
-        std::memcpy(l3 + 10, &c, 2);
-    }
-    uint16_t c = csum_finish(uint64_t{t.udp_csum_base} + port);
-    if (c == 0)
-        c = 0xffff;
-    std::memcpy(udp + 6, &c, 2);
-}
 
 }  // namespace
 
@@ -80,9 +62,8 @@ Result<std::unique_ptr<UdpBlaster>> UdpBlaster::create(const UdpBlastConfig& cfg
     std::unique_ptr<UdpBlaster> b(new UdpBlaster(cfg));
     b->tmpl_ = std::move(tmpl.value());
     if (cfg.raw)
-        finish_static_frame(b->tmpl_, cfg.frame);
-    if (getrandom(&b->run_id_, sizeof(b->run_id_), 0) != sizeof(b->run_id_))
-        b->run_id_ = static_cast<uint16_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+        udp_finish_static_frame(b->tmpl_.frame, b->tmpl_, cfg.frame);
+    b->run_id_ = new_run_id();
 
     auto skel = skel_open<xg_udp_blast>("cannot open the UDP blaster program");
     if (!skel)
@@ -98,6 +79,13 @@ Result<std::unique_ptr<UdpBlaster>> UdpBlaster::create(const UdpBlastConfig& cfg
     s->rodata->ts_every = std::max<uint32_t>(cfg.ts_every, 1);
     if (auto st = skel_load(s, "cannot load the UDP blaster program"); !st)
         return st.error();
+    // A real live-frames run (of a program that drops the frame): kernels that
+    // refuse live frames are told apart here, before anything is sent.
+    if (auto st = live_frames_run(bpf_program__fd(s->progs.xg_live_check), b->tmpl_.frame, cfg.ifindex, 1); !st)
+        return make_error("the kernel refused a live-frames run, BPF_PROG_RUN with BPF_F_TEST_XDP_LIVE_FRAMES",
+                          st.error().err,
+                          "live frames need Linux 5.18 or later and a kernel that allows them ('xdpgen probe' tells); "
+                          "--tx-path xsk sends through an AF_XDP socket instead");
     b->impl_->prog_fd = bpf_program__fd(cfg.raw ? s->progs.xg_raw_redirect : s->progs.xg_udp_blast);
     b->impl_->blast = std::move(s);
 

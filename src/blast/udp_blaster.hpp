@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #pragma once
 // The UDP blaster: N threads, each running the blast program through live
-// frames, sharing an exact packet budget and a total rate.
+// frames, sharing an exact packet budget and a total rate (the live path of
+// `xdpgen udp`; blast/udp_xsk_sender.hpp is the AF_XDP one).
 
 #include <atomic>
 #include <cstdint>
@@ -12,45 +13,30 @@
 #include <thread>
 #include <vector>
 
+#include "blast/udp_sender.hpp"
 #include "net/udp_frame.hpp"
 #include "util/result.hpp"
 
 namespace xdpgen {
 
-struct UdpBlastConfig {
-    int ifindex = 0;
-    std::string ifname;
-    UdpFrameSpec frame;
-    uint16_t port_count = 1;   // destination ports frame.dst_port .. +port_count-1
-    unsigned threads = 1;
-    uint64_t total_packets = 0;  // 0 = until stopped
-    double rate_pps = 0;         // 0 = as fast as possible; total over all threads
-    bool raw = false;            // benchmark baseline: unmodified frame, bare redirect
-    uint32_t ts_every = 8;       // read the clock for the send stamp once per this many frames per CPU
-};
-
-struct BlastCounters {
-    uint64_t repetitions = 0;  // frames the program ran on
-    bool xmit_known = false;   // the driver's verdict is known (else sent = repetitions)
-    uint64_t sent = 0;         // frames the driver accepted: what really left
-    uint64_t dropped = 0;      // frames the driver refused or that failed to redirect
-};
-
-class UdpBlaster {
+class UdpBlaster final : public UdpSender {
 public:
+    // Loads the program and makes one live-frames run of a dropping program:
+    // fails if the kernel refuses live frames.
     static Result<std::unique_ptr<UdpBlaster>> create(const UdpBlastConfig& cfg);
-    ~UdpBlaster();
+    ~UdpBlaster() override;
     UdpBlaster(const UdpBlaster&) = delete;
     UdpBlaster& operator=(const UdpBlaster&) = delete;
 
-    void start();
-    void request_stop() { stop_.store(true, std::memory_order_relaxed); }
+    void start() override;
+    void request_stop() override { stop_.store(true, std::memory_order_relaxed); }
     // True once every thread has finished (budget used, stopped, or failed).
-    bool done() const { return running_.load(std::memory_order_acquire) == 0; }
+    bool done() const override { return running_.load(std::memory_order_acquire) == 0; }
     // Joins the threads; the first error any of them met.
-    Status wait();
-    BlastCounters counters() const;
-    uint16_t run_id() const { return run_id_; }
+    Status wait() override;
+    BlastCounters counters() const override;
+    uint16_t run_id() const override { return run_id_; }
+    TxPath path() const override { return TxPath::Live; }
     const UdpTemplate& frame_template() const { return tmpl_; }
 
 private:

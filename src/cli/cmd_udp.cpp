@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-// xdpgen udp: blast UDP through BPF_PROG_RUN live frames.
+// xdpgen udp: blast UDP through BPF_PROG_RUN live frames, or through AF_XDP
+// sockets where the kernel refuses live frames (--tx-path).
 
 #include <fmt/format.h>
 
 #include <memory>
 
-#include "blast/udp_blaster.hpp"
+#include "blast/udp_sender.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/options.hpp"
@@ -28,6 +29,7 @@ struct UdpOptions {
     bool raw = false;
     uint32_t ts_every = 8;
     bool ts_every_given = false;
+    std::string tx_path = "auto";
     OutputOptions out;
 };
 
@@ -86,17 +88,24 @@ int run_udp(const UdpOptions& o)
     // wait, and a cached one would be up to ts_every-1 packet gaps stale.
     const bool slow = o.rate > 0 && o.rate / o.threads < 1e6;
     cfg.ts_every = slow && !o.ts_every_given ? 1 : o.ts_every;
-    auto blaster = UdpBlaster::create(cfg);
-    if (!blaster)
-        return fail_setup(blaster.error().context(fmt::format("on {}", path->dev.name)));
-    auto& b = *blaster.value();
+    cfg.tx_queues = path->dev.tx_queues;
+    const TxPath want = *parse_tx_path(o.tx_path);  // CLI11 checked the value
+    auto choice = make_udp_sender(cfg, want);
+    if (!choice)
+        return fail_setup(choice.error().context(fmt::format("on {}", path->dev.name)));
+    auto& b = *choice->sender;
+    const unsigned threads = choice->threads;
+    const bool xsk = b.path() == TxPath::Xsk;
+    for (const auto& n : choice->notes)
+        out.line(n);
 
-    out.line(fmt::format("udp {} -> {} port {}{} on {} ({} -> {}), {} B frames, {} thread{}{}{}", path->src.str(),
+    out.line(fmt::format("udp {} -> {} port {}{} on {} ({} -> {}), {} B frames, {} thread{}{}{}, {}", path->src.str(),
                          path->dst.str(), o.dst_port,
                          cfg.port_count > 1 ? fmt::format("-{}", o.dst_port + cfg.port_count - 1) : "",
-                         path->dev.name, path->src_mac.str(), path->dst_mac.str(), frame_size, o.threads,
-                         o.threads == 1 ? "" : "s", o.num_packets ? fmt::format(", {} packets", fmt_count(o.num_packets)) : "",
-                         o.rate > 0 ? fmt::format(", at {}", fmt_pps(o.rate)) : ""));
+                         path->dev.name, path->src_mac.str(), path->dst_mac.str(), frame_size, threads,
+                         threads == 1 ? "" : "s", o.num_packets ? fmt::format(", {} packets", fmt_count(o.num_packets)) : "",
+                         o.rate > 0 ? fmt::format(", at {}", fmt_pps(o.rate)) : "",
+                         xsk ? "through AF_XDP" : "through live frames"));
 
     nlohmann::json intervals = nlohmann::json::array();
     BlastCounters prev{};
@@ -122,7 +131,10 @@ int run_udp(const UdpOptions& o)
     std::string reason = "ok";
     if (!st) {
         Error e = st.error();
-        if (c.sent == 0 && c.dropped > 0 && path->dev.driver == "veth")
+        if (c.sent == 0 && c.dropped > 0 && xsk)
+            e.hint = fmt::format("the driver refused every frame before it left: is {} up at both ends (carrier)?",
+                                 path->dev.name);
+        else if (c.sent == 0 && c.dropped > 0 && path->dev.driver == "veth")
             e.hint = "a veth drops redirected frames unless its peer has an XDP program attached or GRO enabled: "
                      "run 'xdpgen sink' on the peer, or 'ethtool -K <peer> gro on'";
         print_error(e);
@@ -139,6 +151,7 @@ int run_udp(const UdpOptions& o)
     nlohmann::json doc = {
         {"command", "udp"},
         {"interface", path->dev.name},
+        {"tx_path", tx_path_name(b.path())},
         {"config",
          {{"src_addr", path->src.str()},
           {"dst_addr", path->dst.str()},
@@ -148,7 +161,9 @@ int run_udp(const UdpOptions& o)
           {"dst_port", o.dst_port},
           {"dst_ports", cfg.port_count},
           {"frame_size", frame_size},
-          {"threads", o.threads},
+          {"threads", threads},
+          {"threads_requested", o.threads},
+          {"tx_path_requested", o.tx_path},
           {"num_packets", o.num_packets},
           {"rate_pps", o.rate},
           {"ts_every", cfg.ts_every},
@@ -172,7 +187,7 @@ int run_udp(const UdpOptions& o)
 Command add_udp_command(CLI::App& app)
 {
     auto o = std::make_shared<UdpOptions>();
-    CLI::App* sub = app.add_subcommand("udp", "Blast UDP packets out of an interface through XDP live frames");
+    CLI::App* sub = app.add_subcommand("udp", "Blast UDP packets out of an interface (XDP live frames, or AF_XDP)");
     sub->add_option("ifname", o->ifname, "Interface to send on")->required();
     sub->add_option("-a,--dst-addr", o->dst_addr, "Destination IPv4 or IPv6 address")->required();
     sub->add_option("-A,--src-addr", o->src_addr, "Source address (default: the kernel's choice for the route)");
@@ -200,6 +215,11 @@ Command add_udp_command(CLI::App& app)
         ->check(CLI::Range(1, 4096));
     sub->add_option("--json", o->out.json_path, "Write the report as JSON to FILE ('-' = stdout; lines then go to stderr)");
     sub->add_flag("-q,--quiet", o->out.quiet, "No per-interval lines, only the summary");
+    sub->add_option("--tx-path", o->tx_path,
+                    "How packets leave: live (BPF_PROG_RUN live frames, fastest), xsk (an AF_XDP socket per queue, "
+                    "for kernels that refuse live frames), auto (live frames when a test run works, else xsk)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "live", "xsk"}));
     sub->add_flag("--raw", o->raw, "Benchmark baseline: send the frame unmodified (no stamps, fixed port)")->group("");
     return Command{sub, [o] { return run_udp(*o); }};
 }

@@ -144,6 +144,13 @@ size_t XskSocket::tx_reserve(std::span<XskDesc> frames)
 
 Status XskSocket::tx_submit(std::span<const XskDesc> frames)
 {
+    if (tx_publish(frames) == 0)
+        return {};
+    return kick_tx();
+}
+
+uint32_t XskSocket::tx_publish(std::span<const XskDesc> frames)
+{
     // Frames left at len 0 were not needed: their slots are cancelled (the
     // reserve only moved our cached producer index) and the frames go back.
     uint32_t used = 0;
@@ -158,10 +165,27 @@ Status XskSocket::tx_submit(std::span<const XskDesc> frames)
         d->options = 0;
     }
     tx_.cached_prod -= static_cast<uint32_t>(frames.size()) - used;
-    if (used == 0)
-        return {};
-    xsk_ring_prod__submit(&tx_, used);
-    return kick_tx();
+    if (used)
+        xsk_ring_prod__submit(&tx_, used);
+    return used;
+}
+
+Result<XskSocket::TxKick> XskSocket::tx_kick_counted()
+{
+    if (!xsk_ring_prod__needs_wakeup(&tx_))
+        return TxKick::Idle;
+    if (sendto(fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0) >= 0)
+        return TxKick::Done;
+    const int err = errno;
+    // Copy mode (net/xdp/xsk.c): EBUSY after the driver returned
+    // NET_XMIT_DROP for one frame, which was completed but not sent, and the
+    // kick stopped there. In zero-copy EBUSY is only a busy driver.
+    if (err == EBUSY)
+        return zero_copy_ ? TxKick::Again : TxKick::Dropped;
+    if (err == EAGAIN || err == ENOBUFS || err == EINTR)
+        return TxKick::Again;
+    return sys_error(fmt::format("{} queue {}: AF_XDP transmit kick", cfg_.ifname, cfg_.queue), err,
+                     err == ENETDOWN ? "the interface is down" : "");
 }
 
 Status XskSocket::kick_tx()

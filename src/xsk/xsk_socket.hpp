@@ -71,6 +71,19 @@ public:
     // (need_wakeup). Copy mode sends a bounded batch per kick: kick again
     // while frames are outstanding.
     Status kick_tx();
+    // As tx_submit, without the kick (the caller kicks with
+    // tx_kick_counted). Returns how many frames were published.
+    uint32_t tx_publish(std::span<const XskDesc> frames);
+    // What one transmit kick did.
+    enum class TxKick {
+        Idle,     // the kernel did not ask for a kick (need_wakeup clear)
+        Done,     // it sent what was in the ring
+        Again,    // it stopped early (batch budget, full completion ring, busy queue): kick again
+        Dropped,  // copy mode: the driver dropped one frame (NET_XMIT_DROP); it still completes
+    };
+    // One kick when the kernel asks for it (need_wakeup), with its outcome,
+    // for senders that count what the driver refused.
+    Result<TxKick> tx_kick_counted();
     // Frames the kernel has sent go back to the free stack. Returns how many.
     uint32_t tx_complete() { return umem_.reap_completions(); }
 

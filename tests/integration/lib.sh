@@ -60,6 +60,14 @@ xdp_attached() { # xdp_attached NS IFNAME -> prints the XDP mode or nothing
 }
 json() { jq -r "$2" "$1"; }
 
+# "true" when this kernel runs live frames on the generator's interface, as
+# `xdpgen probe` finds by a real run (false also when BPF itself is refused):
+# which path `xdpgen udp --tx-path auto` takes.
+live_frames_supported() {
+  gen "$XDPGEN" probe --json "$TMP/probe.json" "$IF_GEN" >/dev/null 2>&1 || true
+  [[ $(json "$TMP/probe.json" .checks.live_frames.supported 2>/dev/null) == true ]] && echo true || echo false
+}
+
 # Waits (bounded) until the file contains a line matching the regex.
 wait_for_line() { # wait_for_line FILE REGEX SECONDS
   local i

@@ -190,7 +190,12 @@ TEST_CASE("cli: udp --help lists its options", "[cli]")
     INFO("stdout:\n" << r.out << "stderr:\n" << r.err);
     CHECK(r.status == 0);
     CHECK_THAT(r.out, Catch::Contains("--dst-addr") && Catch::Contains("--dyn-ports") &&
-                          Catch::Contains("--num-packets"));
+                          Catch::Contains("--num-packets") && Catch::Contains("--tx-path"));
+}
+
+TEST_CASE("cli: udp --tx-path is auto, live or xsk", "[cli]")
+{
+    check_one_error(run_xdpgen({"udp", "-a", "198.18.0.2", "--tx-path", "dpdk", "lo"}), {"--tx-path", "dpdk"});
 }
 
 TEST_CASE("cli: client target that is not HOST:PORT", "[cli]")
