@@ -34,6 +34,22 @@ void Connection::enter_closed(TcpApp& app, TcpEvent ev)
     app.on_event(ev, 0);
 }
 
+void Connection::ack_unacceptable(uint64_t now, const Segment& seg)
+{
+    // RFC 5961 §7, as Linux's tcp_oow_rate_limited: an ACK answering a pure
+    // ACK or a SYN that is not acceptable goes out at most once per ~0.5 s,
+    // or two ends that disagree about the window trade ACKs as fast as they
+    // can (seen: 33,000/s each way from one spoofed SYN). Data and FINs are
+    // always answered.
+    if (seg.payload_len == 0 && (!seg.has(kFin) || seg.has(kSyn))) {
+        const uint8_t tick = static_cast<uint8_t>((now / kOowTick) & 0x7f);
+        if ((t_.oow_ack & 0x80) && static_cast<uint8_t>((tick - t_.oow_ack) & 0x7f) < kOowTicks)
+            return;
+        t_.oow_ack = static_cast<uint8_t>(0x80 | tick);
+    }
+    t_.ack_now = true;
+}
+
 void Connection::negotiate(const TcpOptions& peer)
 {
     const TcpConfig& c = *t_.cfg;
@@ -161,7 +177,7 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
     // segment from an earlier wrap of the sequence space: ACK and drop.
     // (The 24-day idle rule of §5.5 is not needed at load-test lifetimes.)
     if (t.ts_ok && seg.opt.has_ts && !seg.has(kRst) && static_cast<int32_t>(seg.opt.ts_val - t.rcv.ts_recent) < 0) {
-        t.ack_now = true;
+        ack_unacceptable(now, seg);
         return;
     }
 
@@ -179,7 +195,7 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
         // TIME-WAIT this is how a retransmitted FIN arrives (its sequence
         // number is behind rcv.nxt): ACK it and restart the 2 MSL wait.
         if (!seg.has(kRst)) {
-            t.ack_now = true;
+            ack_unacceptable(now, seg);
             if (t.state == TcpState::TimeWait && seg.has(kFin))
                 enter_time_wait(now);
         }
@@ -194,7 +210,7 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
     // rcv.nxt resets; any other in-window RST gets a challenge ACK.
     if (seg.has(kRst)) {
         if (seg.seq != t.rcv.nxt) {
-            t.ack_now = true;
+            ack_unacceptable(now, seg);
             return;
         }
         switch (t.state) {
@@ -226,7 +242,7 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
     // Third (security) does not apply. Fourth, check the SYN bit: RFC 5961
     // §4.2 answers any SYN in a synchronized state with a challenge ACK.
     if (seg.has(kSyn)) {
-        t.ack_now = true;
+        ack_unacceptable(now, seg);
         return;
     }
 
@@ -251,7 +267,7 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
     // the largest window the peer can offer stands in for MAX.SND.WND.
     if (seg.ack > t.snd.max || seg.ack < t.snd.una - (uint32_t{65535} << t.snd.wscale)) {
         // Acknowledges something not yet sent, or far too old: ACK and drop.
-        t.ack_now = true;
+        ack_unacceptable(now, seg);
         return;
     }
     const uint32_t new_wnd = seg_window(seg, t.snd.wscale);

@@ -25,6 +25,9 @@ class CongestionControl;
 inline constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
 inline constexpr uint64_t kMs = 1'000'000;   // ns
 inline constexpr uint64_t kSec = 1'000'000'000;
+// Out-of-window ACKs: at most one per kOowTicks ticks of kOowTick (~0.5 s, Linux's tcp_invalid_ratelimit).
+inline constexpr uint64_t kOowTick = 128 * kMs;
+inline constexpr uint8_t kOowTicks = 4;
 
 // RFC 9293 §3.3.2 states, ordered as FreeBSD's tcp_fsm.h so that ranges mean
 // something: >= Established is synchronized (RFC 9293 §3.5.2), >= FinWait1
@@ -160,6 +163,10 @@ struct Tcb {
     // to 2^64, so the FIN's place is fixed only once the stream's end comes
     // within reach of what was sent (sequence numbers cover 2^31).
     bool fin_known : 1 = false;
+    // The last ACK answering an unacceptable pure ACK or SYN (rate limit,
+    // RFC 5961 §7): bit 7 set once one was sent, bits 0-6 the time in
+    // kOowTick units, modulo 128.
+    uint8_t oow_ack = 0;
     uint8_t backoff = 0;       // RTO / persist doublings since the last RTT sample (RFC 6298 §5.5);
                                // also the count of SYN or data retransmissions towards the limits
 

@@ -136,3 +136,42 @@ TEST_CASE("an ACK exactly 2^31 ahead of snd.max is too new: ACKed and dropped", 
     CHECK(f.app.count(TcpEvent::DataAcked) == 0);
     EXPECT_SEGS(f.out, Exp{kAck, ClientFixture::kIss + 1, 5001, 64000});
 }
+
+TEST_CASE("ACKs answering unacceptable pure ACKs and SYNs: one per ~0.5 s (no ACK war)", "[tcp][hostile]")
+{
+    ClientFixture f;
+    f.open();
+    f.c.close(ms(200), f.app, f.out);
+    f.rx(ms(250), mk(5001, 1002, kFin | kAck, 60000));
+    REQUIRE(f.c.state() == TcpState::TimeWait);
+    f.out.take();
+    // A SYN-ACK of another incarnation, again and again (as a peer in
+    // SYN-RECEIVED answering each of our ACKs): one ACK, then silence.
+    size_t acks = 0;
+    for (uint64_t t = ms(300); t < ms(700); t += ms(1)) {
+        f.rx(t, mk(90000, 777, kSyn | kAck, 60000));
+        acks += f.out.take().size();
+    }
+    CHECK(acks == 1);
+    // Past the limit, one more.
+    f.rx(ms(900), mk(90000, 777, kSyn | kAck, 60000));
+    CHECK(f.out.take().size() == 1);
+    // A retransmitted FIN is always answered: its ACK may have been lost.
+    f.rx(ms(901), mk(5001, 1002, kFin | kAck, 60000));
+    CHECK(f.out.take().size() == 1);
+    f.rx(ms(902), mk(5001, 1002, kFin | kAck, 60000));
+    CHECK(f.out.take().size() == 1);
+}
+
+TEST_CASE("duplicate data is always answered, whatever the rate", "[tcp][hostile]")
+{
+    ClientFixture f;
+    f.open();
+    f.rx_data(ms(200), 0, 100, 1001);
+    f.poll(ms(300));
+    f.out.take();
+    for (int i = 0; i < 5; i++) {
+        f.rx_data(ms(301 + i), 0, 100, 1001);  // already received: unacceptable, answered
+        CHECK(f.out.take().size() == 1);
+    }
+}
