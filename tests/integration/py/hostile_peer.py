@@ -135,8 +135,10 @@ class Fuzzer:
     def seg(self, v6, flags=None, opts=None, data=None, win=None, **kw):
         r = self.rng
         src, dst = self.ends(v6)
-        return self.tcp(src, dst, self.port(self.src_ports), self.port(self.dst_ports),
-                        r.randrange(256) if flags is None else flags, self.u32(), self.u32(),
+        flags = r.randrange(256) if flags is None else flags
+        if self.a.no_bare_syn and flags & SYN and not flags & (ACK | RST):
+            flags |= ACK  # see --no-bare-syn
+        return self.tcp(src, dst, self.port(self.src_ports), self.port(self.dst_ports), flags, self.u32(), self.u32(),
                         r.randrange(65536) if win is None else win,
                         self.good_opts() if opts is None else opts, self.payload() if data is None else data, **kw)
 
@@ -340,6 +342,10 @@ def main():
     p.add_argument("--dst6")
     p.add_argument("--no-v6-target", action="store_true",
                    help="the engine does not serve --dst6 (its frames are the kernel's)")
+    p.add_argument("--no-bare-syn", action="store_true",
+                   help="give every SYN an ACK: a SYN without ACK or RST meeting a client's connection in "
+                        "SYN-SENT is a simultaneous open (RFC 9293 §3.5) that refuses the connection whatever "
+                        "its sequence number (py/hostile_repro_simopen.py)")
     p.add_argument("--src-ports", required=True, help="e.g. 20000-20099,32768-60999")
     p.add_argument("--dst-ports", required=True, help="the ports steered to the engine, e.g. 8080")
     p.add_argument("--count", type=int, default=20000)
