@@ -31,7 +31,7 @@ PortLimit port_limit(const PortUse& u)
 std::string port_limit_note(const PortLimit& l, uint64_t waits)
 {
     const std::string cap =
-        l.cap_cps > 0 ? fmt::format(": at most about {} conn/s", fmt_si(l.cap_cps, "")) : std::string();
+        l.cap_cps > 0 ? fmt::format(": at most about {} conn/s", fmt_count(static_cast<uint64_t>(l.cap_cps + 0.5))) : std::string();
     return fmt::format("local ports exhausted ({} starts waited): {} local ports, {}{}, a limit of the generator, "
                        "not of the server; {}",
                        fmt_count(waits), fmt_count(l.pairs), l.cause, cap, l.fix);

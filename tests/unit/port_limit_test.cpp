@@ -15,7 +15,7 @@ TEST_CASE("port limit: our TIME-WAIT holds the ports", "[port-limit]")
     const std::string n = port_limit_note(l, 1234);
     CHECK_THAT(n, Catch::Contains("1,234 starts waited"));
     CHECK_THAT(n, Catch::Contains("--time-wait 1 s"));
-    CHECK_THAT(n, Catch::Contains("at most about 100 k conn/s"));
+    CHECK_THAT(n, Catch::Contains("at most about 100,000 conn/s"));
     CHECK_THAT(n, Catch::Contains("shorten --time-wait"));
 }
 
