@@ -195,7 +195,7 @@ sink eng 198.18.0.2:5207 --conns 4
 run_tcp eng 198.18.0.2 -p 5207 --flows 4 --bytes 4M --data-path engine
 expect_match "eng: says it runs on the engine" "$(head -1 "$TMP/eng.xg")" 'data path engine'
 exact eng 4 "$MIB4" engine
-expect_eq "eng: no note (the path was asked for)" "$(grep -c '^note:' "$TMP/eng.xg" || true)" 0
+expect_eq "eng: no note (the path was asked for)" "$(grep -c '^note: live frames' "$TMP/eng.xg" || true)" 0
 sink engdur 198.18.0.2:5208 --conns 2
 run_tcp engdur 198.18.0.2 -p 5208 --flows 2 --duration 2 --cc none --data-path engine
 res=$(sink_result engdur)
