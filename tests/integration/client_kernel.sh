@@ -12,18 +12,6 @@ SERVER=$1 LOSS=$2
 testbed_up
 settle
 
-serve() { # serve PORT ARGS... -> runs the pattern server in the peer namespace
-  local port=$1; shift
-  bg timeout 120 "$TESTBED" --prefix "$PREFIX" exec peer "$SERVER" --listen "198.18.0.2:$port" "$@" \
-    >"$TMP/server$port.out" 2>&1
-  wait_for_line "$TMP/server$port.out" '^ready' 10
-}
-server_result() { # server_result PORT -> the server's results line after SIGTERM
-  # Anchored: only the server itself, not the wrappers whose arguments name it.
-  pkill -TERM -f "^$SERVER --listen 198.18.0.2:$1 " || true
-  wait_for_line "$TMP/server$1.out" '^accepted=' 10
-  grep '^accepted=' "$TMP/server$1.out"
-}
 peer_open_conns() { peer ss -Htn state established "( sport = :$1 )" | wc -l; }
 
 # 1. Request and response both ways, both sides checking the pattern.

@@ -9,22 +9,11 @@
 #     note, and the same uploads byte-exact.
 # Usage: jumbo.sh PATTERN_SERVER TCP_SINK
 source "$(dirname "$0")/lib.sh"
-SERVER=$1 SINK=$2
+SERVER=$1 SERVE_SECONDS=60 SINK=$2
 MIB=1048576
 
 testbed_up
 mtu() { gen ip link set "$IF_GEN" mtu "$1"; peer ip link set "$IF_PEER" mtu "$1"; }
-serve() { # serve PORT ARGS...
-  local port=$1; shift
-  bg timeout 60 "$TESTBED" --prefix "$PREFIX" exec peer "$SERVER" --listen "198.18.0.2:$port" "$@" \
-    >"$TMP/server$port.out" 2>&1
-  wait_for_line "$TMP/server$port.out" '^ready' 10
-}
-server_result() {
-  pkill -TERM -f "^$SERVER --listen 198.18.0.2:$1 " || true
-  wait_for_line "$TMP/server$1.out" '^accepted=' 10
-  grep '^accepted=' "$TMP/server$1.out"
-}
 client() { # client NAME ARGS...
   local name=$1; shift
   gen timeout 60 "$XDPGEN" client -i "$IF_GEN" --json "$TMP/$name.json" "$@" >"$TMP/$name.out" 2>&1 ||

@@ -137,3 +137,19 @@ stop_xdpgen_server() { # stop_xdpgen_server JSON [SECONDS to wait for the report
 }
 
 nginx_requests() { wc -l <"$TMP/nginx/access.log"; }
+
+# The kernel's pattern server (tests/peers) in the peer namespace, on
+# 198.18.0.2:PORT, bounded by SERVE_SECONDS (default 120); its output in
+# $TMP/serverPORT.out. Needs SERVER (the binary's path).
+serve() { # serve PORT ARGS...
+  local port=$1; shift
+  bg timeout "${SERVE_SECONDS:-120}" "$TESTBED" --prefix "$PREFIX" exec peer "$SERVER" --listen "198.18.0.2:$port" "$@" \
+    >"$TMP/server$port.out" 2>&1
+  wait_for_line "$TMP/server$port.out" '^ready' 10
+}
+server_result() { # server_result PORT -> the server's results line after SIGTERM
+  # Anchored: only the server itself, not the wrappers whose arguments name it.
+  pkill -TERM -f "^$SERVER --listen 198.18.0.2:$1 " || true
+  wait_for_line "$TMP/server$1.out" '^accepted=' 10
+  grep '^accepted=' "$TMP/server$1.out"
+}

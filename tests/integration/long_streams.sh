@@ -10,24 +10,13 @@
 # count with the peer's own.
 # Usage: long_streams.sh PATTERN_SERVER TCP_SINK
 source "$(dirname "$0")/lib.sh"
-SERVER=$1 SINK=$2
+SERVER=$1 SERVE_SECONDS=300 SINK=$2
 N=$((6 * 1024 * 1024 * 1024 + 1))  # odd, past 2^32: the FIN lands off any round boundary
 N6=$((6 * 1024 * 1024 * 1024))
 
 testbed_up --gro
 settle
 
-serve() { # serve PORT ARGS... -> the pattern server in the peer namespace
-  local port=$1; shift
-  bg timeout 300 "$TESTBED" --prefix "$PREFIX" exec peer "$SERVER" --listen "198.18.0.2:$port" "$@" \
-    >"$TMP/server$port.out" 2>&1
-  wait_for_line "$TMP/server$port.out" '^ready' 10
-}
-server_result() { # server_result PORT -> the server's results line after SIGTERM
-  pkill -TERM -f "^$SERVER --listen 198.18.0.2:$1 " || true
-  wait_for_line "$TMP/server$1.out" '^accepted=' 10
-  grep '^accepted=' "$TMP/server$1.out"
-}
 client() { # client NAME ARGS... (xdpgen client in the gen namespace, JSON in $TMP/NAME.json)
   local name=$1; shift
   gen timeout 300 "$XDPGEN" client -i "$IF_GEN" --quiet --json "$TMP/$name.json" "$@" >"$TMP/$name.out" 2>&1 ||

@@ -7,17 +7,11 @@
 # client closing first (TIME-WAIT --time-wait 1 s: at most 100 conn/s).
 # Usage: port_limit.sh PATTERN_SERVER
 source "$(dirname "$0")/lib.sh"
-SERVER=$1
+SERVER=$1 SERVE_SECONDS=60
 
 testbed_up
 settle
 
-serve() { # serve PORT ARGS...
-  local port=$1; shift
-  bg timeout 60 "$TESTBED" --prefix "$PREFIX" exec peer "$SERVER" --listen "198.18.0.2:$port" "$@" \
-    >"$TMP/server$port.out" 2>&1
-  wait_for_line "$TMP/server$port.out" '^ready' 10
-}
 run() { # run NAME PORT ARGS...
   local name=$1 port=$2; shift 2
   gen timeout 30 "$XDPGEN" client -i "$IF_GEN" "198.18.0.2:$port" -c 20 \
