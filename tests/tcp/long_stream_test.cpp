@@ -90,6 +90,16 @@ void open_client(Connection& c, const TcpConfig& cfg, Sink& out, App& app, uint3
     app.events.clear();
 }
 
+// A passive open from a peer's SYN (IRS 7000) offering big_cfg's options; the SYN-ACK is taken away.
+void accept_big(Connection& c, const TcpConfig& cfg, Sink& out, uint32_t iss)
+{
+    Segment syn = mk(7000, 0, kSyn, 65535);
+    syn.opt.mss = kBigMss;
+    syn.opt.wscale = 7;
+    REQUIRE(c.accept(cfg, syn, 0, SeqNum(iss), out));
+    out.take();
+}
+
 void check_whole(const StreamResult& r, uint64_t len, uint32_t iss)
 {
     CHECK(r.data_bytes == len);
@@ -129,12 +139,8 @@ TEST_CASE("server: a response of 6 GiB and close goes out whole", "[tcp][long]")
     Connection c;
     Sink out;
     App app;
-    Segment syn = mk(7000, 0, kSyn, 65535);
-    syn.opt.mss = kBigMss;
-    syn.opt.wscale = 7;
     const uint32_t iss = 0xffffff00u;
-    REQUIRE(c.accept(cfg, syn, 0, SeqNum(iss), out));
-    out.take();
+    accept_big(c, cfg, out, iss);
     c.on_segment(ms(1), mk(7001, iss + 1, kAck, 65535), {}, app, out);
     REQUIRE(c.state() == TcpState::Established);
     CHECK(app.count(TcpEvent::DataAcked) == 0);  // the SYN is not data
@@ -152,12 +158,8 @@ TEST_CASE("server: the peer's FIN then our 4 GiB - 1 answer: LAST-ACK ends Close
     Connection c;
     Sink out;
     App app;
-    Segment syn = mk(7000, 0, kSyn, 65535);
-    syn.opt.mss = kBigMss;
-    syn.opt.wscale = 7;
     const uint32_t iss = 1000;
-    REQUIRE(c.accept(cfg, syn, 0, SeqNum(iss), out));
-    out.take();
+    accept_big(c, cfg, out, iss);
     c.on_segment(ms(1), mk(7001, iss + 1, kAck | kFin, 65535), {}, app, out);
     REQUIRE(c.state() == TcpState::CloseWait);
     out.take();
