@@ -16,6 +16,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/pkt_cls.h>
+#include <linux/tcp.h>
 #include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -24,6 +25,12 @@
 const volatile __u32 permille = 0;	/* 0..1000 */
 const volatile __u8 tcp_only = 0;
 const volatile __u16 port = 0;		/* host order; 0 = any port */
+/*
+ * Received TCP segments with payload that survive the loss get their first
+ * payload byte inverted with this probability (/1000), the checksum left as
+ * it was: what a bad link or memory does, for the receiver's check to catch.
+ */
+const volatile __u32 corrupt_permille = 0;
 
 /*
  * Shared by all CPUs, so added atomically. A loss injector sees test traffic
@@ -31,7 +38,7 @@ const volatile __u16 port = 0;		/* host order; 0 = any port */
  * plain globals are read through the skeleton without a layout to keep in
  * sync by hand.
  */
-__u64 seen_in, dropped_in, seen_out, dropped_out;
+__u64 seen_in, dropped_in, seen_out, dropped_out, corrupted_in;
 
 /* Ethernet + IPv6 + the TCP/UDP ports: all the filter reads. */
 #define HDR_MAX (sizeof(struct ethhdr) + sizeof(struct ipv6hdr) + 4)
@@ -95,13 +102,63 @@ static __always_inline int lose(void *data, void *data_end, __u64 *seen, __u64 *
 	return 1;
 }
 
+/* The first payload byte of a TCP segment (no fragments, no IPv6 extension headers), or NULL. */
+static __always_inline __u8 *tcp_payload(void *data, void *data_end)
+{
+	struct ethhdr *eth = data;
+	struct tcphdr *th;
+	__u32 l4_len, doff;
+
+	if ((void *)(eth + 1) > data_end)
+		return NULL;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+
+		if ((void *)(ip + 1) > data_end || ip->protocol != IPPROTO_TCP || ip->ihl < 5 ||
+		    (ip->frag_off & bpf_htons(0x3fff)))
+			return NULL;
+		if (bpf_ntohs(ip->tot_len) < ip->ihl * 4)
+			return NULL;
+		l4_len = bpf_ntohs(ip->tot_len) - ip->ihl * 4;
+		th = (void *)ip + ip->ihl * 4;
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		if ((void *)(ip6 + 1) > data_end || ip6->nexthdr != IPPROTO_TCP)
+			return NULL;
+		l4_len = bpf_ntohs(ip6->payload_len);
+		th = (void *)(ip6 + 1);
+	} else {
+		return NULL;
+	}
+	if ((void *)(th + 1) > data_end)
+		return NULL;
+	doff = th->doff * 4;
+	if (doff < sizeof(*th) || l4_len <= doff || doff > 60)
+		return NULL;
+	if ((void *)th + doff + 1 > data_end)
+		return NULL;
+	return (__u8 *)th + doff;
+}
+
 SEC("xdp")
 int xg_loss_in(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *b;
 
-	return lose(data, data_end, &seen_in, &dropped_in) ? XDP_DROP : XDP_PASS;
+	if (lose(data, data_end, &seen_in, &dropped_in))
+		return XDP_DROP;
+	if (corrupt_permille && matches(data, data_end) &&
+	    bpf_get_prandom_u32() % 1000 < corrupt_permille) {
+		b = tcp_payload(data, data_end);
+		if (b) {
+			*b = ~*b;
+			__sync_fetch_and_add(&corrupted_in, 1);
+		}
+	}
+	return XDP_PASS;
 }
 
 SEC("tc")

@@ -10,6 +10,7 @@
 #include "cli/common.hpp"
 #include "cli/link_guard.hpp"
 #include "cli/options.hpp"
+#include "cli/rx_csum.hpp"
 #include "cli/per_worker.hpp"
 #include "cli/port_limit.hpp"
 #include "cli/segment_plan.hpp"
@@ -40,6 +41,7 @@ struct ClientOptions {
     OutputOptions out;
     bool per_worker = false;
     std::string on_link_down = "fail";
+    std::string rx_csum = "auto";
 };
 
 uint64_t to_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
@@ -69,6 +71,8 @@ nlohmann::json counters_json(const engine::WorkerCounters& c)
         {"rx_packets", c.rx_packets},
         {"rx_no_flow", c.rx_no_flow},
         {"rx_invalid", c.rx_invalid},
+        {"rx_bad_csum", c.rx_bad_csum},
+        {"rx_csum_offloaded", c.rx_csum_offloaded},
         {"rx_handed_off", c.rx_handed_off},
         {"handoff_dropped", c.handoff_dropped},
         {"tx_ring_full", c.tx_ring_full},
@@ -193,6 +197,7 @@ int run_client(ClientOptions o)
     w.timeout_ns = to_ns(o.timeout + o.hold);
     w.peer_time_wait_ns = to_ns(o.peer_time_wait);
     w.drain_ns = to_ns(o.drain);
+    w.rx_csum = rx_csum_check(o.rx_csum);
     w.program = program.get();
     const SegmentPlan seg = plan_segments(o.mss, path->dev.mtu, path->dst.v6);
     if (!seg.note.empty())
@@ -306,6 +311,8 @@ int run_client(ClientOptions o)
     if (steer.kernel_owned || engine::PortPool::kernel_ports_skipped())
         out.line(fmt::format("host: {} segments of the kernel's own TCP connections passed to it, {} local ports left to it",
                              fmt_count(steer.kernel_owned), fmt_count(engine::PortPool::kernel_ports_skipped())));
+    if (const std::string l = rx_csum_summary(s.c, rx_csum_check(o.rx_csum)); !l.empty())
+        out.line(l);
     if (s.c.ports_exhausted && !port_lim)
         port_lim = port_limit(port_use(s.c));  // waited only between the last tick and the end
     if (port_lim)
@@ -358,7 +365,8 @@ int run_client(ClientOptions o)
           {"program", program->describe()},
           {"max_failures", max_failures},
           {"min_cps", o.min_cps},
-          {"on_link_down", link_policy->str()}}},
+          {"on_link_down", link_policy->str()},
+          {"rx_csum", o.rx_csum}}},
         {"duration_s", elapsed},
         {"interrupted", stop_requested()},
         {"connections_per_s", cps},
@@ -429,6 +437,10 @@ Command add_client_command(CLI::App& app)
                     "If the interface goes down mid-run: fail = end the run (exit 1); wait = start no connections until it is "
                     "up again, at most 10 s (wait:S: S seconds), then fail. A deleted interface always ends the run")
         ->capture_default_str()->group(net);
+    sub->add_option("--rx-csum", o->rx_csum, kRxCsumHelp)
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "on", "off"}))
+        ->group(net);
 
     auto* tm = "Timers";
     sub->add_option("--connect-timeout", o->connect_timeout, "Seconds for the handshake before the connection counts as a timeout")

@@ -11,6 +11,7 @@
 #include "cli/common.hpp"
 #include "cli/link_guard.hpp"
 #include "cli/options.hpp"
+#include "cli/rx_csum.hpp"
 #include "cli/per_worker.hpp"
 #include "cli/segment_plan.hpp"
 #include "engine/engine.hpp"
@@ -38,6 +39,7 @@ struct ServerOptions {
     OutputOptions out;
     bool per_worker = false;
     std::string on_link_down = "fail";
+    std::string rx_csum = "auto";
 };
 
 uint64_t to_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
@@ -67,6 +69,8 @@ nlohmann::json server_counters_json(const engine::WorkerCounters& c)
         {"rx_handed_off", c.rx_handed_off},
         {"handoff_dropped", c.handoff_dropped},
         {"rx_invalid", c.rx_invalid},
+        {"rx_bad_csum", c.rx_bad_csum},
+        {"rx_csum_offloaded", c.rx_csum_offloaded},
         {"tx_ring_full", c.tx_ring_full},
         {"tx_oversize", c.tx_oversize},
         {"syn_cookies_sent", c.syn_cookies_sent},
@@ -145,6 +149,7 @@ int run_server(ServerOptions o)
     w.connect_timeout_ns = to_ns(o.connect_timeout);
     w.timeout_ns = to_ns(o.timeout);
     w.drain_ns = to_ns(o.drain);
+    w.rx_csum = rx_csum_check(o.rx_csum);
     w.program = program.get();
     const bool v6_only = std::all_of(listen.begin(), listen.end(), [](const Endpoint& e) { return e.addr.v6; });
     const SegmentPlan seg = plan_segments(o.mss, dev->mtu, v6_only);
@@ -232,6 +237,8 @@ int run_server(ServerOptions o)
     if (steer.kernel_owned)
         out.line(fmt::format("host: {} segments of the kernel's own TCP connections passed to it",
                              fmt_count(steer.kernel_owned)));
+    if (const std::string l = rx_csum_summary(s.c, rx_csum_check(o.rx_csum)); !l.empty())
+        out.line(l);
     if (s.total.count())
         out.line("total:      " + latency_line(s.total));
     per_worker.summary(out, end_snap);
@@ -247,7 +254,8 @@ int run_server(ServerOptions o)
           {"program", program->describe()},
           {"max_flows", o.max_flows},
           {"syn_backlog", o.syn_backlog},
-          {"on_link_down", link_policy->str()}}},
+          {"on_link_down", link_policy->str()},
+          {"rx_csum", o.rx_csum}}},
         {"duration_s", elapsed},
         {"interrupted", stop_requested()},
         {"counters", server_counters_json(s.c)},
@@ -286,6 +294,8 @@ Command add_server_command(CLI::App& app)
     sub->add_option("--http-body", o->prog.http_body_file, "HTTP response body: the contents of FILE")->group(prog);
     sub->add_option("--http-status", o->prog.http_status, "HTTP response status")->capture_default_str()
         ->check(CLI::Range(100, 599))->group(prog);
+    sub->add_flag("--verify", o->prog.verify, "Check received bytes against xdpgen's byte pattern (for pattern clients)")
+        ->group(prog);
     sub->add_flag("--close", o->prog.close_after, "Close after answering (default: wait for the client to close)")->group(prog);
 
     auto* net = "Network";
@@ -299,6 +309,10 @@ Command add_server_command(CLI::App& app)
                     "If the interface goes down mid-run: fail = end the run (exit 1); wait = ride it out until it is "
                     "up again, at most 10 s (wait:S: S seconds), then fail. A deleted interface always ends the run")
         ->capture_default_str()->group(net);
+    sub->add_option("--rx-csum", o->rx_csum, kRxCsumHelp)
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "on", "off"}))
+        ->group(net);
 
     auto* lim = "Limits and timers";
     sub->add_option("--max-flows", o->max_flows, "Flow table size per worker (open connections and TIME-WAIT)")

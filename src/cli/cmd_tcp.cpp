@@ -17,6 +17,7 @@
 #include "cli/common.hpp"
 #include "cli/link_guard.hpp"
 #include "cli/options.hpp"
+#include "cli/rx_csum.hpp"
 #include "engine/engine.hpp"
 #include "engine/port_pool.hpp"
 #include "stats/units.hpp"
@@ -42,6 +43,7 @@ struct TcpOptions {
     double min_goodput = 0;  // bit/s
     OutputOptions out;
     std::string on_link_down = "fail";
+    std::string rx_csum = "auto";
 };
 
 uint64_t to_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
@@ -237,6 +239,7 @@ int run_tcp(TcpOptions o)
     w.connect_timeout_ns = to_ns(o.connect_timeout);
     w.timeout_ns = UINT64_MAX / 4;  // a stream takes what it takes; the data path gives up on a dead peer
     w.drain_ns = to_ns(o.drain);
+    w.rx_csum = rx_csum_check(o.rx_csum);
     w.bulk = &dp;
     w.tcp.mss = std::min<uint32_t>(o.mss, mtu - (path->dst.v6 ? 60 : 40));
     w.tcp.default_peer_mss = path->dst.v6 ? 1220 : 536;
@@ -404,6 +407,8 @@ int run_tcp(TcpOptions o)
     }
     if (s.connect.count())
         out.line("connect: " + latency_line(s.connect));
+    if (const std::string l = rx_csum_summary(s.c, rx_csum_check(o.rx_csum)); !l.empty())
+        out.line(l);
     if (const std::string l = link.summary_line(); !l.empty())
         out.line(l);
 
@@ -443,7 +448,8 @@ int run_tcp(TcpOptions o)
           {"data_path", o.data_path},
           {"payload", o.payload},
           {"mtu", mtu},
-          {"on_link_down", link_policy->str()}}},
+          {"on_link_down", link_policy->str()},
+          {"rx_csum", o.rx_csum}}},
         {"duration_s", total_s},
         {"interrupted", stop_requested()},
         {"flows",
@@ -487,7 +493,8 @@ int run_tcp(TcpOptions o)
           {"passed", live_only(c.ack.passed)},
           {"with_sack", live_only(c.ack.sack_acks)},
           {"sack_resend_bytes", live_only(c.ack.sack_resend_bytes)}}},
-        {"engine", {{"tx_packets", s.c.tx_packets}, {"rx_packets", s.c.rx_packets}}},
+        {"engine", {{"tx_packets", s.c.tx_packets}, {"rx_packets", s.c.rx_packets}, {"rx_invalid", s.c.rx_invalid},
+                    {"rx_bad_csum", s.c.rx_bad_csum}, {"rx_csum_offloaded", s.c.rx_csum_offloaded}}},
         {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"acks_consumed", steer.bulk_acks}, {"kernel_owned", steer.kernel_owned}, {"kernel_ports_skipped", engine::PortPool::kernel_ports_skipped()}}},
         {"latency", {{"connect", latency_json(s.connect)}}},
         {"link", link.json()},
@@ -545,6 +552,10 @@ Command add_tcp_command(CLI::App& app)
                     "If the interface goes down mid-run: fail = end the run (exit 1); wait = ride it out until it is "
                     "up again, at most 10 s (wait:S: S seconds), then fail. A deleted interface always ends the run")
         ->capture_default_str()->group(net);
+    sub->add_option("--rx-csum", o->rx_csum, kRxCsumHelp)
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "on", "off"}))
+        ->group(net);
     sub->add_option("--connect-timeout", o->connect_timeout, "Seconds for a handshake")->capture_default_str()
         ->check(CLI::PositiveNumber)->group(net);
     sub->add_option("--drain", o->drain, "Seconds the flows get to close at the end")->capture_default_str()

@@ -206,7 +206,7 @@ void Worker::loop_once(uint64_t now, bool& busy)
     tx_inflight_ -= std::min<uint64_t>(tx_inflight_, xsk_->tx_complete());
     busy |= receive(now) > 0;
     if (cfg_.handoff)
-        busy |= cfg_.handoff->receive(cfg_.index, kBatch, [&](std::span<const uint8_t> f) { handle_frame(now, f); }) > 0;
+        busy |= cfg_.handoff->receive(cfg_.index, kBatch, [&](std::span<const uint8_t> f) { handle_frame(now, f, true); }) > 0;
     busy |= wheel_.advance(now, [&](uint32_t id) { fire(id, now); }) > 0;
     if (cfg_.bulk)
         bulk_poll(now);
@@ -232,10 +232,27 @@ size_t Worker::receive(uint64_t now)
     return n;
 }
 
-void Worker::handle_frame(uint64_t now, std::span<const uint8_t> frame)
+bool Worker::checksum_ok(const TcpFrameView& v)
+{
+    if (cfg_.rx_csum == tcp::CsumCheck::Off)
+        return true;
+    const uint32_t pseudo = tcp::tcp_pseudo_sum(v.src, v.dst, static_cast<uint32_t>(v.l4.size()));
+    const tcp::CsumVerdict verdict = tcp::tcp_csum_verdict(v.l4, pseudo);
+    if (verdict == tcp::CsumVerdict::Valid)
+        return true;
+    if (verdict == tcp::CsumVerdict::Offloaded) {
+        st_.c.rx_csum_offloaded++;
+        if (cfg_.rx_csum == tcp::CsumCheck::Auto)
+            return true;
+    }
+    st_.c.rx_bad_csum++;
+    return false;
+}
+
+void Worker::handle_frame(uint64_t now, std::span<const uint8_t> frame, bool checked)
 {
     auto v = parse_tcp_frame(frame);
-    if (!v) {
+    if (!v || (!checked && !checksum_ok(*v))) {
         st_.c.rx_invalid++;
         return;
     }

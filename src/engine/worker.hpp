@@ -68,6 +68,7 @@ struct WorkerConfig {
     uint64_t drain_ns = 2'000'000'000;            // after a stop: time for open connections to finish
     tcp::TcpConfig tcp;
     const program::Program* program = nullptr;
+    tcp::CsumCheck rx_csum = tcp::CsumCheck::Auto;  // which received checksums are checked
     uint64_t seed = 0;  // ISNs and the flow table's hash
     Handoff* handoff = nullptr;  // with several workers: frames of other workers' flows go there
 
@@ -133,7 +134,9 @@ private:
     void run();
     void loop_once(uint64_t now, bool& busy);
     size_t receive(uint64_t now);
-    void handle_frame(uint64_t now, std::span<const uint8_t> frame);
+    // checked: another worker took the frame off its ring and checked its checksum.
+    void handle_frame(uint64_t now, std::span<const uint8_t> frame, bool checked = false);
+    bool checksum_ok(const TcpFrameView& v);
     // worker_server.cpp: the server role's passive opens.
     bool listening(const IpAddr& addr, uint16_t port) const;
     void server_syn(uint64_t now, const TcpFrameView& v, const tcp::ParsedTcp& p, tcp::SeqNum iss);

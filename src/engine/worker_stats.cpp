@@ -32,6 +32,8 @@ void WorkerCounters::add(const WorkerCounters& o)
     rx_handed_off += o.rx_handed_off;
     handoff_dropped += o.handoff_dropped;
     rx_invalid += o.rx_invalid;
+    rx_bad_csum += o.rx_bad_csum;
+    rx_csum_offloaded += o.rx_csum_offloaded;
     tx_ring_full += o.tx_ring_full;
     ports_exhausted += o.ports_exhausted;
     syn_cookies_sent += o.syn_cookies_sent;

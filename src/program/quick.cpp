@@ -256,8 +256,11 @@ Result<ProgramSpec> build_server_program(const ServerQuick& q)
                           0, "raw bytes without HTTP: --send-size or --send");
     if (!http && q.http_status != 200)
         return make_error("--http-status " + std::to_string(q.http_status) + " needs --recv-http");
+    if (q.verify && http)
+        return make_error("--verify checks received bytes against the pattern: it cannot be used with HTTP");
 
     ProgramSpec spec;
+    spec.verify = q.verify;
     if (!http) {
         if (q.recv_bytes)
             spec.ops.push_back(Op{OpKind::Recv, {}, q.recv_bytes});

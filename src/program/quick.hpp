@@ -45,6 +45,7 @@ struct ServerQuick {
     std::string http_body_file;   // --http-body FILE: the response body, the file's bytes, read now
     bool close_after = false;     // --close: close after responding; else wait for the client to close
     bool keep_alive = true;       // HTTP: answer requests until the client closes (--close: one)
+    bool verify = false;          // --verify: received bytes must be the pattern, by stream offset
 };
 
 // HTTP (--recv-http or --http):

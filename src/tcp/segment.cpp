@@ -61,6 +61,17 @@ uint32_t tcp_pseudo_sum(const IpAddr& src, const IpAddr& dst, uint32_t tcp_len)
     return csum_pseudo_header(src, dst, kIpProtoTcp, tcp_len);
 }
 
+CsumVerdict tcp_csum_verdict(std::span<const uint8_t> l4, uint32_t pseudo_sum)
+{
+    if (l4.size() < kTcpHdr)
+        return CsumVerdict::Bad;
+    if (csum_fold(uint64_t(csum_partial(l4.data(), l4.size(), 0)) + pseudo_sum) == 0xffff)
+        return CsumVerdict::Valid;
+    uint16_t field;
+    std::memcpy(&field, &l4[16], 2);  // memory order, as the sums
+    return field == csum_fold(pseudo_sum) ? CsumVerdict::Offloaded : CsumVerdict::Bad;
+}
+
 ParsedTcp parse_tcp(std::span<const uint8_t> l4, bool verify_csum, uint32_t pseudo_sum)
 {
     ParsedTcp r;

@@ -96,6 +96,17 @@ uint32_t tcp_pseudo_sum(const IpAddr& src, const IpAddr& dst, uint32_t tcp_len);
 // Never allocates: this runs once per received packet.
 ParsedTcp parse_tcp(std::span<const uint8_t> l4, bool verify_csum = false, uint32_t pseudo_sum = 0);
 
+// What a received segment's checksum says. Offloaded: wrong as a checksum,
+// but the field holds just the pseudo header's sum, as a local kernel leaves
+// it for an offload that on veth (or generic XDP) never runs
+// (CHECKSUM_PARTIAL); its bytes cannot be verified.
+enum class CsumVerdict : uint8_t { Valid, Offloaded, Bad };
+CsumVerdict tcp_csum_verdict(std::span<const uint8_t> l4, uint32_t pseudo_sum);
+
+// Which received checksums are checked (--rx-csum). On: every one must be
+// valid. Auto: as On, but an Offloaded one is taken unverified. Off: none.
+enum class CsumCheck : uint8_t { Auto, On, Off };
+
 // Header length (20 + options, padded to 4) write_tcp_header will produce.
 size_t tcp_header_len(const TcpOptions& opt);
 

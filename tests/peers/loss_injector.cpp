@@ -6,11 +6,14 @@
 // one is removed here on SIGINT/SIGTERM; after SIGKILL it stays until the
 // interface goes).
 //
-//   xg_loss IFNAME PERMILLE [--ingress] [--egress] [--tcp-only] [--port P]
+//   xg_loss IFNAME PERMILLE [--ingress] [--egress] [--tcp-only] [--port P] [--corrupt PERMILLE]
 //
+// With --corrupt (ingress), received TCP segments with payload that were not
+// dropped get their first payload byte inverted, checksum unchanged.
 // Prints "ready" once attached, then waits for SIGINT/SIGTERM, detaches and
-// prints one line: seen_in=N dropped_in=N seen_out=N dropped_out=N ("seen"
-// counts the packets that matched the filter, the ones subject to loss).
+// prints one line: seen_in=N dropped_in=N seen_out=N dropped_out=N
+// corrupted_in=N ("seen" counts the packets that matched the filter, the ones
+// subject to loss).
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -40,6 +43,7 @@ struct Options {
     bool egress = false;
     bool tcp_only = false;
     uint16_t port = 0;
+    uint32_t corrupt_permille = 0;
     bool verbose = false;
 };
 
@@ -153,6 +157,7 @@ int run(const Options& o)
     r.permille = o.permille;
     r.tcp_only = o.tcp_only;
     r.port = o.port;
+    r.corrupt_permille = o.corrupt_permille;
     // A direction not asked for is not loaded, so a failure cannot come from it.
     if (!o.ingress)
         bpf_program__set_autoload(skel.value()->progs.xg_loss_in, false);
@@ -208,8 +213,9 @@ int run(const Options& o)
         rc = 1;
     }
     const auto& c = *skel.value()->bss;
-    std::printf("seen_in=%llu dropped_in=%llu seen_out=%llu dropped_out=%llu\n", (unsigned long long)c.seen_in,
-                (unsigned long long)c.dropped_in, (unsigned long long)c.seen_out, (unsigned long long)c.dropped_out);
+    std::printf("seen_in=%llu dropped_in=%llu seen_out=%llu dropped_out=%llu corrupted_in=%llu\n",
+                (unsigned long long)c.seen_in, (unsigned long long)c.dropped_in, (unsigned long long)c.seen_out,
+                (unsigned long long)c.dropped_out, (unsigned long long)c.corrupted_in);
     std::fflush(stdout);
     return rc;
 }
@@ -227,6 +233,10 @@ int main(int argc, char** argv)
     app.add_flag("--tcp-only", o.tcp_only, "Drop only TCP: ARP, neighbour discovery and UDP pass");
     app.add_option("--port", o.port, "Drop only TCP/UDP packets with this source or destination port")
         ->check(CLI::Range(1, 65535));
+    app.add_option("--corrupt", o.corrupt_permille,
+                   "Invert the first payload byte of this many received TCP segments in 1000, checksum unchanged "
+                   "(needs --ingress)")
+        ->check(CLI::Range(0, 1000));
     app.add_flag("-v,--verbose", o.verbose, "Show libbpf's log (the verifier's on a load failure)");
     try {
         app.parse(argc, argv);

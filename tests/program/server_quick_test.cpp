@@ -215,6 +215,13 @@ TEST_CASE("a server without HTTP: recv, send, then close or wait for the client"
         q.keep_alive = false;  // HTTP only; nothing repeats here anyway
         CHECK(build(q).describe() == "recv 100 B, send 1,000 B pattern, close");
     }
+    SECTION("received bytes checked against the pattern")
+    {
+        q.recv_bytes = 100;
+        q.verify = true;
+        CHECK(build(q).describe() == "recv 100 B, recv until close, close, verify");
+        CHECK(build(q).verify());
+    }
     SECTION("a greeting first")
     {
         q.send_text = "220 xdpgen\\r\\n";
@@ -272,6 +279,12 @@ TEST_CASE("server options refuse contradictions", "[program][quick][server]")
         CHECK_THAT(error(q), Contains("--http-status 204 has no body"));
         q.http_status = 205;
         CHECK_THAT(error(q), Contains("--http-status 205 has no body"));
+    }
+    SECTION("--verify with HTTP")
+    {
+        q.recv_http = true;
+        q.verify = true;
+        CHECK_THAT(error(q), Equals("--verify checks received bytes against the pattern: it cannot be used with HTTP"));
     }
     SECTION("a bad escape reaches the user")
     {

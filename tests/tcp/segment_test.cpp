@@ -143,6 +143,40 @@ TEST_CASE("write_tcp and parse_tcp round-trip with options and checksum", "[tcp]
           ParseStatus::BadChecksum);
 }
 
+TEST_CASE("tcp_csum_verdict: valid, left to an offload, or bad", "[tcp][segment]")
+{
+    IpAddr s_ip = v4(198, 18, 0, 2), d_ip = v4(198, 18, 0, 1);
+    if (GENERATE(false, true)) {
+        s_ip.v6 = d_ip.v6 = true;
+        s_ip.b = {0xfd, 0, 0, 0x18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+        d_ip.b = {0xfd, 0, 0, 0x18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    }
+    Segment seg = full_segment();
+    std::vector<uint8_t> payload(1001, 0x5a);
+    seg.payload_len = static_cast<uint32_t>(payload.size());
+    std::vector<uint8_t> buf(1500);
+    const size_t n = write_tcp(buf, seg, payload, tcp_pseudo_sum(s_ip, d_ip, seg.payload_len + tcp_header_len(seg.opt)));
+    REQUIRE(n > 0);
+    buf.resize(n);
+    const uint32_t pseudo = tcp_pseudo_sum(s_ip, d_ip, static_cast<uint32_t>(n));
+    CHECK(tcp_csum_verdict(buf, pseudo) == CsumVerdict::Valid);
+
+    // An inverted payload byte, the checksum left as it was.
+    buf[n - 500] = static_cast<uint8_t>(~buf[n - 500]);
+    CHECK(tcp_csum_verdict(buf, pseudo) == CsumVerdict::Bad);
+
+    // What Linux leaves for an offload (CHECKSUM_PARTIAL): the pseudo
+    // header's folded sum, not complemented, i.e. the complement of the
+    // checksum of n zero bytes. Whatever the bytes, it cannot be verified.
+    const uint16_t partial = static_cast<uint16_t>(~ref_checksum(s_ip, d_ip, std::vector<uint8_t>(n, 0)));
+    buf[16] = static_cast<uint8_t>(partial >> 8);
+    buf[17] = static_cast<uint8_t>(partial);
+    CHECK(tcp_csum_verdict(buf, pseudo) == CsumVerdict::Offloaded);
+    // ... for the pseudo header of this segment only.
+    CHECK(tcp_csum_verdict(buf, tcp_pseudo_sum(s_ip, d_ip, static_cast<uint32_t>(n + 2))) == CsumVerdict::Bad);
+    CHECK(tcp_csum_verdict(std::span<const uint8_t>(buf.data(), 19), pseudo) == CsumVerdict::Bad);
+}
+
 TEST_CASE("SYN options lay out as Linux does and parse back", "[tcp][segment]")
 {
     Segment s;
