@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -77,7 +78,10 @@ struct TcpBlaster::Impl {
     }
 };
 
-TcpBlaster::TcpBlaster(const TcpBlastConfig& cfg) : cfg_(cfg), impl_(std::make_unique<Impl>()) {}
+TcpBlaster::TcpBlaster(const TcpBlastConfig& cfg)
+    : cfg_(cfg), impl_(std::make_unique<Impl>()), run_epochs_(cfg.threads)
+{
+}
 
 TcpBlaster::~TcpBlaster()
 {
@@ -318,10 +322,28 @@ engine::BulkHandover::Check TcpBlaster::check(uint32_t slot, uint64_t now)
     return c;
 }
 
+// Waits until each run that was in the kernel when this was called has
+// returned; runs that start later see what was stored before. A run lasts
+// microseconds to a few milliseconds; the bound only guards against a
+// thread that hangs in the kernel.
+void TcpBlaster::wait_for_runs_in_flight() const
+{
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    for (const auto& epoch : run_epochs_) {
+        const uint64_t e = epoch.load(std::memory_order_seq_cst);
+        if (!(e & 1))
+            continue;
+        while (epoch.load(std::memory_order_acquire) == e && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::yield();
+    }
+}
+
 engine::BulkHandover::Progress TcpBlaster::release(uint32_t slot, uint64_t now)
 {
     xg_tcp_flow& f = flow(slot);
     store(f.flags, static_cast<uint8_t>(load(f.flags) & ~XG_TCP_F_ACTIVE));
+    wait_for_runs_in_flight();
     xg_tcp_flow_key key{};
     std::memcpy(key.local_addr, f.src_addr, 16);
     std::memcpy(key.peer_addr, f.dst_addr, 16);
@@ -369,7 +391,6 @@ void TcpBlaster::start()
 
 void TcpBlaster::thread_main(unsigned idx, int cpu)
 {
-    (void)idx;
     // The program sends the flows of the slice of the CPU it runs on.
     if (!pin_this_thread(cpu)) {
         fail(make_error(fmt::format("cannot pin the TCP sending thread to CPU {}", cpu)));
@@ -382,7 +403,9 @@ void TcpBlaster::thread_main(unsigned idx, int cpu)
     uint64_t last_packets = 0;
     uint32_t chunk = kChunkMin, idle_us = 0;
     while (!stop_.load(std::memory_order_relaxed)) {
+        run_epochs_[idx].fetch_add(1, std::memory_order_seq_cst);
         auto st = live_frames_run(impl_->prog_fd, impl_->frame, cfg_.ifindex, chunk, kKernelBatch);
+        run_epochs_[idx].fetch_add(1, std::memory_order_release);
         if (!st) {
             fail(st.error().context(fmt::format("sending on {}", cfg_.ifname)));
             return;

@@ -103,6 +103,7 @@ private:
     xg_tcp_flow& flow(uint32_t slot) const;
     void pin_in_dispatcher();
     void thread_main(unsigned idx, int cpu);
+    void wait_for_runs_in_flight() const;
     void fail(Error e);
 
     TcpBlastConfig cfg_;
@@ -114,6 +115,10 @@ private:
     std::atomic<uint64_t> rtos_{0};
     std::atomic<uint64_t> probes_{0};
     std::vector<std::thread> threads_;
+    // Per sending thread: odd while a live-frames run is in the kernel. A
+    // released flow's offsets are read once every run that may have seen
+    // it active is over (its program advances nxt_off).
+    std::vector<std::atomic<uint64_t>> run_epochs_;
     std::atomic<bool> stop_{false};
     std::atomic<bool> failed_{false};
     std::string pin_warning_;
