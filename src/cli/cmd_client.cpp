@@ -73,6 +73,8 @@ nlohmann::json counters_json(const engine::WorkerCounters& c)
         {"rx_invalid", c.rx_invalid},
         {"rx_bad_csum", c.rx_bad_csum},
         {"rx_csum_offloaded", c.rx_csum_offloaded},
+        {"rx_icmp", c.rx_icmp},
+        {"rx_icmp_mss_lowered", c.rx_icmp_mss_lowered},
         {"rx_handed_off", c.rx_handed_off},
         {"handoff_dropped", c.handoff_dropped},
         {"tx_ring_full", c.tx_ring_full},

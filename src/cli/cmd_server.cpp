@@ -71,6 +71,8 @@ nlohmann::json server_counters_json(const engine::WorkerCounters& c)
         {"rx_invalid", c.rx_invalid},
         {"rx_bad_csum", c.rx_bad_csum},
         {"rx_csum_offloaded", c.rx_csum_offloaded},
+        {"rx_icmp", c.rx_icmp},
+        {"rx_icmp_mss_lowered", c.rx_icmp_mss_lowered},
         {"tx_ring_full", c.tx_ring_full},
         {"tx_oversize", c.tx_oversize},
         {"syn_cookies_sent", c.syn_cookies_sent},

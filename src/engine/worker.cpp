@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "net/icmp_frame.hpp"
 #include "sys/cpus.hpp"
 
 namespace xdpgen::engine {
@@ -249,10 +250,72 @@ bool Worker::checksum_ok(const TcpFrameView& v)
     return false;
 }
 
+void Worker::lower_mss(uint32_t id, uint64_t now, uint16_t mss, uint32_t quoted_seq)
+{
+    bool lowered;
+    if (cfg_.bulk) {
+        bulk_take_back(id, now);  // the live-frames sender keeps its MSS: the engine sends the rest
+        BulkApp app(*cfg_.bulk, bulk_end_[id]);
+        FlowSink sink(*this, id, app);
+        lowered = conns_[id].path_mss_reduced(now, mss, tcp::SeqNum(quoted_seq), app, sink);
+        bulk_after_call(id, now, app);
+    } else {
+        program::Runner r(*cfg_.program, progs_[id]);
+        FlowApp app(r);
+        FlowSink sink(*this, id, app);
+        lowered = conns_[id].path_mss_reduced(now, mss, tcp::SeqNum(quoted_seq), app, sink);
+        after_call(id, now, app, sink);
+    }
+    if (lowered)
+        st_.c.rx_icmp_mss_lowered++;
+}
+
+// An ICMP error about a segment of ours (steering passes no other ICMP to
+// the socket). "Too big" lowers the flow's MSS; the others are soft errors
+// that do not end a connection (RFC 5461 §4, RFC 9293 §3.10.7.1 note).
+// False if the frame is not such an error.
+bool Worker::handle_icmp(uint64_t now, std::span<const uint8_t> frame, bool checked)
+{
+    const auto e = parse_icmp_tcp_error(frame);
+    if (!e)
+        return false;
+    if (!checked && !e->csum_ok && cfg_.rx_csum != tcp::CsumCheck::Off) {
+        st_.c.rx_bad_csum++;
+        return false;
+    }
+    TcpFrameView v;
+    v.src = e->remote;
+    v.dst = e->local;
+    tcp::Segment seg;
+    seg.src_port = e->remote_port;
+    seg.dst_port = e->local_port;
+    FlowKey key;
+    if (!key_of(v, seg, key))
+        return false;
+    const uint32_t id = table_.find(key);
+    const uint16_t owner_port = cfg_.role == Role::Client ? e->local_port : e->remote_port;
+    if (id == FlowTable::kNone && cfg_.handoff && cfg_.handoff->owner(owner_port) != cfg_.index) {
+        if (cfg_.handoff->send(cfg_.index, cfg_.handoff->owner(owner_port), frame))
+            st_.c.rx_handed_off++;
+        else
+            st_.c.handoff_dropped++;
+        return true;
+    }
+    st_.c.rx_icmp++;
+    if (id != FlowTable::kNone && e->too_big)
+        lower_mss(id, now, mss_for_path_mtu(e->mtu, e->local.v6), e->seq);
+    return true;
+}
+
 void Worker::handle_frame(uint64_t now, std::span<const uint8_t> frame, bool checked)
 {
     auto v = parse_tcp_frame(frame);
-    if (!v || (!checked && !checksum_ok(*v))) {
+    if (!v) {
+        if (!handle_icmp(now, frame, checked))
+            st_.c.rx_invalid++;
+        return;
+    }
+    if (!checked && !checksum_ok(*v)) {
         st_.c.rx_invalid++;
         return;
     }

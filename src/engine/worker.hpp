@@ -137,6 +137,8 @@ private:
     // checked: another worker took the frame off its ring and checked its checksum.
     void handle_frame(uint64_t now, std::span<const uint8_t> frame, bool checked = false);
     bool checksum_ok(const TcpFrameView& v);
+    bool handle_icmp(uint64_t now, std::span<const uint8_t> frame, bool checked);
+    void lower_mss(uint32_t id, uint64_t now, uint16_t mss, uint32_t quoted_seq);
     // worker_server.cpp: the server role's passive opens.
     bool listening(const IpAddr& addr, uint16_t port) const;
     void server_syn(uint64_t now, const TcpFrameView& v, const tcp::ParsedTcp& p, tcp::SeqNum iss);

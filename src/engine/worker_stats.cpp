@@ -34,6 +34,8 @@ void WorkerCounters::add(const WorkerCounters& o)
     rx_invalid += o.rx_invalid;
     rx_bad_csum += o.rx_bad_csum;
     rx_csum_offloaded += o.rx_csum_offloaded;
+    rx_icmp += o.rx_icmp;
+    rx_icmp_mss_lowered += o.rx_icmp_mss_lowered;
     tx_ring_full += o.tx_ring_full;
     ports_exhausted += o.ports_exhausted;
     syn_cookies_sent += o.syn_cookies_sent;

@@ -38,6 +38,8 @@ struct WorkerCounters {
     uint64_t handoff_dropped = 0; // ... dropped because its ring was full (TCP sends them again)
     uint64_t rx_invalid = 0;   // frames steered to us that are not TCP we can parse (bad checksums included)
     uint64_t rx_bad_csum = 0;  // ... of which the TCP checksum was wrong (--rx-csum)
+    uint64_t rx_icmp = 0;             // ICMP errors about our segments (unreachable, too big)
+    uint64_t rx_icmp_mss_lowered = 0;  // ... "too big" that lowered a flow's MSS (RFC 1191, RFC 8201)
     uint64_t rx_csum_offloaded = 0;  // checksum left to an offload: taken unchecked (auto), bad (on)
     uint64_t tx_ring_full = 0; // emits refused for want of a frame (sent later)
     uint64_t tx_oversize = 0;  // segments that did not fit a UMEM frame (never sent: a bug if not 0)

@@ -119,6 +119,12 @@ public:
     // window is `wnd` (scaled) and its latest TSval `ts_recent`. Only in
     // ESTABLISHED or CLOSE-WAIT before close(); a later call sends the rest.
     void resume_send(uint64_t now, uint64_t una_off, uint64_t nxt_off, uint32_t wnd, uint32_t ts_recent);
+    // An ICMP "too big" (RFC 1191 §6.4, RFC 8201 §5) for the segment that
+    // started at quoted_seq: when that is in flight (RFC 5927 §4.1: else
+    // it may be forged) and mss is below the send MSS, segments are cut to
+    // mss from now on and what is outstanding goes out again at that size.
+    // No congestion response: the path dropped for size. True if applied.
+    bool path_mss_reduced(uint64_t now, uint16_t mss, SeqNum quoted_seq, TcpApp& app, TcpSink& out);
     // Gives back the out-of-order entry, if any. Closing does it; the owner
     // calls it before dropping or overwriting a connection that may not be
     // Closed. Idempotent.

@@ -84,6 +84,21 @@ uint32_t Connection::payload_limit() const
     return t_.snd.mss > opt ? t_.snd.mss - opt : 1;
 }
 
+bool Connection::path_mss_reduced(uint64_t now, uint16_t mss, SeqNum quoted_seq, TcpApp& app, TcpSink& out)
+{
+    if (!is_synchronized(t_.state) || t_.state == TcpState::TimeWait || mss >= t_.snd.mss || mss == 0)
+        return false;
+    if (!(t_.snd.una <= quoted_seq && quoted_seq < t_.snd.max))
+        return false;
+    t_.snd.mss = mss;
+    // Go back to una as after an RTO (timers.cpp), without its backoff or
+    // cwnd cut: every segment sent at the old size may have been dropped.
+    t_.snd.nxt = t_.snd.una;
+    t_.rtt_timing = false;  // Karn: what is resent gives no sample
+    output(now, app, out);
+    return true;
+}
+
 bool Connection::send(uint64_t now, TcpSink& out, uint8_t flags, SeqNum seq, uint32_t len, bool retransmit)
 {
     const TcpConfig& c = *t_.cfg;
