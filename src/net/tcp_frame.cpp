@@ -5,6 +5,7 @@
 #include <linux/if_ether.h>
 #include <netinet/in.h>
 
+#include <cstdint>
 #include <cstring>
 
 #include "net/checksum.hpp"
@@ -17,6 +18,32 @@ void put16(uint8_t* p, uint16_t host) { uint16_t v = htons(host); std::memcpy(p,
 uint16_t get16(const uint8_t* p) { uint16_t v; std::memcpy(&v, p, 2); return ntohs(v); }
 
 constexpr uint8_t kTtl = 64;
+
+constexpr size_t kNotTcp = SIZE_MAX;
+constexpr int kMaxExtHeaders = 6;
+
+// The length of the IPv6 extension headers before TCP in the plen bytes
+// after the fixed header, or kNotTcp. Skipped: hop-by-hop and destination
+// options, and a routing header with no segments left (we are its final
+// destination, so the fixed header's address is the pseudo header's).
+// Fragments and anything else are not a segment we can read.
+size_t ipv6_ext_len(const uint8_t* p, size_t plen, uint8_t next)
+{
+    size_t off = 0;
+    for (int i = 0; i <= kMaxExtHeaders; i++) {
+        if (next == IPPROTO_TCP)
+            return off;
+        if (next != IPPROTO_HOPOPTS && next != IPPROTO_DSTOPTS && next != IPPROTO_ROUTING)
+            return kNotTcp;
+        if (plen < off + 8)
+            return kNotTcp;
+        if (next == IPPROTO_ROUTING && p[off + 3] != 0)  // segments left
+            return kNotTcp;
+        next = p[off];
+        off += (size_t(p[off + 1]) + 1) * 8;
+    }
+    return kNotTcp;
+}
 
 }  // namespace
 
@@ -97,15 +124,18 @@ std::optional<TcpFrameView> parse_tcp_frame(std::span<const uint8_t> frame)
         std::memcpy(v.dst.b.data(), ip + 16, 4);
         v.l4 = frame.subspan(kEthHdr + ihl, tot - ihl);
     } else if (proto == ETH_P_IPV6) {
-        if (rest < kIpv6Hdr || (ip[0] >> 4) != 6 || ip[6] != IPPROTO_TCP)
+        if (rest < kIpv6Hdr || (ip[0] >> 4) != 6)
             return std::nullopt;
         const size_t plen = get16(ip + 4);
-        if (plen > rest - kIpv6Hdr || plen < tcp::kTcpHdr)
+        if (plen > rest - kIpv6Hdr)
+            return std::nullopt;
+        const size_t ext = ipv6_ext_len(ip + kIpv6Hdr, plen, ip[6]);
+        if (ext == kNotTcp || plen < ext + tcp::kTcpHdr)
             return std::nullopt;
         v.src.v6 = v.dst.v6 = true;
         std::memcpy(v.src.b.data(), ip + 8, 16);
         std::memcpy(v.dst.b.data(), ip + 24, 16);
-        v.l4 = frame.subspan(kEthHdr + kIpv6Hdr, plen);
+        v.l4 = frame.subspan(kEthHdr + kIpv6Hdr + ext, plen - ext);
     } else {
         return std::nullopt;
     }

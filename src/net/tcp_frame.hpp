@@ -35,8 +35,9 @@ bool write_tcp_frame_headers(std::span<uint8_t> frame, const TcpFrameEnds& ends,
 // Computes the TCP checksum over header and payload (already written).
 void tcp_frame_finish(std::span<uint8_t> frame, const TcpFrameEnds& ends, const TcpFrameLayout& layout);
 
-// A received Ethernet frame carrying TCP over IPv4 or IPv6 (no extension
-// headers, no fragments), lengths consistent. The TCP checksum is not
+// A received Ethernet frame carrying TCP over IPv4 (options allowed) or
+// IPv6 (hop-by-hop, destination options and spent routing headers
+// skipped), no fragments, lengths consistent. The TCP checksum is not
 // checked: on veth the peer kernel hands over frames whose checksum is left
 // to an offload that never runs (CHECKSUM_PARTIAL).
 struct TcpFrameView {

@@ -153,3 +153,44 @@ TEST_CASE("the parser refuses what is not one whole TCP segment")
         CHECK(v->l4.size() == 32 + 10);
     }
 }
+
+namespace {
+
+// The IPv6 frame of build() with an extension header of `type` (8 bytes:
+// next header, length 0, 0, `third` (a routing header's segments left),
+// four zeros) before TCP.
+std::vector<uint8_t> with_ext_header(uint8_t type, uint8_t third = 1)
+{
+    auto f = build(true, 100);
+    uint8_t* ip = f.data() + kEthHdr;
+    const uint8_t ext[8] = {ip[6], 0, 0, third, 0, 0, 0, 0};
+    ip[6] = type;
+    const uint16_t plen = static_cast<uint16_t>((ip[4] << 8 | ip[5]) + 8);
+    ip[4] = static_cast<uint8_t>(plen >> 8);
+    ip[5] = static_cast<uint8_t>(plen);
+    f.insert(f.begin() + kEthHdr + kIpv6Hdr, ext, ext + 8);
+    return f;
+}
+
+}  // namespace
+
+TEST_CASE("IPv6 options and spent routing headers before TCP are skipped; fragments are not segments")
+{
+    const auto plain = build(true, 100);
+    const std::span<const uint8_t> tcp_part(plain.data() + kEthHdr + kIpv6Hdr, plain.size() - kEthHdr - kIpv6Hdr);
+    // Hop-by-hop (PadN), destination options, a routing header with 0 segments left.
+    for (const auto& f : {with_ext_header(0), with_ext_header(60), with_ext_header(43, 0)}) {
+        auto v = parse_tcp_frame(f);
+        REQUIRE(v);
+        REQUIRE(v->l4.size() == tcp_part.size());
+        CHECK(std::equal(v->l4.begin(), v->l4.end(), tcp_part.begin()));
+        // The pseudo header counts the TCP segment only (RFC 8200 §8.1).
+        CHECK(tcp::tcp_csum_verdict(v->l4, tcp::tcp_pseudo_sum(v->src, v->dst, static_cast<uint32_t>(v->l4.size()))) ==
+              tcp::CsumVerdict::Valid);
+    }
+    CHECK_FALSE(parse_tcp_frame(with_ext_header(43, 1)));  // segments left: not ours to read
+    CHECK_FALSE(parse_tcp_frame(with_ext_header(44)));     // a fragment
+    auto cut = with_ext_header(60);
+    cut[kEthHdr + kIpv6Hdr + 1] = 200;  // its length runs past the packet
+    CHECK_FALSE(parse_tcp_frame(cut));
+}
