@@ -15,6 +15,7 @@
 #include "blast/tcp_engine_path.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/interval_log.hpp"
 #include "cli/link_guard.hpp"
 #include "cli/options.hpp"
 #include "cli/rx_csum.hpp"
@@ -283,7 +284,7 @@ int run_tcp(TcpOptions o)
         const TcpBlastCounters c = blaster->counters();
         return Sent{c.tx.packets, c.tx.bytes, c.tx.resent + s.c.retransmits, c.acked_bytes};
     };
-    nlohmann::json intervals = nlohmann::json::array();
+    IntervalLog intervals;  // streamed to a temporary file: constant memory
     Sent prev;
     std::vector<uint64_t> prev_flow;
     bool streams_stopped = false;
@@ -337,7 +338,7 @@ int run_tcp(TcpOptions o)
             out.interval_line(fmt::format("[{:6.1f}s] tx {:>10} {:>13}  goodput {:>13}  retx {:>6}  flows {:>4} open  per flow {} .. {}",
                                           t, fmt_pps(pps), fmt_bps(bps), fmt_bps(goodput), fmt_count(retx),
                                           fmt_count(s.c.open), fmt_bps(fs.min), fmt_bps(fs.max)));
-            intervals.push_back({{"t", t},
+            intervals.add({{"t", t},
                                  {"tx_pps", pps},
                                  {"tx_bits_per_second", bps},
                                  {"goodput_bits_per_second", goodput},
@@ -499,11 +500,10 @@ int run_tcp(TcpOptions o)
         {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"acks_consumed", steer.bulk_acks}, {"kernel_owned", steer.kernel_owned}, {"kernel_ports_skipped", engine::PortPool::kernel_ports_skipped()}}},
         {"latency", {{"connect", latency_json(s.connect)}}},
         {"link", link.json()},
-        {"intervals", intervals},
         {"result", rc == kExitOk ? "ok" : "failed"},
         {"reason", reason},
     };
-    if (auto wj = out.write_json(doc); !wj) {
+    if (auto wj = out.write_json(doc, &intervals); !wj) {
         print_error(wj.error());
         return kExitRunFailed;
     }

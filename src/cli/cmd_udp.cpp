@@ -9,6 +9,7 @@
 #include "blast/udp_sender.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/interval_log.hpp"
 #include "cli/options.hpp"
 #include "stats/units.hpp"
 #include "sys/path.hpp"
@@ -107,7 +108,7 @@ int run_udp(const UdpOptions& o)
                          o.rate > 0 ? fmt::format(", at {}", fmt_pps(o.rate)) : "",
                          xsk ? "through AF_XDP" : "through live frames"));
 
-    nlohmann::json intervals = nlohmann::json::array();
+    IntervalLog intervals;  // streamed to a temporary file: constant memory
     BlastCounters prev{};
     b.start();
     const double elapsed = run_ticks(
@@ -120,7 +121,7 @@ int run_udp(const UdpOptions& o)
             out.interval_line(fmt::format("[{:6.1f}s] tx {:>12}  {:>14}  total {:>13}  driver drops {}", t, fmt_pps(pps),
                                           fmt_bps(pps * static_cast<double>(frame_size) * 8), fmt_count(c.sent),
                                           c.xmit_known ? fmt_count(drops) : std::string("n/a")));
-            intervals.push_back({{"t", t}, {"pps", pps}, {"driver_dropped", drops}});
+            intervals.add({{"t", t}, {"pps", pps}, {"driver_dropped", drops}});
             prev = c;
         });
     b.request_stop();
@@ -171,11 +172,10 @@ int run_udp(const UdpOptions& o)
         {"duration_s", elapsed},
         {"interrupted", stop_requested()},
         {"tx", counters_json(c, frame_size, elapsed)},
-        {"intervals", intervals},
         {"result", rc == kExitOk ? "ok" : "failed"},
         {"reason", reason},
     };
-    if (auto w = out.write_json(doc); !w) {
+    if (auto w = out.write_json(doc, &intervals); !w) {
         print_error(w.error());
         return kExitRunFailed;
     }
