@@ -278,11 +278,25 @@ class Fuzzer:
         return kind, v6, getattr(self, "k_" + kind)(v6)
 
 
+def tcp_csum_acceptable(ip, l4, v6):
+    """--rx-csum auto: a valid TCP checksum, or the pseudo header's sum alone
+    (left to an offload by a local kernel). RFC 9293 §3.1, RFC 8200 §8.1."""
+    if len(l4) < 20:
+        return False
+    addrs = ip[8:40] if v6 else ip[12:20]
+    pseudo = addrs + (struct.pack("!IxxxB", len(l4), 6) if v6 else struct.pack("!xBH", 6, len(l4)))
+    if checksum(pseudo + l4) == 0:
+        return True
+    # scapy's checksum() is the complement of the folded sum; the offload form is the folded sum itself.
+    return struct.unpack_from("!H", l4, 16)[0] == (~checksum(pseudo) & 0xFFFF)
+
+
 def verdict(f, steer, local4, local6):
     """What the engine must do with frame f: 'passed' (steering leaves it to
     the kernel), 'invalid' (steered, not a segment it can parse), 'valid'.
     An independent model of bpf/steer.bpf.c ours() and parse_tcp_frame +
-    tcp::parse_tcp (src/net/tcp_frame.cpp, src/tcp/segment.cpp)."""
+    tcp::parse_tcp (src/net/tcp_frame.cpp, src/tcp/segment.cpp), with the
+    checksum checked as --rx-csum auto does (Worker::checksum_ok)."""
     if len(f) < 14:
         return "passed"
     eth_type = struct.unpack_from("!H", f, 12)[0]
@@ -314,6 +328,8 @@ def verdict(f, steer, local4, local6):
         l4 = ip[40:40 + plen]
     else:
         return "passed"
+    if not tcp_csum_acceptable(ip, l4, eth_type == 0x86DD):
+        return "invalid"
     hlen = (l4[12] >> 4) * 4
     if hlen < 20 or hlen > len(l4):
         return "invalid"
