@@ -83,13 +83,7 @@ TcpBlaster::TcpBlaster(const TcpBlastConfig& cfg)
 {
 }
 
-TcpBlaster::~TcpBlaster()
-{
-    request_stop();
-    for (auto& t : threads_)
-        if (t.joinable())
-            t.join();
-}
+TcpBlaster::~TcpBlaster() = default;  // threads_ stops and joins first: declared last
 
 Result<std::unique_ptr<TcpBlaster>> TcpBlaster::create(const TcpBlastConfig& cfg)
 {
@@ -374,26 +368,16 @@ void TcpBlaster::stop_streams()
     end_bytes_.store(0, std::memory_order_relaxed);
 }
 
-void TcpBlaster::fail(Error e)
-{
-    std::lock_guard lk(err_mu_);
-    if (!first_error_)
-        first_error_ = std::move(e);
-    stop_ = true;
-    failed_ = true;
-}
-
 void TcpBlaster::start()
 {
-    for (unsigned i = 0; i < cfg_.threads; i++)
-        threads_.emplace_back(&TcpBlaster::thread_main, this, i, cfg_.cpus[i]);
+    threads_.start(cfg_.threads, [this](unsigned i) { thread_main(i, cfg_.cpus[i]); });
 }
 
 void TcpBlaster::thread_main(unsigned idx, int cpu)
 {
     // The program sends the flows of the slice of the CPU it runs on.
     if (!pin_this_thread(cpu)) {
-        fail(make_error(fmt::format("cannot pin the TCP sending thread to CPU {}", cpu)));
+        threads_.fail(make_error(fmt::format("cannot pin the TCP sending thread to CPU {}", cpu)));
         return;
     }
     const int cnt_fd = bpf_map__fd(impl_->skel->maps.tcp_tx_counters);
@@ -402,12 +386,12 @@ void TcpBlaster::thread_main(unsigned idx, int cpu)
     uint32_t zero = 0;
     uint64_t last_packets = 0;
     uint32_t chunk = kChunkMin, idle_us = 0;
-    while (!stop_.load(std::memory_order_relaxed)) {
+    while (!threads_.stopping()) {
         run_epochs_[idx].fetch_add(1, std::memory_order_seq_cst);
         auto st = live_frames_run(impl_->prog_fd, impl_->frame, cfg_.ifindex, chunk, kKernelBatch);
         run_epochs_[idx].fetch_add(1, std::memory_order_release);
         if (!st) {
-            fail(st.error().context(fmt::format("sending on {}", cfg_.ifname)));
+            threads_.fail(st.error().context(fmt::format("sending on {}", cfg_.ifname)));
             return;
         }
         // A repetition that finds no flow with room in its window costs CPU
@@ -434,13 +418,7 @@ void TcpBlaster::thread_main(unsigned idx, int cpu)
 Status TcpBlaster::wait()
 {
     request_stop();
-    for (auto& t : threads_)
-        if (t.joinable())
-            t.join();
-    std::lock_guard lk(err_mu_);
-    if (first_error_)
-        return *first_error_;
-    return {};
+    return threads_.join();
 }
 
 TcpBlastCounters TcpBlaster::counters() const

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "blast/stream_payload.hpp"
+#include "blast/sender_threads.hpp"
 #include "blast/tcp_data_path.hpp"
 #include "util/result.hpp"
 #include "xdpgen/abi.h"
@@ -59,10 +60,10 @@ public:
     TcpBulkMaps maps() const;
 
     void start();
-    void request_stop() { stop_.store(true, std::memory_order_relaxed); }
+    void request_stop() { threads_.request_stop(); }
     // A sending thread failed (a live-frames run refused): the run ends
     // with wait()'s error, its flows will not progress.
-    bool failed() const { return failed_.load(std::memory_order_relaxed); }
+    bool failed() const { return threads_.failed(); }
     Status wait();  // joins the sending threads; the first error
 
     TcpBlastCounters counters() const;
@@ -104,7 +105,6 @@ private:
     void pin_in_dispatcher();
     void thread_main(unsigned idx, int cpu);
     void wait_for_runs_in_flight() const;
-    void fail(Error e);
 
     TcpBlastConfig cfg_;
     std::atomic<uint64_t> end_bytes_{0};
@@ -114,16 +114,12 @@ private:
     std::atomic<uint32_t> next_slot_{0};
     std::atomic<uint64_t> rtos_{0};
     std::atomic<uint64_t> probes_{0};
-    std::vector<std::thread> threads_;
     // Per sending thread: odd while a live-frames run is in the kernel. A
     // released flow's offsets are read once every run that may have seen
     // it active is over (its program advances nxt_off).
     std::vector<std::atomic<uint64_t>> run_epochs_;
-    std::atomic<bool> stop_{false};
-    std::atomic<bool> failed_{false};
     std::string pin_warning_;
-    mutable std::mutex err_mu_;
-    std::optional<Error> first_error_;
+    SenderThreads threads_;  // last: stopped and joined before the rest goes
 };
 
 }  // namespace xdpgen

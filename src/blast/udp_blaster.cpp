@@ -39,13 +39,7 @@ struct UdpBlaster::Impl {
 
 UdpBlaster::UdpBlaster(const UdpBlastConfig& cfg) : cfg_(cfg), impl_(std::make_unique<Impl>()) {}
 
-UdpBlaster::~UdpBlaster()
-{
-    request_stop();
-    for (auto& t : threads_)
-        if (t.joinable())
-            t.join();
-}
+UdpBlaster::~UdpBlaster() = default;  // threads_ stops and joins first: declared last
 
 Result<std::unique_ptr<UdpBlaster>> UdpBlaster::create(const UdpBlastConfig& cfg)
 {
@@ -96,26 +90,9 @@ Result<std::unique_ptr<UdpBlaster>> UdpBlaster::create(const UdpBlastConfig& cfg
 
 void UdpBlaster::start()
 {
-    remaining_ = cfg_.total_packets;
+    budget_.reset(cfg_.total_packets);
     const auto cpus = allowed_cpus();
-    running_ = cfg_.threads;
-    for (unsigned i = 0; i < cfg_.threads; i++)
-        threads_.emplace_back(&UdpBlaster::thread_main, this, i, cpus[i]);
-}
-
-bool UdpBlaster::claim(uint64_t want, uint64_t& got)
-{
-    if (cfg_.total_packets == 0) {
-        got = want;
-        return true;
-    }
-    uint64_t rem = remaining_.load(std::memory_order_relaxed);
-    do {
-        if (rem == 0)
-            return false;
-        got = std::min(want, rem);
-    } while (!remaining_.compare_exchange_weak(rem, rem - got, std::memory_order_relaxed));
-    return true;
+    threads_.start(cfg_.threads, [this, cpus](unsigned i) { thread_main(i, cpus[i]); });
 }
 
 UdpBlaster::Verdict UdpBlaster::cpu_verdict(int cpu) const
@@ -123,14 +100,6 @@ UdpBlaster::Verdict UdpBlaster::cpu_verdict(int cpu) const
     const auto& c = impl_->xmit->bss->xmit_counters[cpu & (XG_MAX_CPUS - 1)];
     const auto* v = const_cast<const volatile xg_xmit_counters*>(&c);
     return {v->sent, v->drops + v->redirect_err};
-}
-
-void UdpBlaster::fail(Error e)
-{
-    std::lock_guard lk(err_mu_);
-    if (!first_error_)
-        first_error_ = std::move(e);
-    stop_ = true;
 }
 
 void UdpBlaster::thread_main(unsigned idx, int cpu)
@@ -149,7 +118,7 @@ void UdpBlaster::thread_main(unsigned idx, int cpu)
     uint64_t reps = 0, sent = 0, dropped = 0;
     clock::time_point all_dropped_since{};  // epoch = the driver accepted the last run's frames
 
-    while (!stop_.load(std::memory_order_relaxed)) {
+    while (!threads_.stopping()) {
         uint64_t want = kChunk;
         if (rate > 0) {
             const double elapsed = std::chrono::duration<double>(clock::now() - t0).count();
@@ -162,12 +131,12 @@ void UdpBlaster::thread_main(unsigned idx, int cpu)
             want = std::min<uint64_t>(want, static_cast<uint64_t>(allowed));
         }
         uint64_t got = 0;
-        if (!claim(want, got))
+        if (!budget_.claim(want, got))
             break;
         const Verdict before = verdicts ? cpu_verdict(cpu) : Verdict{};
         auto st = live_frames_run(impl_->prog_fd, tmpl_.frame, cfg_.ifindex, static_cast<uint32_t>(got), kKernelBatch);
         if (!st) {
-            fail(st.error().context(fmt::format("sending on {}", cfg_.ifname)));
+            threads_.fail(st.error().context(fmt::format("sending on {}", cfg_.ifname)));
             break;
         }
         reps += got;
@@ -187,13 +156,12 @@ void UdpBlaster::thread_main(unsigned idx, int cpu)
             continue;
         }
         // The driver refused frames: an exact budget is honoured by sending them again.
-        if (cfg_.total_packets)
-            remaining_.fetch_add(lost, std::memory_order_relaxed);
+        budget_.give_back(lost);
         if (ok == 0) {
             if (all_dropped_since == clock::time_point{})
                 all_dropped_since = clock::now();
             else if (clock::now() - all_dropped_since > kGiveUpAfter) {
-                fail(make_error(fmt::format("the driver of {} dropped every frame for {} ms", cfg_.ifname,
+                threads_.fail(make_error(fmt::format("the driver of {} dropped every frame for {} ms", cfg_.ifname,
                                             std::chrono::duration_cast<std::chrono::milliseconds>(kGiveUpAfter).count())));
                 break;
             }
@@ -203,19 +171,9 @@ void UdpBlaster::thread_main(unsigned idx, int cpu)
         // A full ring: let the receiving side drain before the next run.
         std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
-    running_.fetch_sub(1, std::memory_order_acq_rel);
 }
 
-Status UdpBlaster::wait()
-{
-    for (auto& t : threads_)
-        if (t.joinable())
-            t.join();
-    std::lock_guard lk(err_mu_);
-    if (first_error_)
-        return *first_error_;
-    return {};
-}
+Status UdpBlaster::wait() { return threads_.join(); }
 
 BlastCounters UdpBlaster::counters() const
 {

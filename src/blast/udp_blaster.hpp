@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "blast/sender_threads.hpp"
 #include "blast/udp_sender.hpp"
 #include "net/udp_frame.hpp"
 #include "util/result.hpp"
@@ -29,9 +30,9 @@ public:
     UdpBlaster& operator=(const UdpBlaster&) = delete;
 
     void start() override;
-    void request_stop() override { stop_.store(true, std::memory_order_relaxed); }
+    void request_stop() override { threads_.request_stop(); }
     // True once every thread has finished (budget used, stopped, or failed).
-    bool done() const override { return running_.load(std::memory_order_acquire) == 0; }
+    bool done() const override { return threads_.done(); }
     // Joins the threads; the first error any of them met.
     Status wait() override;
     BlastCounters counters() const override;
@@ -43,13 +44,11 @@ private:
     struct Impl;
     explicit UdpBlaster(const UdpBlastConfig& cfg);
     void thread_main(unsigned idx, int cpu);
-    bool claim(uint64_t want, uint64_t& got);
 
     UdpBlastConfig cfg_;
     UdpTemplate tmpl_;
     uint16_t run_id_ = 0;
     std::unique_ptr<Impl> impl_;
-    std::vector<std::thread> threads_;
     struct alignas(64) PerThread {
         std::atomic<uint64_t> reps{0}, sent{0}, dropped{0};
     };
@@ -57,13 +56,9 @@ private:
         uint64_t sent, dropped;
     };
     Verdict cpu_verdict(int cpu) const;
-    void fail(Error e);
     std::unique_ptr<PerThread[]> per_thread_;
-    std::atomic<bool> stop_{false};
-    std::atomic<unsigned> running_{0};
-    std::atomic<uint64_t> remaining_{0};
-    std::mutex err_mu_;
-    std::optional<Error> first_error_;
+    PacketBudget budget_;
+    SenderThreads threads_;  // last: stopped and joined before the rest goes
 };
 
 }  // namespace xdpgen

@@ -49,13 +49,7 @@ uint64_t monotonic_ns()
 
 }  // namespace
 
-UdpXskSender::~UdpXskSender()
-{
-    request_stop();
-    for (auto& t : threads_)
-        if (t.joinable())
-            t.join();
-}
+UdpXskSender::~UdpXskSender() = default;  // threads_ stops and joins first: declared last
 
 Result<std::unique_ptr<UdpXskSender>> UdpXskSender::create(const UdpBlastConfig& cfg)
 {
@@ -124,35 +118,8 @@ Result<std::unique_ptr<UdpXskSender>> UdpXskSender::create(const UdpBlastConfig&
 
 void UdpXskSender::start()
 {
-    remaining_ = cfg_.total_packets;
-    running_ = cfg_.threads;
-    for (unsigned i = 0; i < cfg_.threads; i++)
-        threads_.emplace_back(&UdpXskSender::thread_main, this, i);
-}
-
-bool UdpXskSender::claim(uint64_t want, uint64_t& got)
-{
-    if (cfg_.total_packets == 0) {
-        got = want;
-        return true;
-    }
-    uint64_t rem = remaining_.load(std::memory_order_relaxed);
-    do {
-        if (rem == 0) {
-            got = 0;
-            return false;
-        }
-        got = std::min(want, rem);
-    } while (!remaining_.compare_exchange_weak(rem, rem - got, std::memory_order_relaxed));
-    return true;
-}
-
-void UdpXskSender::fail(Error e)
-{
-    std::lock_guard lk(err_mu_);
-    if (!first_error_)
-        first_error_ = std::move(e);
-    stop_ = true;
+    budget_.reset(cfg_.total_packets);
+    threads_.start(cfg_.threads, [this](unsigned i) { thread_main(i); });
 }
 
 void UdpXskSender::thread_main(unsigned idx)
@@ -184,7 +151,7 @@ void UdpXskSender::thread_main(unsigned idx)
         const auto now = clock::now();
         const uint32_t done_now = sock.tx_complete();
         completed += done_now;
-        const bool stopping = stop_.load(std::memory_order_relaxed);
+        const bool stopping = threads_.stopping();
         if (stopping && drain_until == clock::time_point{})
             drain_until = now + kDrainFor;
 
@@ -204,7 +171,7 @@ void UdpXskSender::thread_main(unsigned idx)
                 const size_t n = sock.tx_reserve(std::span<XskDesc>(descs.data(), want));
                 if (n) {
                     uint64_t got = 0;
-                    budget_left = claim(n, got);
+                    budget_left = budget_.claim(n, got);
                     for (size_t i = 0; i < got; i++) {
                         if (!cfg_.raw)
                             stamper.stamp(umem.data(descs[i].addr), monotonic_ns);
@@ -229,7 +196,7 @@ void UdpXskSender::thread_main(unsigned idx)
 
         auto kick = sock.tx_kick_counted();
         if (!kick) {
-            fail(kick.error());
+            threads_.fail(kick.error());
             break;
         }
         if (kick.value() == XskSocket::TxKick::Dropped) {
@@ -238,13 +205,13 @@ void UdpXskSender::thread_main(unsigned idx)
             last_change = now;
             // An exact budget is honoured by sending another frame instead.
             if (cfg_.total_packets) {
-                remaining_.fetch_add(1, std::memory_order_relaxed);
+                budget_.give_back(1);
                 budget_left = true;
             }
             if (all_dropped_since == clock::time_point{}) {
                 all_dropped_since = now;
             } else if (now - all_dropped_since > kGiveUpAfter) {
-                fail(make_error(fmt::format("the driver of {} dropped every frame for {} ms", cfg_.ifname,
+                threads_.fail(make_error(fmt::format("the driver of {} dropped every frame for {} ms", cfg_.ifname,
                                             std::chrono::duration_cast<std::chrono::milliseconds>(kGiveUpAfter).count())));
                 break;
             }
@@ -260,7 +227,7 @@ void UdpXskSender::thread_main(unsigned idx)
         if (done_now) {
             last_change = now;
         } else if (now - last_change > kStallAfter) {
-            fail(make_error(fmt::format("AF_XDP transmit on {} made no progress for {} ms: {} frames neither sent nor "
+            threads_.fail(make_error(fmt::format("AF_XDP transmit on {} made no progress for {} ms: {} frames neither sent nor "
                                         "dropped",
                                         where, std::chrono::duration_cast<std::chrono::milliseconds>(kStallAfter).count(),
                                         built - completed),
@@ -271,19 +238,9 @@ void UdpXskSender::thread_main(unsigned idx)
     // Completions that came during the last kick.
     completed += sock.tx_complete();
     me.sent.store(completed > dropped ? completed - dropped : 0, std::memory_order_relaxed);
-    running_.fetch_sub(1, std::memory_order_acq_rel);
 }
 
-Status UdpXskSender::wait()
-{
-    for (auto& t : threads_)
-        if (t.joinable())
-            t.join();
-    std::lock_guard lk(err_mu_);
-    if (first_error_)
-        return *first_error_;
-    return {};
-}
+Status UdpXskSender::wait() { return threads_.join(); }
 
 BlastCounters UdpXskSender::counters() const
 {

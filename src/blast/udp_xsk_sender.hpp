@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "blast/sender_threads.hpp"
 #include "blast/udp_sender.hpp"
 #include "xsk/umem.hpp"
 #include "xsk/xsk_socket.hpp"
@@ -31,8 +32,8 @@ public:
     UdpXskSender& operator=(const UdpXskSender&) = delete;
 
     void start() override;
-    void request_stop() override { stop_.store(true, std::memory_order_relaxed); }
-    bool done() const override { return running_.load(std::memory_order_acquire) == 0; }
+    void request_stop() override { threads_.request_stop(); }
+    bool done() const override { return threads_.done(); }
     Status wait() override;
     BlastCounters counters() const override;
     uint16_t run_id() const override { return run_id_; }
@@ -53,21 +54,15 @@ private:
 
     explicit UdpXskSender(const UdpBlastConfig& cfg) : cfg_(cfg) {}
     void thread_main(unsigned idx);
-    bool claim(uint64_t want, uint64_t& got);
-    void fail(Error e);
 
     UdpBlastConfig cfg_;
     UdpTemplate tmpl_;
     uint16_t run_id_ = 0;
     uint32_t kick_budget_ = 32;
     std::vector<Lane> lanes_;
-    std::vector<std::thread> threads_;
     std::unique_ptr<PerThread[]> per_thread_;
-    std::atomic<bool> stop_{false};
-    std::atomic<unsigned> running_{0};
-    std::atomic<uint64_t> remaining_{0};
-    std::mutex err_mu_;
-    std::optional<Error> first_error_;
+    PacketBudget budget_;
+    SenderThreads threads_;  // last: stopped and joined before the rest goes
 };
 
 }  // namespace xdpgen
