@@ -11,7 +11,9 @@
 #include "cli/common.hpp"
 #include "cli/interval_log.hpp"
 #include "cli/options.hpp"
+#include "cli/rate_check.hpp"
 #include "stats/units.hpp"
+#include "sys/cpus.hpp"
 #include "sys/path.hpp"
 
 namespace xdpgen {
@@ -108,6 +110,8 @@ int run_udp(const UdpOptions& o)
                          o.rate > 0 ? fmt::format(", at {}", fmt_pps(o.rate)) : "",
                          xsk ? "through AF_XDP" : "through live frames"));
 
+    // Whether -t could add a thread: a CPU to pin it to, and for AF_XDP a TX queue.
+    const bool more_threads = threads < allowed_cpus().size() && (!xsk || threads < path->dev.tx_queues);
     IntervalLog intervals;  // streamed to a temporary file: constant memory
     BlastCounters prev{};
     b.start();
@@ -118,10 +122,13 @@ int run_udp(const UdpOptions& o)
             const BlastCounters c = b.counters();
             const double pps = static_cast<double>(c.sent - prev.sent) / dt;
             const uint64_t drops = c.dropped - prev.dropped;
-            out.interval_line(fmt::format("[{:6.1f}s] tx {:>12}  {:>14}  total {:>13}  driver drops {}", t, fmt_pps(pps),
+            // A partial last interval says nothing about the rate.
+            const bool below = dt >= o.interval * 0.5 && rate_shortfall(o.rate, pps, threads, more_threads, drops);
+            out.interval_line(fmt::format("[{:6.1f}s] tx {:>12}  {:>14}  total {:>13}  driver drops {}{}", t, fmt_pps(pps),
                                           fmt_bps(pps * static_cast<double>(frame_size) * 8), fmt_count(c.sent),
-                                          c.xmit_known ? fmt_count(drops) : std::string("n/a")));
-            intervals.add({{"t", t}, {"pps", pps}, {"driver_dropped", drops}});
+                                          c.xmit_known ? fmt_count(drops) : std::string("n/a"),
+                                          below ? "  below --rate" : ""));
+            intervals.add({{"t", t}, {"pps", pps}, {"driver_dropped", drops}, {"below_rate", below}});
             prev = c;
         });
     b.request_stop();
@@ -148,6 +155,10 @@ int run_udp(const UdpOptions& o)
         drops = fmt::format("driver drops {}{}", fmt_count(c.dropped), c.dropped && o.num_packets ? " (sent again)" : "");
     out.line(fmt::format("summary: {} packets in {:.2f} s, {}, {}, {}{}", fmt_count(c.sent), elapsed, fmt_pps(pps),
                          fmt_bps(pps * static_cast<double>(frame_size) * 8), drops, stop_requested() ? " (interrupted)" : ""));
+    // A run cut short by -n or Ctrl-C before its first second is too short to judge.
+    const auto shortfall = elapsed >= 1.0 ? rate_shortfall(o.rate, pps, threads, more_threads, c.dropped) : std::nullopt;
+    if (shortfall)
+        out.line(rate_summary(*shortfall));
 
     nlohmann::json doc = {
         {"command", "udp"},
@@ -172,6 +183,7 @@ int run_udp(const UdpOptions& o)
         {"duration_s", elapsed},
         {"interrupted", stop_requested()},
         {"tx", counters_json(c, frame_size, elapsed)},
+        {"rate", o.rate > 0 ? rate_json(o.rate, pps, shortfall) : nlohmann::json(nullptr)},
         {"result", rc == kExitOk ? "ok" : "failed"},
         {"reason", reason},
     };

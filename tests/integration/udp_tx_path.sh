@@ -68,3 +68,21 @@ expect_eq "xsk -t 2 on 1 queue: threads requested" "$(json "$TMP/xsk2.json" .con
 expect_match "xsk -t 2 on 1 queue: says so" "$(cat "$TMP/xsk2.out")" "^note: .*one socket per TX queue and $IF_GEN has 1: 1 thread instead of 2"
 expect_eq "xsk -t 2 on 1 queue: packets sent" "$(json "$TMP/xsk2.json" .tx.packets)" 1000
 expect_eq "xsk -t 2 on 1 queue: peer rx_packets delta" "$delta" 1000
+
+# --rate: reached at 100 kpps (the peer counts every packet), and a rate no
+# sender reaches is said with what limits it.
+before=$(rx_packets)
+gen timeout 30 "$XDPGEN" udp -a 198.18.0.2 --tx-path xsk -n 200000 --rate 100000 --json "$TMP/r100k.json" "$IF_GEN" \
+  >"$TMP/r100k.out" 2>&1 || fail "--rate 100000: $(cat "$TMP/r100k.out")"
+expect_eq "--rate 100k: the peer got every packet" "$(( $(rx_packets) - before ))" 200000
+expect_eq "--rate 100k: reached" "$(json "$TMP/r100k.json" .rate.reached)" true
+expect_eq "--rate 100k: within 1%" "$(json "$TMP/r100k.json" '.rate.reached_pps / .rate.asked_pps | . > 0.99 and . < 1.01')" true
+expect_eq "--rate 100k: no rate line" "$(grep -c '^rate:' "$TMP/r100k.out" || true)" 0
+gen timeout 30 "$XDPGEN" udp -a 198.18.0.2 --tx-path xsk --duration 2 --rate 1e9 --json "$TMP/r1g.json" "$IF_GEN" \
+  >"$TMP/r1g.out" 2>&1 || fail "--rate 1e9: $(cat "$TMP/r1g.out")"
+cat "$TMP/r1g.out"
+expect_eq "--rate 1 Gpps: not reached" "$(json "$TMP/r1g.json" .rate.reached)" false
+expect_match "--rate 1 Gpps: the summary says by how much and why" "$(grep '^rate:' "$TMP/r1g.out")" \
+  '^rate: asked 1\.00 Gpps, reached .* \([0-9.]+%\): limited by the sender: 1 thread at full speed'
+expect_match "--rate 1 Gpps: the live lines say so" "$(grep -c 'below --rate' "$TMP/r1g.out")" '^[12]'
+expect_match "--rate 1 Gpps: the JSON names the limit" "$(json "$TMP/r1g.json" .rate.limit)" '^the sender'
