@@ -60,7 +60,7 @@ Command add_probe_command(CLI::App& app)
 {
     auto o = std::make_shared<ProbeOptions>();
     CLI::App* sub = app.add_subcommand("probe", "Tell what this kernel and interface support (XDP modes, live frames, AF_XDP)");
-    sub->add_option("ifname", o->ifname, "Interface to probe")->required();
+    add_interface_args(sub, o->ifname, "Interface to probe");
     sub->add_option("--json", o->out.json_path, "Write the report as JSON to FILE ('-' = stdout)");
     return Command{sub, [o] { return run_probe(*o); }};
 }

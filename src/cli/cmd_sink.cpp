@@ -170,7 +170,7 @@ Command add_sink_command(CLI::App& app)
 {
     auto o = std::make_shared<SinkOptions>();
     CLI::App* sub = app.add_subcommand("sink", "Count and drop the UDP packets arriving on an interface (loss, reordering, latency)");
-    sub->add_option("ifname", o->ifname, "Interface to receive on")->required();
+    add_interface_args(sub, o->ifname, "Interface to receive on");
     sub->add_option("-a,--dst-addr", o->dst_addr, "Count only packets to this address (default: any)");
     sub->add_option("-p,--dst-port", o->ports, "Count only packets to this port or port range, like 9 or 9-16 (default: any)");
     sub->add_option("--family", o->family, "Count only IPv4 (4) or IPv6 (6) packets")->check(CLI::IsMember({4, 6}));
@@ -178,11 +178,11 @@ Command add_sink_command(CLI::App& app)
     sub->add_option("--xdp-mode", o->xdp_mode, "native or skb (generic)")->capture_default_str();
     sub->add_option("-n,--num-packets", o->num_packets, "Stop once this many packets arrived; exit 1 if fewer did");
     sub->add_option("-I,--interval", o->interval, "Seconds between stats lines")->capture_default_str()->check(CLI::Range(0.1, 3600.0));
-    sub->add_option("--duration", o->duration, "Stop after this many seconds (0 = until Ctrl-C)")->check(CLI::NonNegativeNumber);
+    sub->add_option("-d,--duration", o->duration, "Stop after this many seconds (0 = until Ctrl-C)")->check(CLI::NonNegativeNumber);
     sub->add_option("--idle-timeout", o->idle_timeout, "Stop when nothing arrived for this many seconds, after the first packet")
         ->check(CLI::NonNegativeNumber);
     sub->add_option("--json", o->out.json_path, "Write the report as JSON to FILE ('-' = stdout; lines then go to stderr)");
-    sub->add_flag("-q,--quiet", o->out.quiet, "No per-interval lines, only the summary");
+    sub->add_flag("--quiet", o->out.quiet, "No per-interval lines, only the summary");
     return Command{sub, [o] { return run_sink(*o); }};
 }
 

@@ -200,21 +200,21 @@ Command add_udp_command(CLI::App& app)
 {
     auto o = std::make_shared<UdpOptions>();
     CLI::App* sub = app.add_subcommand("udp", "Blast UDP packets out of an interface (XDP live frames, or AF_XDP)");
-    sub->add_option("ifname", o->ifname, "Interface to send on")->required();
+    add_interface_args(sub, o->ifname, "Interface to send on");
     sub->add_option("-a,--dst-addr", o->dst_addr, "Destination IPv4 or IPv6 address")->required();
     sub->add_option("-A,--src-addr", o->src_addr, "Source address (default: the kernel's choice for the route)");
     sub->add_option("-m,--dst-mac", o->dst_mac, "Destination MAC (default: resolved from the neighbour table)");
     sub->add_option("-M,--src-mac", o->src_mac, "Source MAC (default: the interface's)");
     sub->add_option("-p,--dst-port", o->dst_port, "Destination port")->capture_default_str()->check(CLI::Range(1, 65535));
     sub->add_option("-P,--src-port", o->src_port, "Source port")->capture_default_str()->check(CLI::Range(1, 65535));
-    sub->add_option("-d,--dyn-ports", o->dyn_ports, "Vary the destination port over this many ports, from --dst-port")
+    sub->add_option("--dyn-ports", o->dyn_ports, "Vary the destination port over this many ports, from --dst-port")
         ->check(CLI::Range(1, 65535));
     sub->add_option("-n,--num-packets", o->num_packets, "Send exactly this many packets in total, then stop (0 = no limit)")
         ->capture_default_str();
     sub->add_option("-s,--pkt-size", o->pkt_size, "Frame size in bytes, Ethernet header included, FCS excluded (default 64; 78 for IPv6)");
     sub->add_option("-t,--threads", o->threads, "Sending threads, one per CPU")->capture_default_str()->check(CLI::Range(1, 256));
     sub->add_option("-I,--interval", o->interval, "Seconds between stats lines")->capture_default_str()->check(CLI::Range(0.1, 3600.0));
-    sub->add_option("--duration", o->duration, "Stop after this many seconds (0 = no limit)")->check(CLI::NonNegativeNumber);
+    sub->add_option("-d,--duration", o->duration, "Stop after this many seconds (0 = no limit)")->check(CLI::NonNegativeNumber);
     sub->add_option("--rate", o->rate, "Packets per second over all threads (0 = as fast as possible)")->check(CLI::NonNegativeNumber);
     sub->add_option_function<uint32_t>(
            "--ts-every",
@@ -226,7 +226,7 @@ Command add_udp_command(CLI::App& app)
            "runs at --rate below 1 Mpps per thread default to 1)")
         ->check(CLI::Range(1, 4096));
     sub->add_option("--json", o->out.json_path, "Write the report as JSON to FILE ('-' = stdout; lines then go to stderr)");
-    sub->add_flag("-q,--quiet", o->out.quiet, "No per-interval lines, only the summary");
+    sub->add_flag("--quiet", o->out.quiet, "No per-interval lines, only the summary");
     sub->add_option("--tx-path", o->tx_path,
                     "How packets leave: live (BPF_PROG_RUN live frames, fastest), xsk (an AF_XDP socket per queue, "
                     "for kernels that refuse live frames), auto (live frames when a test run works, else xsk)")

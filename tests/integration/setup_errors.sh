@@ -9,10 +9,10 @@ peer ethtool -K "$IF_PEER" gro on >/dev/null
 
 # Neighbour missing: xdpgen has the kernel resolve it (ARP, then NDP).
 gen ip neigh flush dev "$IF_GEN"
-gen timeout 20 "$XDPGEN" udp -q -a 198.18.0.2 -n 10 --json "$TMP/v4.json" "$IF_GEN" >/dev/null
+gen timeout 20 "$XDPGEN" udp --quiet -a 198.18.0.2 -n 10 --json "$TMP/v4.json" "$IF_GEN" >/dev/null
 expect_eq "resolved IPv4 neighbour MAC" "$(json "$TMP/v4.json" .config.dst_mac)" 02:00:c6:12:00:02
 gen ip -6 neigh flush dev "$IF_GEN"
-gen timeout 20 "$XDPGEN" udp -q -a fd00:18::2 -n 10 --json "$TMP/v6.json" "$IF_GEN" >/dev/null
+gen timeout 20 "$XDPGEN" udp --quiet -a fd00:18::2 -n 10 --json "$TMP/v6.json" "$IF_GEN" >/dev/null
 expect_eq "resolved IPv6 neighbour MAC" "$(json "$TMP/v6.json" .config.dst_mac)" 02:00:c6:12:00:02
 expect_eq "default source address (IPv6)" "$(json "$TMP/v6.json" .config.src_addr)" fd00:18::1
 

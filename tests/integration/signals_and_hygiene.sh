@@ -12,7 +12,7 @@ bg timeout 60 "$TESTBED" --prefix "$PREFIX" exec peer "$XDPGEN" sink --duration 
 wait_for_line "$TMP/sink.out" '^sink on' 10
 expect_match "sink attached XDP" "$(xdp_attached "${PREFIX}peer" "$IF_PEER")" 'xdp'
 pid=$(ip netns pids "${PREFIX}peer" | head -1)
-bg timeout 60 "$TESTBED" --prefix "$PREFIX" exec gen "$XDPGEN" udp -q -a 198.18.0.2 --rate 100000 --duration 50 "$IF_GEN" >"$TMP/udp.out" 2>&1
+bg timeout 60 "$TESTBED" --prefix "$PREFIX" exec gen "$XDPGEN" udp --quiet -a 198.18.0.2 --rate 100000 --duration 50 "$IF_GEN" >"$TMP/udp.out" 2>&1
 wait_for_line "$TMP/udp.out" '^udp ' 10
 # Killed while sending: once the peer counts the stream's packets.
 base_rx=$(rx_packets)
@@ -34,7 +34,7 @@ for sig in INT TERM; do
   bg "$TESTBED" --prefix "$PREFIX" exec peer "$XDPGEN" sink --duration 50 --json "$TMP/sink-$sig.json" "$IF_PEER" >"$TMP/sink-$sig.out" 2>&1
   spid=${BG_PIDS[-1]}
   wait_for_line "$TMP/sink-$sig.out" '^sink on' 10
-  gen timeout 20 "$XDPGEN" udp -q -a 198.18.0.2 -n 5000 "$IF_GEN" >/dev/null
+  gen timeout 20 "$XDPGEN" udp --quiet -a 198.18.0.2 -n 5000 "$IF_GEN" >/dev/null
   kill -s "$sig" "$(ip netns pids "${PREFIX}peer" | head -1)"
   set +e; wait "$spid"; rc=$?; set -e
   expect_eq "sink exit status after SIG$sig" "$rc" 0

@@ -51,7 +51,7 @@ if [[ $live == true ]]; then
   # With GRO on the peer, the same frames arrive in the peer's kernel.
   peer ethtool -K "$IF_PEER" gro on >/dev/null
   before=$(rx_packets)
-  run_udp live-gro -q --tx-path live
+  run_udp live-gro --quiet --tx-path live
   expect_eq "with GRO: exit status" "$rc" 0
   expect_eq "with GRO: packets sent" "$(json "$TMP/live-gro.json" .tx.packets)" 100000
   expect_eq "with GRO: peer rx_packets delta" "$(( $(rx_packets) - before ))" 100000

@@ -135,8 +135,18 @@ TEST_CASE("cli: unknown subcommand is named in the error", "[cli]")
 
 TEST_CASE("cli: missing required interface", "[cli]")
 {
-    check_one_error(run_xdpgen({"udp", "-a", "198.18.0.2"}), {"ifname", "required"});
-    check_one_error(run_xdpgen({"sink"}), {"ifname", "required"});
+    check_one_error(run_xdpgen({"udp", "-a", "198.18.0.2"}), {"--interface", "required"});
+    check_one_error(run_xdpgen({"sink"}), {"--interface", "required"});
+    check_one_error(run_xdpgen({"probe"}), {"--interface", "required"});
+}
+
+TEST_CASE("cli: the interface as -i or as the last argument, not both", "[cli]")
+{
+    // Both forms reach the interface check (no such interface), not a usage error.
+    check_one_error(run_xdpgen({"udp", "-a", "198.18.0.2", "-i", "nosuch0"}), {"nosuch0", "does not exist"});
+    check_one_error(run_xdpgen({"udp", "-a", "198.18.0.2", "nosuch0"}), {"nosuch0", "does not exist"});
+    check_one_error(run_xdpgen({"sink", "-i", "nosuch0"}), {"nosuch0", "does not exist"});
+    check_one_error(run_xdpgen({"udp", "-a", "198.18.0.2", "-i", "a0", "b0"}), {"excludes"});
 }
 
 TEST_CASE("cli: bad destination address", "[cli]")
