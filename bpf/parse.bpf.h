@@ -23,8 +23,6 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-#include "xdpgen/abi.h"
-
 /* Tags walked before the IP header: one, or an 802.1ad outer and a 802.1Q inner. */
 #ifndef XG_PARSE_MAX_VLANS
 #define XG_PARSE_MAX_VLANS 2
@@ -36,6 +34,10 @@
 #ifndef XG_PARSE_MAX_EXT
 #define XG_PARSE_MAX_EXT 6
 #endif
+
+/* The largest IPv6 header chain walked, and the largest MAC header. */
+#define XG_PARSE_MAX_L3 (sizeof(struct ipv6hdr) + XG_PARSE_MAX_EXT * 2048)
+#define XG_PARSE_MAX_L2 (sizeof(struct ethhdr) + XG_PARSE_MAX_VLANS * sizeof(struct xg_vlan_hdr))
 
 /* IPv4 frag_off bits (RFC 791); the kernel's names live in a non-UAPI header. */
 #define XG_IP_MF 0x2000
@@ -80,6 +82,28 @@ struct xg_vlan_hdr {
 	__be16 proto;
 };
 
+/* Hides a value from the compiler, so that it cannot undo what follows. */
+#ifndef XG_OPAQUE
+#define XG_OPAQUE(x) asm volatile("" : "+r"(x))
+#endif
+
+/*
+ * The same pointer as pos, rebuilt as data + a bounded offset. The verifier
+ * tracks every frame shape (tag count, extension header chain) as a state
+ * of its own and verifies the rest of the program once per state; after
+ * this it knows only the bound, and the shapes go on as one. Subtracting
+ * packet pointers needs CAP_PERFMON, which the loaders have (root).
+ */
+static __always_inline void *xg_pkt_rebase(void *data, void *pos, __u32 max)
+{
+	__u64 off = pos - data;
+
+	XG_OPAQUE(off);
+	if (off > max)
+		return NULL;
+	return data + off;
+}
+
 /* Skips the MAC header and its VLAN tags: the ethertype in *proto, network order. */
 static __always_inline void *xg_parse_eth(void *data, void *data_end, __be16 *proto)
 {
@@ -106,11 +130,7 @@ static __always_inline void *xg_parse_eth(void *data, void *data_end, __be16 *pr
 	return pos;
 }
 
-/*
- * whole: the frame holds the whole datagram (XDP without multi-buffer), so a
- * total length beyond it means the frame was cut. An skb's linear part may
- * end before its payload does.
- */
+/* whole: the datagram's total length must fit the frame (xg_parse_whole). */
 static __always_inline int xg_parse_ipv4(struct xg_pkt *p, void *data_end, int whole)
 {
 	struct iphdr *ip = p->l3;
@@ -138,23 +158,25 @@ static __always_inline int xg_parse_ipv4(struct xg_pkt *p, void *data_end, int w
 	return XG_PARSE_OK;
 }
 
+/* The extension headers walked (RFC 8200 §4.3-4.6, RFC 4302 for AH). */
 static __always_inline int xg_ip6_is_ext(__u8 nh)
 {
 	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_DSTOPTS ||
 	       nh == IPPROTO_FRAGMENT || nh == IPPROTO_AH;
 }
 
-/* Length of the extension header h of type nh (RFC 8200 §4.3-4.6, RFC 4302 §2.2). */
+/* The length of extension header h of type nh. */
 static __always_inline __u32 xg_ip6_ext_len(__u8 nh, const struct xg_ip6_ext *h)
 {
 	if (nh == IPPROTO_FRAGMENT)
-		return sizeof(*h);
+		return sizeof(*h);	/* its second byte is reserved */
 	if (nh == IPPROTO_AH)
 		return ((__u32)h->len + 2) * 4;
 	return ((__u32)h->len + 1) * 8;
 }
 
-static __always_inline int xg_parse_ipv6(struct xg_pkt *p, void *data_end, int whole)
+/* max_ext: extension headers walked at most (a compile-time constant). */
+static __always_inline int xg_parse_ipv6(struct xg_pkt *p, void *data_end, int whole, int max_ext)
 {
 	struct ipv6hdr *ip6 = p->l3;
 	struct xg_ip6_ext *h;
@@ -173,23 +195,25 @@ static __always_inline int xg_parse_ipv6(struct xg_pkt *p, void *data_end, int w
 	nh = ip6->nexthdr;
 	pos = ip6 + 1;
 #pragma unroll
-	for (int i = 0; i < XG_PARSE_MAX_EXT; i++) {
+	for (int i = 0; i < max_ext; i++) {
 		if (!xg_ip6_is_ext(nh))
 			break;
 		h = pos;
 		if ((void *)(h + 1) > data_end)
 			return XG_PARSE_BAD;
-		if (nh == IPPROTO_FRAGMENT && (h->frag_off & bpf_htons(XG_IP6_OFFSET))) {
-			/* What follows is the middle of a datagram, not a header. */
-			p->frag = XG_FRAG_LATER;
-			p->l4 = NULL;
-			p->l4_proto = h->nexthdr;
-			ext += sizeof(*h);
-			p->l4_len = plen > ext ? plen - ext : 0;
-			return ext > plen ? XG_PARSE_BAD : XG_PARSE_OK;
+		if (nh == IPPROTO_FRAGMENT) {
+			if (h->frag_off & bpf_htons(XG_IP6_OFFSET)) {
+				/* What follows is the middle of a datagram, not a header. */
+				p->frag = XG_FRAG_LATER;
+				p->l4 = NULL;
+				p->l4_proto = h->nexthdr;
+				ext += sizeof(*h);
+				p->l4_len = plen > ext ? plen - ext : 0;
+				return ext > plen ? XG_PARSE_BAD : XG_PARSE_OK;
+			}
+			if (h->frag_off & bpf_htons(XG_IP6_MF))
+				p->frag = XG_FRAG_FIRST;
 		}
-		if (nh == IPPROTO_FRAGMENT && (h->frag_off & bpf_htons(XG_IP6_MF)))
-			p->frag = XG_FRAG_FIRST;
 		len = xg_ip6_ext_len(nh, h);
 		ext += len;
 		nh = h->nexthdr;
@@ -198,7 +222,9 @@ static __always_inline int xg_parse_ipv6(struct xg_pkt *p, void *data_end, int w
 	/* Deeper chains are left to the kernel; so are headers past the payload. */
 	if (xg_ip6_is_ext(nh) || ext > plen)
 		return XG_PARSE_BAD;
-	p->l4 = pos;
+	p->l4 = xg_pkt_rebase(p->l3, pos, XG_PARSE_MAX_L3);
+	if (!p->l4)
+		return XG_PARSE_BAD;
 	p->l4_proto = nh;
 	p->l4_len = plen - ext;
 	return XG_PARSE_OK;
@@ -209,6 +235,8 @@ static __always_inline int xg_parse_frame(void *data, void *data_end, struct xg_
 	__be16 proto;
 
 	p->l3 = xg_parse_eth(data, data_end, &proto);
+	if (p->l3)
+		p->l3 = xg_pkt_rebase(data, p->l3, XG_PARSE_MAX_L2);
 	if (!p->l3)
 		return XG_PARSE_BAD;
 	if (proto == bpf_htons(ETH_P_IP)) {
@@ -217,21 +245,25 @@ static __always_inline int xg_parse_frame(void *data, void *data_end, struct xg_
 	}
 	if (proto == bpf_htons(ETH_P_IPV6)) {
 		p->l3_proto = ETH_P_IPV6;
-		return xg_parse_ipv6(p, data_end, whole);
+		return xg_parse_ipv6(p, data_end, whole, XG_PARSE_MAX_EXT);
 	}
 	return XG_PARSE_NOT_IP;
 }
 
-/* An XDP frame: the whole datagram is in [data, data_end). */
+/*
+ * The headers must be in [data, data_end) and agree with each other; the
+ * datagram may go on past data_end (an skb's linear part, or a frame cut
+ * short whose L4 reads the caller bounds itself).
+ */
 static __always_inline int xg_parse(void *data, void *data_end, struct xg_pkt *p)
 {
-	return xg_parse_frame(data, data_end, p, 1);
+	return xg_parse_frame(data, data_end, p, 0);
 }
 
-/* The linear part of an skb (tc): the payload may go on past data_end. */
-static __always_inline int xg_parse_linear(void *data, void *data_end, struct xg_pkt *p)
+/* As xg_parse, and the datagram's length as the IP header says must fit the frame. */
+static __always_inline int xg_parse_whole(void *data, void *data_end, struct xg_pkt *p)
 {
-	return xg_parse_frame(data, data_end, p, 0);
+	return xg_parse_frame(data, data_end, p, 1);
 }
 
 #endif /* XDPGEN_PARSE_BPF_H */
