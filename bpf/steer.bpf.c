@@ -203,8 +203,11 @@ static __always_inline int l4_verdict(struct xdp_md *ctx, const struct xg_pkt *p
 
 	if (p->frag == XG_FRAG_LATER)
 		return LATER_FRAGMENT;
-	/* TCP and UDP both carry the ports in their first four bytes. */
-	if ((void *)th + sizeof(struct udphdr) > data_end)
+	/*
+	 * TCP and UDP both carry the ports in their first four bytes; the
+	 * datagram must hold a UDP header's worth, not the frame's padding.
+	 */
+	if (p->l4_len < sizeof(struct udphdr) || (void *)th + sizeof(struct udphdr) > data_end)
 		return MALFORMED;
 	*port = bpf_ntohs(th->dest);
 	if (!port_ours(*port))

@@ -254,6 +254,8 @@ std::vector<ShapeCase> shape_cases()
     ihl4[kEthHdr] = 0x44;  // a header length below its own fixed part
     Bytes short_tot = u4;
     short_tot[kEthHdr + 3] = 19;  // total length below the header
+    Bytes short_l4 = u4;
+    short_l4[kEthHdr + 3] = kIpv4Hdr + 4;  // the rest is padding, as on a short Ethernet frame
     Bytes frag6_reserved = frag6;
     frag6_reserved[kEthHdr + kIpv6Hdr + 1] = 0xff;  // reserved byte: ignored on reception (RFC 8200 §4.5)
     Bytes ipv6_as_v4 = t6;
@@ -282,6 +284,7 @@ std::vector<ShapeCase> shape_cases()
         {"IPv4 total length past the frame", truncated(u4, u4.size() - 1), Expect::Malformed},
         {"IPv4 cut inside the options", cut_consistent(opts4, l4_4 + 30), Expect::Malformed},
         {"IPv4 cut inside the UDP ports", cut_consistent(u4, l4_4 + 3), Expect::Malformed},
+        {"IPv4 length ends inside the UDP header, the frame goes on", short_l4, Expect::Malformed},
         // IPv6 extension headers
         {"IPv6 hop-by-hop + dest-opts + routing, UDP", ext6, Expect::Engine},
         {"IPv6 hop-by-hop + dest-opts + routing, TCP", tcp6x(kLo, {kHop, kDst, kRt}), Expect::Engine},
