@@ -21,6 +21,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
+#include "parse.bpf.h"
+
 /* Set at load time by xg_loss (tests/peers/loss_injector.cpp). */
 const volatile __u32 permille = 0;	/* 0..1000 */
 const volatile __u8 tcp_only = 0;
@@ -40,60 +42,44 @@ const volatile __u32 corrupt_permille = 0;
  */
 __u64 seen_in, dropped_in, seen_out, dropped_out, corrupted_in;
 
-/* Ethernet + IPv6 + the TCP/UDP ports: all the filter reads. */
-#define HDR_MAX (sizeof(struct ethhdr) + sizeof(struct ipv6hdr) + 4)
+/*
+ * What the tc program pulls into the linear part when it is not there: two
+ * VLAN tags, IPv6 and a few extension headers, the ports. Headers longer
+ * than that are parsed as far as they are linear.
+ */
+#define HDR_PULL 128
 
 /*
- * Whether the packet is one the filter makes subject to loss. Only an L4
- * header directly after the IP header is looked at: IPv6 extension headers
- * and IPv4 non-first fragments have no ports to match, so they never match a
- * port filter (with tcp_only they still count as TCP).
+ * Whether the packet is one the filter makes subject to loss. Tags, IPv4
+ * options and IPv6 extension headers are walked (bpf/parse.bpf.h); a
+ * non-first fragment has no ports to match, so it never matches a port
+ * filter (with tcp_only it still counts as TCP).
  */
-static __always_inline int matches(void *data, void *data_end)
+static __always_inline int matches(const struct xg_pkt *p, int parsed, void *data_end)
 {
-	struct ethhdr *eth = data;
-	__u8 proto;
-	void *l4;
+	struct udphdr *uh = p->l4;
 
 	if (!tcp_only && !port)
 		return 1;
-	if ((void *)(eth + 1) > data_end)
+	if (parsed != XG_PARSE_OK)
 		return 0;
-	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr *ip = (void *)(eth + 1);
-
-		if ((void *)(ip + 1) > data_end || ip->ihl < 5)
-			return 0;
-		proto = ip->protocol;
-		l4 = (ip->frag_off & bpf_htons(0x1fff)) ? NULL : (void *)ip + ip->ihl * 4;
-	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6 = (void *)(eth + 1);
-
-		if ((void *)(ip6 + 1) > data_end)
-			return 0;
-		proto = ip6->nexthdr;
-		l4 = ip6 + 1;
-	} else {
-		return 0;
-	}
-
-	if (tcp_only && proto != IPPROTO_TCP)
+	if (tcp_only && p->l4_proto != IPPROTO_TCP)
 		return 0;
 	if (!port)
 		return 1;
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+	if (p->l4_proto != IPPROTO_TCP && p->l4_proto != IPPROTO_UDP)
 		return 0;
 	/* TCP and UDP both start with the two ports. */
-	if (!l4 || l4 + sizeof(struct udphdr) > data_end)
+	if (!uh || (void *)uh + 4 > data_end)
 		return 0;
-	return ((struct udphdr *)l4)->source == bpf_htons(port) ||
-	       ((struct udphdr *)l4)->dest == bpf_htons(port);
+	return uh->source == bpf_htons(port) || uh->dest == bpf_htons(port);
 }
 
 /* Returns 1 to drop the packet. */
-static __always_inline int lose(void *data, void *data_end, __u64 *seen, __u64 *dropped)
+static __always_inline int lose(const struct xg_pkt *p, int parsed, void *data_end, __u64 *seen,
+				__u64 *dropped)
 {
-	if (!matches(data, data_end))
+	if (!matches(p, parsed, data_end))
 		return 0;
 	__sync_fetch_and_add(seen, 1);
 	if (!permille || bpf_get_prandom_u32() % 1000 >= permille)
@@ -102,39 +88,18 @@ static __always_inline int lose(void *data, void *data_end, __u64 *seen, __u64 *
 	return 1;
 }
 
-/* The first payload byte of a TCP segment (no fragments, no IPv6 extension headers), or NULL. */
-static __always_inline __u8 *tcp_payload(void *data, void *data_end)
+/* The first payload byte of a whole TCP segment (not a fragment), or NULL. */
+static __always_inline __u8 *tcp_payload(const struct xg_pkt *p, int parsed, void *data_end)
 {
-	struct ethhdr *eth = data;
-	struct tcphdr *th;
-	__u32 l4_len, doff;
+	struct tcphdr *th = p->l4;
+	__u32 doff;
 
-	if ((void *)(eth + 1) > data_end)
+	if (parsed != XG_PARSE_OK || p->l4_proto != IPPROTO_TCP || p->frag != XG_FRAG_NONE || !th)
 		return NULL;
-	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr *ip = (void *)(eth + 1);
-
-		if ((void *)(ip + 1) > data_end || ip->protocol != IPPROTO_TCP || ip->ihl < 5 ||
-		    (ip->frag_off & bpf_htons(0x3fff)))
-			return NULL;
-		if (bpf_ntohs(ip->tot_len) < ip->ihl * 4)
-			return NULL;
-		l4_len = bpf_ntohs(ip->tot_len) - ip->ihl * 4;
-		th = (void *)ip + ip->ihl * 4;
-	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6 = (void *)(eth + 1);
-
-		if ((void *)(ip6 + 1) > data_end || ip6->nexthdr != IPPROTO_TCP)
-			return NULL;
-		l4_len = bpf_ntohs(ip6->payload_len);
-		th = (void *)(ip6 + 1);
-	} else {
-		return NULL;
-	}
 	if ((void *)(th + 1) > data_end)
 		return NULL;
 	doff = th->doff * 4;
-	if (doff < sizeof(*th) || l4_len <= doff || doff > 60)
+	if (doff < sizeof(*th) || p->l4_len <= doff)
 		return NULL;
 	if ((void *)th + doff + 1 > data_end)
 		return NULL;
@@ -146,13 +111,15 @@ int xg_loss_in(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	struct xg_pkt p = {};
+	int parsed = xg_parse(data, data_end, &p);
 	__u8 *b;
 
-	if (lose(data, data_end, &seen_in, &dropped_in))
+	if (lose(&p, parsed, data_end, &seen_in, &dropped_in))
 		return XDP_DROP;
-	if (corrupt_permille && matches(data, data_end) &&
+	if (corrupt_permille && matches(&p, parsed, data_end) &&
 	    bpf_get_prandom_u32() % 1000 < corrupt_permille) {
-		b = tcp_payload(data, data_end);
+		b = tcp_payload(&p, parsed, data_end);
 		if (b) {
 			*b = ~*b;
 			__sync_fetch_and_add(&corrupted_in, 1);
@@ -167,16 +134,21 @@ int xg_loss_out(struct __sk_buff *skb)
 	/*
 	 * The stack builds the headers of what it sends in the linear part, but
 	 * a forwarded or tunnelled packet may have them in fragments: pull them
-	 * in when they are not there. A packet shorter than HDR_MAX fails the
-	 * pull and is parsed as it is.
+	 * in when they are not there, asking for no more than the packet has.
 	 */
-	if (skb->data + HDR_MAX > skb->data_end && (tcp_only || port))
-		bpf_skb_pull_data(skb, HDR_MAX);
-
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
+	struct xg_pkt p = {};
+	int parsed;
 
-	return lose(data, data_end, &seen_out, &dropped_out) ? TC_ACT_SHOT : TC_ACT_OK;
+	if (data + HDR_PULL > data_end && (tcp_only || port)) {
+		bpf_skb_pull_data(skb, skb->len < HDR_PULL ? skb->len : HDR_PULL);
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+	}
+	parsed = xg_parse(data, data_end, &p);
+
+	return lose(&p, parsed, data_end, &seen_out, &dropped_out) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -4,6 +4,10 @@
  * and/or UDP, destination port in its range) to the AF_XDP socket of the
  * queue they arrived on, and everything else to the kernel, so ARP, ping,
  * neighbour discovery, ssh and other traffic on the interface keep working.
+ * Frames are read by bpf/parse.bpf.h: VLAN-tagged ones, IPv4 with options,
+ * IPv6 with extension headers and first fragments are steered by their
+ * ports like any other; ICMP errors quoting a packet we sent are steered
+ * too (icmp_verdict).
  *
  * The socket is looked up by ctx->rx_queue_index because the kernel drops a
  * redirect to a socket bound to another queue (xsk_rcv_check). The fallback
@@ -37,6 +41,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "xdpgen/abi.h"
+#include "parse.bpf.h"
 #include "tcp_flow.bpf.h"
 
 /* Set at load time by Steering (src/xsk/steering.cpp). */
@@ -125,115 +130,180 @@ static __always_inline int v6_in_range(const void *addr)
 	       bpf_ntohl(a[3]) - bpf_ntohl(b[3]) < local_v6_count;
 }
 
-/*
- * Returns the L4 header of a packet that is ours, or NULL. TCP and UDP both
- * carry the destination port at offset 2, so one read serves both.
- */
-static __always_inline void *ours(void *data, void *data_end, __u8 *proto)
+/* A local port of ours: in the range and, for a server, one it listens on. */
+static __always_inline int port_ours(__u16 port)
 {
-	struct ethhdr *eth = data;
-	void *l4;
-	__u16 port;
-
-	if ((void *)(eth + 1) > data_end)
-		return NULL;
-
-	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr *ip = (void *)(eth + 1);
-
-		if (!local_v4 || (void *)(ip + 1) > data_end)
-			return NULL;
-		if (!v4_in_range(ip->daddr) || !proto_wanted(ip->protocol))
-			return NULL;
-		*proto = ip->protocol;
-		/*
-		 * Fragments go to the kernel, which reassembles them. A non-first
-		 * fragment has no L4 header, so its port cannot be matched; and
-		 * steering a first fragment would split the datagram between the
-		 * socket and the kernel. The generator never fragments its own
-		 * frames, so this costs nothing on its traffic.
-		 */
-		if (ip->frag_off & bpf_htons(0x3fff)) /* MF or offset */
-			return NULL;
-		if (ip->ihl < 5)
-			return NULL;
-		/* Options are allowed: the L4 header starts after ihl words. */
-		l4 = (void *)ip + ip->ihl * 4;
-	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6 = (void *)(eth + 1);
-
-		if (!local_v6_set || (void *)(ip6 + 1) > data_end)
-			return NULL;
-		/*
-		 * Only TCP/UDP right after the fixed header: the generator sends no
-		 * extension headers, and ICMPv6 (neighbour discovery) must reach
-		 * the kernel anyway.
-		 */
-		if (!proto_wanted(ip6->nexthdr) || !v6_in_range(&ip6->daddr))
-			return NULL;
-		*proto = ip6->nexthdr;
-		l4 = (void *)(ip6 + 1);
-	} else {
-		return NULL; /* ARP, VLAN-tagged, anything else */
-	}
-
-	/* The ports' four bytes must be there for both TCP and UDP. */
-	if (l4 + sizeof(struct udphdr) > data_end)
-		return NULL;
-	port = bpf_ntohs(((struct udphdr *)l4)->dest);
 	if (port < port_lo || port > port_hi)
-		return NULL;
-	if (exact_ports && !(listen_ports[port / 64] & (1ULL << (port % 64))))
-		return NULL;
-	return l4;
+		return 0;
+	return !exact_ports || (listen_ports[port / 64] & (1ULL << (port % 64)));
 }
 
-/*
- * Whether the kernel owns the connection of this TCP segment (see the top
- * of the file). data is the frame ours() accepted, th its L4 header.
- */
-static __always_inline int kernel_owns(struct xdp_md *ctx, void *data, void *data_end,
-				       struct tcphdr *th)
+static __always_inline int addr_ours(const struct xg_pkt *p, const void *addr)
 {
-	struct ethhdr *eth = data;
+	return p->l3_proto == ETH_P_IP ? v4_in_range(*(const __be32 *)addr) : v6_in_range(addr);
+}
+
+enum kernel_sock { NO_SOCK, LISTENER, CONNECTION };
+
+/*
+ * The kernel's socket for a TCP segment from peer:peer_port to
+ * local:local_port (see the top of the file): a full socket in any state,
+ * a request socket or a TIME-WAIT socket is a CONNECTION.
+ */
+static __always_inline int kernel_sock(struct xdp_md *ctx, __u16 l3_proto, const void *peer,
+				       const void *local, __be16 peer_port, __be16 local_port)
+{
 	struct bpf_sock_tuple t = {};
 	struct bpf_sock *sk;
 	__u32 len;
-	int owns;
+	int r;
 
-	/* Too short for TCP: the engine counts it as invalid. */
-	if ((void *)(th + 1) > data_end)
-		return 0;
-	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr *ip = (void *)(eth + 1);
-
-		if ((void *)(ip + 1) > data_end)
-			return 0;
-		t.ipv4.saddr = ip->saddr;
-		t.ipv4.daddr = ip->daddr;
-		t.ipv4.sport = th->source;
-		t.ipv4.dport = th->dest;
+	if (l3_proto == ETH_P_IP) {
+		__builtin_memcpy(&t.ipv4.saddr, peer, 4);
+		__builtin_memcpy(&t.ipv4.daddr, local, 4);
+		t.ipv4.sport = peer_port;
+		t.ipv4.dport = local_port;
 		len = sizeof(t.ipv4);
 	} else {
-		struct ipv6hdr *ip6 = (void *)(eth + 1);
-
-		if ((void *)(ip6 + 1) > data_end)
-			return 0;
-		__builtin_memcpy(t.ipv6.saddr, &ip6->saddr, 16);
-		__builtin_memcpy(t.ipv6.daddr, &ip6->daddr, 16);
-		t.ipv6.sport = th->source;
-		t.ipv6.dport = th->dest;
+		__builtin_memcpy(t.ipv6.saddr, peer, 16);
+		__builtin_memcpy(t.ipv6.daddr, local, 16);
+		t.ipv6.sport = peer_port;
+		t.ipv6.dport = local_port;
 		len = sizeof(t.ipv6);
 	}
 	sk = bpf_skc_lookup_tcp(ctx, &t, len, BPF_F_CURRENT_NETNS, 0);
 	if (!sk)
-		return 0;
-	if (sk->state == BPF_TCP_LISTEN)
-		owns = !exact_ports && th->syn && !th->ack;
-	else
-		owns = 1;
+		return NO_SOCK;
+	r = sk->state == BPF_TCP_LISTEN ? LISTENER : CONNECTION;
 	bpf_sk_release(sk);
-	return owns;
+	return r;
+}
+
+static __always_inline int lookup_port(__u16 port)
+{
+	return port >= lookup_lo && port <= lookup_hi;
+}
+
+/* What steering does with a frame, and why (each reason has its counter). */
+enum verdict { NOT_OURS, MALFORMED, LATER_FRAGMENT, KERNEL_OWNS, ENGINE, ICMP_ERROR };
+
+/*
+ * TCP or UDP to one of our addresses. A first fragment carries the ports
+ * and goes by them like a whole datagram; the engine counts and drops what
+ * it cannot use. A later fragment has no ports and goes to the kernel:
+ * without the first fragment the kernel never completes the datagram, so
+ * it never answers for our flow (no RST, no ICMP time exceeded, which
+ * RFC 792 sends only when the first fragment arrived).
+ */
+static __always_inline int l4_verdict(struct xdp_md *ctx, const struct xg_pkt *p, void *data_end,
+				      __u16 *port)
+{
+	struct tcphdr *th = p->l4;
+	int sk;
+
+	if (p->frag == XG_FRAG_LATER)
+		return LATER_FRAGMENT;
+	/*
+	 * TCP and UDP both carry the ports in their first four bytes; the
+	 * datagram must hold a UDP header's worth, not the frame's padding.
+	 */
+	if (p->l4_len < sizeof(struct udphdr) || (void *)th + sizeof(struct udphdr) > data_end)
+		return MALFORMED;
+	*port = bpf_ntohs(th->dest);
+	if (!port_ours(*port))
+		return NOT_OURS;
+	/* Too short for TCP: the engine counts it as invalid. */
+	if (p->l4_proto != IPPROTO_TCP || !lookup_port(*port) || (void *)(th + 1) > data_end)
+		return ENGINE;
+	sk = kernel_sock(ctx, p->l3_proto, p->saddr, p->daddr, th->source, th->dest);
+	/*
+	 * A listener owns only a pure SYN, and only in the client role: the
+	 * engine never receives one there, while a server's SYNs are its own.
+	 */
+	if (sk == CONNECTION || (sk == LISTENER && !exact_ports && th->syn && !th->ack))
+		return KERNEL_OWNS;
+	return ENGINE;
+}
+
+/*
+ * The ICMP errors the engine needs for its flows (path MTU, unreachable
+ * peers): IPv4 destination unreachable (RFC 792; code 4 is fragmentation
+ * needed, RFC 1191) and ICMPv6 destination unreachable and packet too big
+ * (RFC 4443 §3.1, §3.2). Everything else (echo, neighbour discovery) is the
+ * kernel's.
+ */
+#define ICMP_DEST_UNREACH 3
+#define ICMPV6_DEST_UNREACH 1
+#define ICMPV6_PKT_TOOBIG 2
+#define ICMP_HDR_LEN 8
+
+static __always_inline int icmp_error(const struct xg_pkt *p, const __u8 *icmp)
+{
+	if (p->l3_proto == ETH_P_IP)
+		return p->l4_proto == IPPROTO_ICMP && icmp[0] == ICMP_DEST_UNREACH;
+	return p->l4_proto == IPPROTO_ICMPV6 &&
+	       (icmp[0] == ICMPV6_DEST_UNREACH || icmp[0] == ICMPV6_PKT_TOOBIG);
+}
+
+/*
+ * An ICMP error is ours when the packet it quotes (its IP header and at
+ * least 8 bytes of L4: the ports) is one we sent: from our address and a
+ * source port of ours, over a protocol we steer, and for TCP on a 4-tuple
+ * the kernel has no connection on (the kernel's own errors stay its own).
+ */
+static __always_inline int icmp_verdict(struct xdp_md *ctx, const struct xg_pkt *p, void *data_end,
+					__u16 *port)
+{
+	__u8 *icmp = p->l4;
+	struct xg_pkt q = {};
+	struct udphdr *uh;
+	int r;
+
+	if (p->frag != XG_FRAG_NONE || (void *)(icmp + ICMP_HDR_LEN) > data_end)
+		return NOT_OURS;
+	if (!icmp_error(p, icmp))
+		return NOT_OURS;
+	/*
+	 * The quote is cut wherever the sender chose (whole = 0). We send no
+	 * IPv6 extension headers, so a quote with one is not ours.
+	 */
+	q.l3 = icmp + ICMP_HDR_LEN;
+	r = p->l3_proto == ETH_P_IP ? xg_parse_ipv4(&q, data_end, 0) : xg_parse_ipv6(&q, data_end, 0, 0);
+	if (r != XG_PARSE_OK || q.frag == XG_FRAG_LATER)
+		return NOT_OURS;
+	uh = q.l4;
+	if ((void *)(uh + 1) > data_end)
+		return NOT_OURS;
+	q.l3_proto = p->l3_proto;
+	*port = bpf_ntohs(uh->source);
+	if (!proto_wanted(q.l4_proto) || !addr_ours(&q, q.saddr) || !port_ours(*port))
+		return NOT_OURS;
+	/* The kernel's errors for its TCP go to its established socket only (tcp_v4_err). */
+	if (q.l4_proto == IPPROTO_TCP && lookup_port(*port) &&
+	    kernel_sock(ctx, q.l3_proto, q.daddr, q.saddr, uh->dest, uh->source) == CONNECTION)
+		return KERNEL_OWNS;
+	return ICMP_ERROR;
+}
+
+/* The verdict on a frame; *port is the local port it names, if any. */
+static __always_inline int steer_verdict(struct xdp_md *ctx, __u16 *port)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct xg_pkt p = {};
+	int r;
+
+	/* A datagram cut short is the kernel's to drop, whatever its ports. */
+	r = xg_parse_whole(data, data_end, &p);
+	if (r != XG_PARSE_OK)
+		return r == XG_PARSE_BAD ? MALFORMED : NOT_OURS;
+	if (!addr_ours(&p, p.daddr))
+		return NOT_OURS;
+	if (proto_wanted(p.l4_proto))
+		return l4_verdict(ctx, &p, data_end, port);
+	if (p.l4)
+		return icmp_verdict(ctx, &p, data_end, port);
+	return NOT_OURS;
 }
 
 /*
@@ -526,11 +596,10 @@ SEC("xdp")
 int xg_steer(struct xdp_md *ctx)
 {
 	struct xg_steer_counters *cnt;
-	void *data, *data_end, *l4;
 	__u32 zero = 0;
-	__u16 port;
-	__u8 proto = 0;
+	__u16 port = 0;
 	long act;
+	int v;
 
 	cnt = bpf_map_lookup_elem(&steer_counters, &zero);
 	if (answer_neigh) {
@@ -545,18 +614,9 @@ int xg_steer(struct xdp_md *ctx)
 			cnt->bulk_acks++;
 		return XDP_DROP;
 	}
-	/* After neigh_answer the verifier holds no packet pointer valid. */
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
-	l4 = ours(data, data_end, &proto);
-	if (!l4) {
-		if (cnt)
-			cnt->passed++;
-		return XDP_PASS;
-	}
-	port = bpf_ntohs(((struct tcphdr *)l4)->dest);
-	if (port >= lookup_lo && port <= lookup_hi && proto == IPPROTO_TCP &&
-	    kernel_owns(ctx, data, data_end, l4)) {
+	/* After neigh_answer the verifier holds no packet pointer valid: parse afresh. */
+	v = steer_verdict(ctx, &port);
+	if (v == KERNEL_OWNS) {
 		__u64 bit = 1ULL << (port % 64);
 
 		/*
@@ -570,12 +630,21 @@ int xg_steer(struct xdp_md *ctx)
 			cnt->kernel_owned++;
 		return XDP_PASS;
 	}
+	if (v != ENGINE && v != ICMP_ERROR) {
+		if (cnt) {
+			cnt->passed++;
+			cnt->fragments += v == LATER_FRAGMENT;
+			cnt->malformed += v == MALFORMED;
+		}
+		return XDP_PASS;
+	}
 	act = bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);
 	if (cnt) {
 		if (act == XDP_REDIRECT)
 			cnt->steered++;
 		else
 			cnt->no_socket++;
+		cnt->icmp_errors += v == ICMP_ERROR;
 	}
 	return act;
 }

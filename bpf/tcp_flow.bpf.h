@@ -21,6 +21,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "xdpgen/abi.h"
+#include "parse.bpf.h"
 
 #ifndef XG_TCP_MAX_FLOWS
 #define XG_TCP_MAX_FLOWS 65536	/* default; userspace may resize before load */
@@ -54,8 +55,7 @@ struct {
 	__type(value, struct xg_tcp_ack_counters);
 } tcp_ack_counters SEC(".maps");
 
-/* Hides a value from the compiler, so a bound check it "knows" is kept for the verifier. */
-#define XG_OPAQUE(x) asm volatile("" : "+r"(x))
+/* XG_OPAQUE, which keeps a bound check the compiler "knows" for the verifier, is parse.bpf.h's. */
 #define XG_BARRIER() asm volatile("" ::: "memory")
 
 /* Posts a resend of [from, to) to the TX program (ACK program side). */
@@ -225,8 +225,8 @@ static __always_inline int xg_tcp_ack_process(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
 	struct xg_tcp_flow_key key = {};
+	struct xg_pkt p = {};
 	struct xg_tcp_ack_counters *cnt;
 	struct xg_tcp_flow *f;
 	struct tcphdr *tcp;
@@ -237,38 +237,19 @@ static __always_inline int xg_tcp_ack_process(struct xdp_md *ctx)
 	__s32 delta;
 	long tsval;
 
-	if ((void *)(eth + 1) > data_end)
+	/* Fragments are the engine's: a first one is not a pure ACK of ours. */
+	if (xg_parse(data, data_end, &p) != XG_PARSE_OK || p.l4_proto != IPPROTO_TCP ||
+	    p.frag != XG_FRAG_NONE)
 		return -1;
-	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr *ip = (void *)(eth + 1);
-		__u32 ihl;
-
-		if ((void *)(ip + 1) > data_end || ip->protocol != IPPROTO_TCP)
-			return -1;
-		if (ip->frag_off & bpf_htons(0x3fff))
-			return -1;
-		ihl = ip->ihl * 4;
-		if (ihl < sizeof(*ip))
-			return -1;
-		l4_len = bpf_ntohs(ip->tot_len);
-		if (l4_len < ihl)
-			return -1;
-		l4_len -= ihl;
-		tcp = (void *)ip + ihl;
-		__builtin_memcpy(key.local_addr, &ip->daddr, 4);
-		__builtin_memcpy(key.peer_addr, &ip->saddr, 4);
-	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6 = (void *)(eth + 1);
-
-		if ((void *)(ip6 + 1) > data_end || ip6->nexthdr != IPPROTO_TCP)
-			return -1;
-		l4_len = bpf_ntohs(ip6->payload_len);
-		tcp = (void *)(ip6 + 1);
-		__builtin_memcpy(key.local_addr, &ip6->daddr, 16);
-		__builtin_memcpy(key.peer_addr, &ip6->saddr, 16);
-		key.ipv6 = 1;
+	l4_len = p.l4_len;
+	tcp = p.l4;
+	if (p.l3_proto == ETH_P_IP) {
+		__builtin_memcpy(key.local_addr, p.daddr, 4);
+		__builtin_memcpy(key.peer_addr, p.saddr, 4);
 	} else {
-		return -1;
+		__builtin_memcpy(key.local_addr, p.daddr, 16);
+		__builtin_memcpy(key.peer_addr, p.saddr, 16);
+		key.ipv6 = 1;
 	}
 	if ((void *)(tcp + 1) > data_end)
 		return -1;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * UDP sink: counts the UDP packets addressed to the configured address/port,
+ * UDP sink: counts the UDP packets addressed to the configured address/port
+ * (VLAN-tagged, with IPv4 options or IPv6 extension headers too),
  * tracks the blaster's stamps (loss and reordering per stream, one-way
  * latency) and drops the packets, or passes them on with pass_matched.
  * Everything else goes to the kernel untouched.
@@ -15,6 +16,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "xdpgen/abi.h"
+#include "parse.bpf.h"
 
 /* Filter, set at load time. Zero fields match anything; an address also
  * limits the filter to its family. */
@@ -44,9 +46,9 @@ struct {
 struct xg_sink_stream sink_streams[XG_MAX_STREAMS];
 __u64 sink_dst_ports[65536];
 
-static __always_inline int match_v6(const struct ipv6hdr *ip6)
+static __always_inline int match_v6(const void *daddr)
 {
-	const __u32 *a = (const __u32 *)&ip6->daddr;
+	const __u32 *a = daddr;
 	const volatile __u32 *b = (const volatile __u32 *)dst_v6;
 
 	if (!dst_v6_set)
@@ -109,37 +111,29 @@ int xg_udp_sink(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
 	struct xg_sink_counters *cnt;
+	struct xg_pkt p = {};
 	struct udphdr *udp;
 	__u32 zero = 0;
 
-	if ((void *)(eth + 1) > data_end)
+	/*
+	 * Tags, IPv4 options and IPv6 extension headers are walked; fragments
+	 * are the kernel's, which reassembles them (a stamp is in the first one
+	 * only, and a later one has no ports to filter on).
+	 */
+	if (xg_parse(data, data_end, &p) != XG_PARSE_OK || p.l4_proto != IPPROTO_UDP ||
+	    p.frag != XG_FRAG_NONE)
 		return XDP_PASS;
-
-	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr *ip = (void *)(eth + 1);
-
-		if (want_family == 6 || dst_v6_set || (void *)(ip + 1) > data_end)
+	if (p.l3_proto == ETH_P_IP) {
+		if (want_family == 6 || dst_v6_set)
 			return XDP_PASS;
-		if (ip->ihl != 5 || ip->protocol != IPPROTO_UDP)
+		if (dst_v4 && *(__be32 *)p.daddr != dst_v4)
 			return XDP_PASS;
-		if (ip->frag_off & bpf_htons(0x3fff)) /* MF or offset */
-			return XDP_PASS;
-		if (dst_v4 && ip->daddr != dst_v4)
-			return XDP_PASS;
-		udp = (void *)(ip + 1);
-	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6 = (void *)(eth + 1);
-
-		if (want_family == 4 || dst_v4 || (void *)(ip6 + 1) > data_end)
-			return XDP_PASS;
-		if (ip6->nexthdr != IPPROTO_UDP || !match_v6(ip6))
-			return XDP_PASS;
-		udp = (void *)(ip6 + 1);
 	} else {
-		return XDP_PASS;
+		if (want_family == 4 || dst_v4 || !match_v6(p.daddr))
+			return XDP_PASS;
 	}
+	udp = p.l4;
 	if ((void *)(udp + 1) > data_end)
 		return XDP_PASS;
 	if (dst_port_hi) {

@@ -74,17 +74,21 @@ struct xg_sink_stream {
  * userspace. A frame for the generator whose queue has no socket in the
  * XSKMAP falls back to the kernel and is counted as no_socket, not steered;
  * one of the host's own TCP connections is counted as kernel_owned.
- * Every frame lands in exactly one of the counters.
+ * Every frame lands in exactly one of the first seven counters; the three
+ * after them count a part of one of those.
  */
 struct xg_steer_counters {
 	__u64 steered;      /* ours, redirected to the AF_XDP socket of its queue */
 	__u64 no_socket;    /* ours, but no socket on that queue: passed to the kernel */
-	__u64 passed;       /* not ours (ARP, ICMP, other addresses/ports, fragments) */
+	__u64 passed;       /* not ours (ARP, ICMP, other addresses/ports, later fragments) */
 	__u64 arp_replies;  /* ARP requests for our addresses, answered */
 	__u64 na_replies;   /* neighbour solicitations for them, answered */
 	__u64 bulk_acks;    /* pure ACKs of `xdpgen tcp` flows, consumed by the ACK processing */
 	__u64 kernel_owned; /* TCP in our ranges whose connection the kernel owns: passed to it */
-	__u64 pad;          /* one cache line per CPU */
+	__u64 icmp_errors;  /* of steered + no_socket: ICMP errors quoting a packet we sent */
+	__u64 fragments;    /* of passed: later fragments to our addresses (they carry no ports) */
+	__u64 malformed;    /* of passed: IP headers cut short or with inconsistent lengths */
+	__u64 pad[6];       /* two whole cache lines per CPU */
 };
 
 #ifndef XG_MAX_QUEUES

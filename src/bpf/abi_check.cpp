@@ -37,7 +37,7 @@ static_assert((XG_MAX_STREAMS & (XG_MAX_STREAMS - 1)) == 0, "indexed with a mask
 static_assert((XG_MAX_CPUS & (XG_MAX_CPUS - 1)) == 0, "indexed with a mask");
 static_assert(XG_LAT_BUCKETS == 304);
 
-static_assert(sizeof(xg_steer_counters) == 64, "one cache line per CPU slot");
+static_assert(sizeof(xg_steer_counters) == 128, "two whole cache lines per CPU slot");
 static_assert(offsetof(xg_steer_counters, steered) == 0);
 static_assert(offsetof(xg_steer_counters, no_socket) == 8);
 static_assert(offsetof(xg_steer_counters, passed) == 16);
@@ -45,6 +45,9 @@ static_assert(offsetof(xg_steer_counters, arp_replies) == 24);
 static_assert(offsetof(xg_steer_counters, na_replies) == 32);
 static_assert(offsetof(xg_steer_counters, bulk_acks) == 40);
 static_assert(offsetof(xg_steer_counters, kernel_owned) == 48);
+static_assert(offsetof(xg_steer_counters, icmp_errors) == 56);
+static_assert(offsetof(xg_steer_counters, fragments) == 64);
+static_assert(offsetof(xg_steer_counters, malformed) == 72);
 
 static_assert(sizeof(xg_tcp_flow) == 192, "three cache lines: userspace, TX, ACK");
 static_assert(offsetof(xg_tcp_flow, dst_mac) == 0);

@@ -158,6 +158,9 @@ xg_steer_counters Steering::counters() const
         sum.na_replies += c.na_replies;
         sum.bulk_acks += c.bulk_acks;
         sum.kernel_owned += c.kernel_owned;
+        sum.icmp_errors += c.icmp_errors;
+        sum.fragments += c.fragments;
+        sum.malformed += c.malformed;
     }
     return sum;
 }

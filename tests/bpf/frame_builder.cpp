@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -65,18 +66,51 @@ Bytes ipv4_frame(const Ipv4Fields& h, std::span<const uint8_t> l4)
     return f;
 }
 
+namespace {
+
+// One extension header whose next-header field is next.
+Bytes ipv6_ext(const Ipv6Ext& e, uint8_t next)
+{
+    Bytes b(e.len, 0);
+    b[0] = next;
+    if (e.type == IPPROTO_FRAGMENT) {
+        put16(b.data() + 2, e.frag_off);
+        put16(b.data() + 6, 0x4242);  // identification
+    } else if (e.type == IPPROTO_AH) {
+        b[1] = static_cast<uint8_t>(e.len / 4 - 2);
+    } else {
+        b[1] = static_cast<uint8_t>(e.len / 8 - 1);
+        // Options: PadN (at most 255 bytes of padding each) over the rest.
+        for (size_t at = 2; e.type != IPPROTO_ROUTING && at + 1 < e.len;) {
+            const size_t n = std::min<size_t>(e.len - at - 2, 255);
+            b[at] = 1;
+            b[at + 1] = static_cast<uint8_t>(n);
+            at += 2 + n;
+        }
+    }
+    return b;
+}
+
+}  // namespace
+
 Bytes ipv6_frame(const Ipv6Fields& h, std::span<const uint8_t> l4)
 {
+    Bytes chain;
+    for (size_t i = 0; i < h.ext.size(); i++) {
+        const Bytes e = ipv6_ext(h.ext[i], i + 1 < h.ext.size() ? h.ext[i + 1].type : h.next_header);
+        chain.insert(chain.end(), e.begin(), e.end());
+    }
     Bytes f = eth_header(ETH_P_IPV6);
     const size_t at = f.size();
     f.resize(at + kIpv6Hdr, 0);
     uint8_t* ip = f.data() + at;
     ip[0] = 0x60;
-    put16(ip + 4, static_cast<uint16_t>(l4.size()));
-    ip[6] = h.next_header;
+    put16(ip + 4, static_cast<uint16_t>(chain.size() + l4.size()));
+    ip[6] = h.ext.empty() ? h.next_header : h.ext.front().type;
     ip[7] = 64;
     std::memcpy(ip + 8, h.src.b.data(), 16);
     std::memcpy(ip + 24, h.dst.b.data(), 16);
+    f.insert(f.end(), chain.begin(), chain.end());
     f.insert(f.end(), l4.begin(), l4.end());
     return f;
 }
@@ -119,11 +153,11 @@ Bytes arp_request(const IpAddr& sender, const IpAddr& target)
     return f;
 }
 
-Bytes vlan_tagged(std::span<const uint8_t> frame, uint16_t vid)
+Bytes vlan_tagged(std::span<const uint8_t> frame, uint16_t vid, uint16_t tpid)
 {
     Bytes f(frame.begin(), frame.begin() + 12);
     uint8_t tag[4];
-    put16(tag, ETH_P_8021Q);
+    put16(tag, tpid);
     put16(tag + 2, vid);
     f.insert(f.end(), tag, tag + 4);
     f.insert(f.end(), frame.begin() + 12, frame.end());
@@ -153,6 +187,20 @@ Bytes stamp_payload(const xg_stamp& s, size_t filler)
 Bytes truncated(std::span<const uint8_t> frame, size_t len)
 {
     return Bytes(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(std::min(len, frame.size())));
+}
+
+Bytes cut_consistent(std::span<const uint8_t> frame, size_t len)
+{
+    Bytes f = truncated(frame, len);
+    if (f.size() < kEthHdr + 4)
+        return f;
+    uint8_t* ip = f.data() + kEthHdr;
+    const size_t ip_len = f.size() - kEthHdr;
+    if ((ip[0] >> 4) == 4)
+        put16(ip + 2, static_cast<uint16_t>(ip_len));
+    else if (ip_len >= kIpv6Hdr)
+        put16(ip + 4, static_cast<uint16_t>(ip_len - kIpv6Hdr));
+    return f;
 }
 
 }  // namespace xdpgen::test

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "net/addr.hpp"
 #include "prog_run.hpp"
@@ -27,9 +28,19 @@ struct Ipv4Fields {
     size_t option_words = 0;  // 32-bit words of IP options (NOPs) after the fixed header
 };
 
+// An IPv6 extension header: hop-by-hop, routing, destination options (len
+// bytes, a multiple of 8, padded with PadN), AH (len bytes, a multiple of 4)
+// or fragment (8 bytes, frag_off as on the wire: offset << 3 | M).
+struct Ipv6Ext {
+    uint8_t type;
+    size_t len = 8;
+    uint16_t frag_off = 0;
+};
+
 struct Ipv6Fields {
     IpAddr src, dst;
-    uint8_t next_header = IPPROTO_UDP;
+    uint8_t next_header = IPPROTO_UDP;  // the L4 protocol, after any extension headers
+    std::vector<Ipv6Ext> ext = {};      // in order, chained by their next-header fields
 };
 
 // Ethernet + IPv4/IPv6 header + l4, lengths consistent.
@@ -41,8 +52,9 @@ Bytes udp_segment(uint16_t src_port, uint16_t dst_port, std::span<const uint8_t>
 Bytes tcp_segment(uint16_t src_port, uint16_t dst_port);
 // An ARP who-has, padded to the Ethernet minimum.
 Bytes arp_request(const IpAddr& sender, const IpAddr& target);
-// The frame with an 802.1Q tag inserted after the MAC addresses.
-Bytes vlan_tagged(std::span<const uint8_t> frame, uint16_t vid);
+// The frame with a VLAN tag (802.1Q, or tpid 0x88a8 for 802.1ad) inserted
+// after the MAC addresses, outside any tag already there.
+Bytes vlan_tagged(std::span<const uint8_t> frame, uint16_t vid, uint16_t tpid = 0x8100);
 
 // The stamp as the blaster writes it (host order), then `filler` payload bytes.
 Bytes stamp_payload(const xg_stamp& s, size_t filler = 0);
@@ -50,5 +62,9 @@ xg_stamp make_stamp(uint8_t stream, uint16_t run, uint32_t seq, uint64_t tx_ns);
 
 // The first len bytes of a frame.
 Bytes truncated(std::span<const uint8_t> frame, size_t len);
+// The first len bytes of an untagged IPv4/IPv6 frame, its IP length field
+// rewritten to match: cut short, yet consistent, so that what a parser
+// meets first is the cut inside the headers.
+Bytes cut_consistent(std::span<const uint8_t> frame, size_t len);
 
 }  // namespace xdpgen::test

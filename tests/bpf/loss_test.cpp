@@ -203,3 +203,42 @@ TEST_CASE("loss: a port filter hits both directions of that port only", "[loss]"
         }
     }
 }
+
+TEST_CASE("loss: the filters see through VLAN tags and IPv6 extension headers", "[loss]")
+{
+    const uint16_t port = 8080;
+    const std::vector<Ipv6Ext> chain = {{IPPROTO_HOPOPTS, 8}, {IPPROTO_DSTOPTS, 16}, {IPPROTO_ROUTING, 24}};
+    const Bytes tcp6_ext = ipv6_frame({ip("fd00:18::1"), ip("fd00:18::2"), IPPROTO_TCP, chain}, tcp_segment(40000, port));
+    const Bytes udp6_ext =
+        ipv6_frame({ip("fd00:18::1"), ip("fd00:18::2"), IPPROTO_UDP, chain}, udp_segment(port, 5000, Bytes(32, 7)));
+    // A later fragment: its first bytes look like the ports, but are data.
+    const Bytes later6 = ipv6_frame({ip("fd00:18::1"), ip("fd00:18::2"), IPPROTO_TCP, {{IPPROTO_FRAGMENT, 8, 185 << 3}}},
+                                    tcp_segment(port, port));
+    SECTION("port filter")
+    {
+        auto s = load_loss({1000, false, port});
+        const std::vector<Bytes> hit = {vlan_tagged(tcp_v4(40000, port), 10),
+                                        vlan_tagged(vlan_tagged(tcp_v6(port, 40000), 10), 20, 0x88a8), tcp6_ext,
+                                        udp6_ext};
+        const std::vector<Bytes> spared = {vlan_tagged(tcp_v4(40000, 80), 10), later6};
+        for (const Direction& d : {ingress(*s), egress(*s)}) {
+            INFO(d.name);
+            for (const auto& f : hit)
+                CHECK(count_drops(d, f, 10) == 10);
+            for (const auto& f : spared)
+                CHECK(count_drops(d, f, 10) == 0);
+            CHECK(*d.seen == hit.size() * 10);
+        }
+    }
+    SECTION("tcp-only: the protocol after the extension headers")
+    {
+        auto s = load_loss({1000, true});
+        for (const Direction& d : {ingress(*s), egress(*s)}) {
+            INFO(d.name);
+            CHECK(count_drops(d, tcp6_ext, 10) == 10);
+            CHECK(count_drops(d, udp6_ext, 10) == 0);
+            CHECK(count_drops(d, later6, 10) == 10);  // a later TCP fragment is still TCP
+            CHECK(*d.seen == 20u);
+        }
+    }
+}

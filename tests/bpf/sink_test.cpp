@@ -34,6 +34,14 @@ Bytes udp6(const char* dst, uint16_t port, std::span<const uint8_t> payload)
     return ipv6_frame({.src = ip("fd00::1"), .dst = ip(dst)}, udp_segment(kSrcPort, port, payload));
 }
 
+const Ipv6Ext kDst{IPPROTO_DSTOPTS, 16}, kRt{IPPROTO_ROUTING, 24};
+
+Bytes udp6x(const char* dst, uint16_t port, std::span<const uint8_t> payload, std::vector<Ipv6Ext> ext)
+{
+    return ipv6_frame({.src = ip("fd00::1"), .dst = ip(dst), .ext = std::move(ext)},
+                      udp_segment(kSrcPort, port, payload));
+}
+
 // A stamp dated now: the latency sample lands in the histogram.
 Bytes stamped()
 {
@@ -71,6 +79,7 @@ std::vector<FilterCase> filter_cases()
     const Bytes plain(20, 0x11);  // no stamp magic
     const Bytes v4_ok = udp4("10.0.0.2", 9000, st);
     const Bytes v6_ok = udp6("fd00::2", 9000, st);
+    const Bytes v6_ext = udp6x("fd00::2", 9001, st, {kDst, kRt});
 
     return {
         // Matched: dropped, or passed on with pass_matched.
@@ -113,12 +122,24 @@ std::vector<FilterCase> filter_cases()
         {"IPv4 first fragment (MF)", v4, udp4("10.0.0.2", 9000, st, 0x2000), XDP_PASS, false, false, 0},
         {"IPv4 middle fragment (MF + offset)", any, udp4("10.0.0.2", 9000, st, 0x2000 | 185), XDP_PASS, false, false, 0},
         {"IPv4 last fragment (offset)", any, udp4("10.0.0.2", 9000, st, 185), XDP_PASS, false, false, 0},
-        // Shapes the blaster never sends; the kernel sorts them out.
+        // Shapes the blaster never sends, read by the shared parser: counted
+        // like any other; fragments stay the kernel's.
         {"IPv4 with options", any, ipv4_frame({.src = ip("10.0.0.1"), .dst = ip("10.0.0.2"), .option_words = 1},
-                                              udp_segment(kSrcPort, 9000, st)), XDP_PASS, false, false, 0},
-        {"IPv6 with a hop-by-hop header", any, ipv6_frame({.src = ip("fd00::1"), .dst = ip("fd00::2"), .next_header = 0},
-                                                          udp_segment(kSrcPort, 9000, st)), XDP_PASS, false, false, 0},
-        {"802.1Q tagged IPv4 UDP", any, vlan_tagged(v4_ok, 10), XDP_PASS, false, false, 0},
+                                              udp_segment(kSrcPort, 9000, st)), XDP_DROP, true, true, 9000},
+        {"IPv6 with a hop-by-hop header", any, udp6x("fd00::2", 9000, st, {{IPPROTO_HOPOPTS, 8}}), XDP_DROP, true, true,
+         9000},
+        {"802.1Q tagged IPv4 UDP", any, vlan_tagged(v4_ok, 10), XDP_DROP, true, true, 9000},
+        {"two tags, IPv6 dest-opts + routing, to the address", v6,
+         vlan_tagged(vlan_tagged(v6_ext, 10), 20, 0x88a8), XDP_DROP, true, true, 9001},
+        {"IPv6 extension headers, other address", v6, udp6x("fd00::3", 9001, st, {kDst, kRt}), XDP_PASS, false, false,
+         0},
+        {"IPv6 extension headers, port above the range", v6, udp6x("fd00::2", 9010, st, {kDst, kRt}), XDP_PASS, false,
+         false, 0},
+        {"IPv6 first fragment", any, udp6x("fd00::2", 9000, st, {{IPPROTO_FRAGMENT, 8, 1}}), XDP_PASS, false, false, 0},
+        {"IPv6 later fragment", any, udp6x("fd00::2", 9000, st, {{IPPROTO_FRAGMENT, 8, 185 << 3}}), XDP_PASS, false,
+         false, 0},
+        {"IPv6 extension header cut", any, cut_consistent(v6_ext, kEthHdr + kIpv6Hdr + 16 + 4), XDP_PASS, false, false,
+         0},
 
         // Truncated before the UDP header ends: never read past data_end.
         {"Ethernet header only", any, truncated(v4_ok, kEthHdr), XDP_PASS, false, false, 0},

@@ -22,6 +22,7 @@
 #include <catch2/catch.hpp>
 
 #include "frame_builder.hpp"
+#include "net/udp_frame.hpp"
 #include "prog_run.hpp"
 #include "util/fd.hpp"
 #include "xsk/steering.hpp"
@@ -117,7 +118,7 @@ std::vector<Case> cases()
         {"IPv4 TCP and UDP steered: UDP", true, true, udp4("198.18.0.1", kLo), true},
         {"IPv4 with options, in range", false, true, udp4("198.18.0.1", 40001, 0, 2), true},
         {"IPv4 DF is no fragment", false, true, udp4("198.18.0.1", 40001, 0x4000), true},
-        {"IPv4 first fragment (MF)", false, true, udp4("198.18.0.1", 40001, 0x2000), false},
+        {"IPv4 first fragment (MF) carries the ports", false, true, udp4("198.18.0.1", 40001, 0x2000), true},
         {"IPv4 non-first fragment", false, true, udp4("198.18.0.1", 40001, 185), false},
         {"IPv6 UDP in range", false, true, udp6("fd00:18::1", 40000), true},
         {"IPv6 UDP highest port", false, true, udp6("fd00:18::1", kHi), true},
@@ -129,7 +130,7 @@ std::vector<Case> cases()
         {"ARP for the local address", true, true, arp_request(ip("198.18.0.2"), ip("198.18.0.1")), false},
         {"ICMP echo to the local address", true, true, icmp_echo4(), false},
         {"ICMPv6 neighbour solicitation", true, true, icmp6_ns(), false},
-        {"802.1Q tagged UDP", true, true, vlan_tagged(udp4("198.18.0.1", 40000), 10), false},
+        {"802.1Q tagged UDP", true, true, vlan_tagged(udp4("198.18.0.1", 40000), 10), true},
         {"IPv4 UDP header cut", true, true, truncated(udp4("198.18.0.1", 40000), 14 + 20 + 3), false},
         {"IPv6 UDP header cut", true, true, truncated(udp6("fd00:18::1", 40000), 14 + 40 + 3), false},
     };
@@ -151,6 +152,232 @@ TEST_CASE("steer: the generator's packets and nothing else", "[steer]")
             CHECK(k.steered == 0);
             CHECK(k.no_socket == (c.ours ? 1u : 0u));
             CHECK(k.passed == (c.ours ? 0u : 1u));
+        }
+    }
+}
+
+namespace {
+
+// Frame shapes: tags, IPv4 options, IPv6 extension headers, fragments, ICMP
+// errors. Each case names the counter it must land in, so a case passes
+// only for its own reason (a cut frame counted malformed, not merely "not
+// ours" because a port happened to miss).
+enum class Expect { Engine, IcmpError, NotOurs, LaterFragment, Malformed };
+
+const char* name(Expect e)
+{
+    switch (e) {
+    case Expect::Engine: return "engine";
+    case Expect::IcmpError: return "engine (ICMP error)";
+    case Expect::NotOurs: return "not ours";
+    case Expect::LaterFragment: return "later fragment";
+    case Expect::Malformed: return "malformed";
+    }
+    return "?";
+}
+
+Expect classify(const xg_steer_counters& d)
+{
+    if (d.no_socket)
+        return d.icmp_errors ? Expect::IcmpError : Expect::Engine;
+    if (d.fragments)
+        return Expect::LaterFragment;
+    return d.malformed ? Expect::Malformed : Expect::NotOurs;
+}
+
+constexpr uint16_t kPeerPort = 80;
+constexpr uint16_t k8021ad = 0x88a8;
+
+Bytes udp6x(uint16_t port, std::vector<Ipv6Ext> ext, const char* dst = "fd00:18::1")
+{
+    return ipv6_frame({.src = ip("fd00:18::2"), .dst = ip(dst), .ext = std::move(ext)},
+                      udp_segment(kSrcPort, port, Bytes(16, 0x5a)));
+}
+Bytes tcp6x(uint16_t port, std::vector<Ipv6Ext> ext)
+{
+    return ipv6_frame({.src = ip("fd00:18::2"), .dst = ip("fd00:18::1"), .next_header = IPPROTO_TCP,
+                       .ext = std::move(ext)},
+                      tcp_segment(kSrcPort, port));
+}
+Bytes two_tags(const Bytes& f) { return vlan_tagged(vlan_tagged(f, 10), 20, k8021ad); }
+
+const Ipv6Ext kHop{IPPROTO_HOPOPTS, 8}, kDst{IPPROTO_DSTOPTS, 16}, kRt{IPPROTO_ROUTING, 24};
+constexpr uint16_t kMoreFragments = 1, kAt1480 = 185 << 3;
+
+// The packet the generator sent (from its address and a port of its range
+// to the peer), as an ICMP error quotes it: IP header and 8 bytes of L4.
+Bytes quote4(uint8_t proto, const char* src = "198.18.0.1", uint16_t sport = 40050)
+{
+    const Bytes l4 = proto == IPPROTO_TCP ? tcp_segment(sport, kPeerPort) : udp_segment(sport, kPeerPort, Bytes(100, 1));
+    const Bytes sent = ipv4_frame({.src = ip(src), .dst = ip("198.18.0.2"), .proto = proto}, l4);
+    return Bytes(sent.begin() + kEthHdr, sent.begin() + kEthHdr + kIpv4Hdr + 8);
+}
+Bytes quote6(uint8_t proto, const char* src = "fd00:18::1", uint16_t sport = 40050)
+{
+    const Bytes l4 = proto == IPPROTO_TCP ? tcp_segment(sport, kPeerPort) : udp_segment(sport, kPeerPort, Bytes(100, 1));
+    const Bytes sent = ipv6_frame({.src = ip(src), .dst = ip("fd00:18::2"), .next_header = proto}, l4);
+    return Bytes(sent.begin() + kEthHdr, sent.begin() + kEthHdr + kIpv6Hdr + 8);
+}
+
+// An ICMP error from a router on the path (its 4th word: unused, or the MTU).
+Bytes icmp4_error(uint8_t type, uint8_t code, const Bytes& quote, const char* dst = "198.18.0.1")
+{
+    Bytes m = {type, code, 0, 0, 0, 0, 0x05, 0x00};
+    m.insert(m.end(), quote.begin(), quote.end());
+    return ipv4_frame({.src = ip("198.18.0.254"), .dst = ip(dst), .proto = IPPROTO_ICMP}, m);
+}
+Bytes icmp6_error(uint8_t type, const Bytes& quote)
+{
+    Bytes m = {type, 0, 0, 0, 0, 0, 0x05, 0x00};
+    m.insert(m.end(), quote.begin(), quote.end());
+    return ipv6_frame({.src = ip("fd00:18::fe"), .dst = ip("fd00:18::1"), .next_header = IPPROTO_ICMPV6}, m);
+}
+
+constexpr uint8_t kUnreach4 = 3, kFragNeeded = 4, kPortUnreach = 3, kTimeExceeded4 = 11;
+constexpr uint8_t kUnreach6 = 1, kTooBig6 = 2, kTimeExceeded6 = 3;
+
+struct ShapeCase {
+    std::string name;
+    Bytes frame;
+    Expect expect;
+    bool tcp = true, udp = true;  // protocols steered
+};
+
+std::vector<ShapeCase> shape_cases()
+{
+    const Bytes u4 = udp4("198.18.0.1", 40000), t6 = tcp6("fd00:18::1", 40000);
+    const Bytes opts4 = udp4("198.18.0.1", 40000, 0, 10);  // ihl 15: 40 bytes of options
+    const Bytes ext6 = udp6x(40000, {kHop, kDst, kRt});
+    const Bytes frag4 = udp4("198.18.0.1", 40000, kMoreFragments << 13);
+    const Bytes frag6 = udp6x(40000, {{IPPROTO_FRAGMENT, 8, kMoreFragments}});
+    Bytes ihl4 = u4;
+    ihl4[kEthHdr] = 0x44;  // a header length below its own fixed part
+    Bytes short_tot = u4;
+    short_tot[kEthHdr + 3] = 19;  // total length below the header
+    Bytes short_l4 = u4;
+    short_l4[kEthHdr + 3] = kIpv4Hdr + 4;  // the rest is padding, as on a short Ethernet frame
+    Bytes frag6_reserved = frag6;
+    frag6_reserved[kEthHdr + kIpv6Hdr + 1] = 0xff;  // reserved byte: ignored on reception (RFC 8200 §4.5)
+    Bytes ipv6_as_v4 = t6;
+    ipv6_as_v4[kEthHdr] = 0x40;  // version 4 under the IPv6 ethertype
+    const size_t l4_4 = kEthHdr + kIpv4Hdr, l4_6 = kEthHdr + kIpv6Hdr;
+    return {
+        // Tags
+        {"plain IPv4 UDP", u4, Expect::Engine},
+        {"plain IPv6 TCP", t6, Expect::Engine},
+        {"one 802.1Q tag, IPv4", vlan_tagged(u4, 10), Expect::Engine},
+        {"one 802.1ad tag, IPv6", vlan_tagged(t6, 10, k8021ad), Expect::Engine},
+        {"two tags (802.1ad outside 802.1Q), IPv4", two_tags(u4), Expect::Engine},
+        {"two tags, IPv6", two_tags(t6), Expect::Engine},
+        {"two tags, port outside the range", two_tags(udp4("198.18.0.1", kHi + 1)), Expect::NotOurs},
+        {"two tags, another address", two_tags(udp4("198.18.0.3", 40000)), Expect::NotOurs},
+        {"three tags: more than walked", vlan_tagged(two_tags(u4), 30), Expect::NotOurs},
+        {"two tags, cut inside the inner tag", truncated(two_tags(u4), 20), Expect::Malformed},
+        // IPv4 options
+        {"IPv4 with 40 bytes of options", opts4, Expect::Engine},
+        {"IPv4 options, TCP", ipv4_frame({.src = ip("198.18.0.2"), .dst = ip("198.18.0.1"), .proto = IPPROTO_TCP,
+                                          .option_words = 3}, tcp_segment(kSrcPort, kHi)), Expect::Engine},
+        {"IPv4 options, port outside the range", udp4("198.18.0.1", kLo - 1, 0, 10), Expect::NotOurs},
+        {"IPv4 options behind two tags", two_tags(opts4), Expect::Engine},
+        {"IPv4 ihl 4", ihl4, Expect::Malformed},
+        {"IPv4 total length below the header", short_tot, Expect::Malformed},
+        {"IPv4 total length past the frame", truncated(u4, u4.size() - 1), Expect::Malformed},
+        {"IPv4 cut inside the options", cut_consistent(opts4, l4_4 + 30), Expect::Malformed},
+        {"IPv4 cut inside the UDP ports", cut_consistent(u4, l4_4 + 3), Expect::Malformed},
+        {"IPv4 length ends inside the UDP header, the frame goes on", short_l4, Expect::Malformed},
+        // IPv6 extension headers
+        {"IPv6 hop-by-hop + dest-opts + routing, UDP", ext6, Expect::Engine},
+        {"IPv6 hop-by-hop + dest-opts + routing, TCP", tcp6x(kLo, {kHop, kDst, kRt}), Expect::Engine},
+        {"IPv6 extension headers, port outside the range", udp6x(kHi + 1, {kHop, kDst, kRt}), Expect::NotOurs},
+        {"IPv6 extension headers, another address", udp6x(40000, {kHop, kDst, kRt}, "fd00:18::3"), Expect::NotOurs},
+        {"IPv6 extension headers behind two tags", two_tags(ext6), Expect::Engine},
+        {"IPv6 AH", udp6x(40000, {kHop, {IPPROTO_AH, 24}}), Expect::Engine},
+        {"IPv6 six extension headers", udp6x(40000, {kHop, kDst, kRt, kDst, {IPPROTO_AH, 12}, kDst}), Expect::Engine},
+        {"IPv6 seven extension headers: more than walked",
+         udp6x(40000, {kHop, kDst, kRt, kDst, kRt, kDst, kDst}), Expect::Malformed},
+        {"IPv6 extension header of 2 KiB", udp6x(40000, {{IPPROTO_DSTOPTS, 2048}}), Expect::Engine},
+        {"IPv6 cut inside the routing header", cut_consistent(ext6, l4_6 + 8 + 16 + 4), Expect::Malformed},
+        {"IPv6 cut at the end of the chain", cut_consistent(ext6, l4_6 + 48), Expect::Malformed},
+        {"IPv6 payload length past the frame", truncated(ext6, ext6.size() - 1), Expect::Malformed},
+        {"IPv6 version 4 in the header", ipv6_as_v4, Expect::Malformed},
+        // Fragments
+        {"IPv4 first fragment", frag4, Expect::Engine},
+        {"IPv4 first fragment, port outside the range", udp4("198.18.0.1", kHi + 1, kMoreFragments << 13),
+         Expect::NotOurs},
+        {"IPv4 later fragment", udp4("198.18.0.1", 40000, (kMoreFragments << 13) | 185), Expect::LaterFragment},
+        {"IPv4 last fragment (offset, no MF)", udp4("198.18.0.1", 40000, 185), Expect::LaterFragment},
+        {"IPv4 later fragment, another address", udp4("198.18.0.3", 40000, 185), Expect::NotOurs},
+        {"IPv4 first fragment behind a tag", vlan_tagged(frag4, 10), Expect::Engine},
+        {"IPv6 first fragment", frag6, Expect::Engine},
+        {"IPv6 first fragment, TCP", tcp6x(40000, {{IPPROTO_FRAGMENT, 8, kMoreFragments}}), Expect::Engine},
+        {"IPv6 first fragment, reserved byte set", frag6_reserved, Expect::Engine},
+        {"IPv6 first fragment after hop-by-hop, then dest-opts",
+         udp6x(40000, {kHop, {IPPROTO_FRAGMENT, 8, kMoreFragments}, kDst}), Expect::Engine},
+        {"IPv6 later fragment", udp6x(40000, {{IPPROTO_FRAGMENT, 8, kAt1480 | kMoreFragments}}),
+         Expect::LaterFragment},
+        {"IPv6 last fragment", udp6x(40000, {kHop, {IPPROTO_FRAGMENT, 8, kAt1480}}), Expect::LaterFragment},
+        {"IPv6 atomic fragment (offset 0, no M)", udp6x(40000, {{IPPROTO_FRAGMENT, 8, 0}}), Expect::Engine},
+        {"IPv6 later fragment, another address",
+         udp6x(40000, {{IPPROTO_FRAGMENT, 8, kAt1480}}, "fd00:18::3"), Expect::NotOurs},
+        {"IPv6 cut inside the fragment header", cut_consistent(frag6, l4_6 + 6), Expect::Malformed},
+        // ICMP errors quoting our packets
+        {"ICMPv4 fragmentation needed, our UDP", icmp4_error(kUnreach4, kFragNeeded, quote4(IPPROTO_UDP)),
+         Expect::IcmpError},
+        {"ICMPv4 fragmentation needed, our TCP", icmp4_error(kUnreach4, kFragNeeded, quote4(IPPROTO_TCP)),
+         Expect::IcmpError},
+        {"ICMPv4 port unreachable, our UDP", icmp4_error(kUnreach4, kPortUnreach, quote4(IPPROTO_UDP)),
+         Expect::IcmpError},
+        {"ICMPv4 fragmentation needed behind two tags",
+         two_tags(icmp4_error(kUnreach4, kFragNeeded, quote4(IPPROTO_TCP))), Expect::IcmpError},
+        {"ICMPv4 fragmentation needed, someone else's port",
+         icmp4_error(kUnreach4, kFragNeeded, quote4(IPPROTO_TCP, "198.18.0.1", 22)), Expect::NotOurs},
+        {"ICMPv4 fragmentation needed, someone else's address",
+         icmp4_error(kUnreach4, kFragNeeded, quote4(IPPROTO_TCP, "198.18.0.3")), Expect::NotOurs},
+        {"ICMPv4 fragmentation needed, to another address",
+         icmp4_error(kUnreach4, kFragNeeded, quote4(IPPROTO_TCP), "198.18.0.3"), Expect::NotOurs},
+        {"ICMPv4 quoting our UDP, only TCP steered", icmp4_error(kUnreach4, kFragNeeded, quote4(IPPROTO_UDP)),
+         Expect::NotOurs, true, false},
+        {"ICMPv4 time exceeded is the kernel's", icmp4_error(kTimeExceeded4, 0, quote4(IPPROTO_TCP)),
+         Expect::NotOurs},
+        {"ICMPv4 echo is the kernel's", icmp_echo4(), Expect::NotOurs},
+        {"ICMPv4 quote cut inside the ports",
+         icmp4_error(kUnreach4, kFragNeeded, truncated(quote4(IPPROTO_TCP), kIpv4Hdr + 3)), Expect::NotOurs},
+        {"ICMPv4 quote cut inside the IP header",
+         icmp4_error(kUnreach4, kFragNeeded, truncated(quote4(IPPROTO_TCP), 12)), Expect::NotOurs},
+        {"ICMPv6 packet too big, our TCP", icmp6_error(kTooBig6, quote6(IPPROTO_TCP)), Expect::IcmpError},
+        {"ICMPv6 packet too big, our UDP", icmp6_error(kTooBig6, quote6(IPPROTO_UDP)), Expect::IcmpError},
+        {"ICMPv6 unreachable, our TCP", icmp6_error(kUnreach6, quote6(IPPROTO_TCP)), Expect::IcmpError},
+        {"ICMPv6 packet too big behind a tag", vlan_tagged(icmp6_error(kTooBig6, quote6(IPPROTO_TCP)), 10),
+         Expect::IcmpError},
+        {"ICMPv6 packet too big, someone else's port", icmp6_error(kTooBig6, quote6(IPPROTO_TCP, "fd00:18::1", 22)),
+         Expect::NotOurs},
+        {"ICMPv6 packet too big, someone else's address",
+         icmp6_error(kTooBig6, quote6(IPPROTO_TCP, "fd00:18::3")), Expect::NotOurs},
+        {"ICMPv6 time exceeded is the kernel's", icmp6_error(kTimeExceeded6, quote6(IPPROTO_TCP)), Expect::NotOurs},
+        {"ICMPv6 neighbour solicitation is the kernel's", icmp6_ns(), Expect::NotOurs},
+        {"ICMPv6 quote cut inside the ports", icmp6_error(kTooBig6, truncated(quote6(IPPROTO_TCP), kIpv6Hdr + 3)),
+         Expect::NotOurs},
+        {"ICMPv6 quote cut inside the IP header", icmp6_error(kTooBig6, truncated(quote6(IPPROTO_TCP), 30)),
+         Expect::NotOurs},
+        {"ICMPv6 cut inside its own header", cut_consistent(icmp6_error(kTooBig6, quote6(IPPROTO_TCP)), l4_6 + 6),
+         Expect::NotOurs},
+    };
+}
+
+}  // namespace
+
+TEST_CASE("steer: frame shapes (tags, options, extension headers, fragments, ICMP errors)", "[steer][shapes]")
+{
+    for (const ShapeCase& c : shape_cases()) {
+        DYNAMIC_SECTION(c.name)
+        {
+            Steering s = load(config(c.tcp, c.udp));
+            const ProgRun r = run_prog(s.prog_fd(), c.frame);
+            CHECK(r.retval == XDP_PASS);  // no socket in the map: even our frames fall back
+            CHECK(r.out == c.frame);
+            const xg_steer_counters k = s.counters();
+            CHECK(k.steered + k.no_socket + k.passed + k.kernel_owned == 1);
+            CHECK(name(classify(k)) == std::string(name(c.expect)));
         }
     }
 }

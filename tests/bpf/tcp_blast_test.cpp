@@ -607,6 +607,55 @@ TEST_CASE("tcp_ack: what is not a pure ACK of an active flow is passed", "[tcp_b
     CHECK(tx(b).retval == XDP_DROP);
 }
 
+namespace {
+
+// An IPv6 ACK rebuilt with extension headers between the IP and TCP headers.
+Bytes with_ext(const Bytes& v6_frame, std::vector<Ipv6Ext> ext)
+{
+    const Bytes l4(v6_frame.begin() + kEthHdr + kIpv6Hdr, v6_frame.end());
+    return ipv6_frame({.src = peer_addr(true), .dst = local_addr(true), .next_header = IPPROTO_TCP, .ext = std::move(ext)},
+                      l4);
+}
+
+}  // namespace
+
+TEST_CASE("tcp_ack: ACKs behind VLAN tags or IPv6 extension headers are read; fragments go on", "[tcp_blast]")
+{
+    for (bool v6 : {false, true}) {
+        DYNAMIC_SECTION((v6 ? "IPv6" : "IPv4"))
+        {
+            CpuPin pin(highest_allowed_cpu());
+            auto b = load_tcp_blast(pin.cpu());
+            set_slice(b, 0, 1);
+            FlowOpts o;
+            o.v6 = v6;
+            put_flow(b, 0, make_flow(o));
+            for (int i = 0; i < 5; i++)
+                REQUIRE(tx(b).retval == XDP_REDIRECT);
+            const uint16_t raw = static_cast<uint16_t>(o.wnd >> 7);
+
+            // Two tags: consumed like an untagged pure ACK.
+            const Bytes tagged = vlan_tagged(vlan_tagged(ack_frame(v6, 1000, raw), 10), 20, 0x88a8);
+            CHECK(run_prog(b.ack_fd, tagged).retval == XDP_DROP);
+            CHECK(get_flow(b, 0).una_off == 1000);
+            if (v6) {
+                const Bytes ext = with_ext(ack_frame(true, 2000, raw), {{IPPROTO_HOPOPTS, 8}, {IPPROTO_DSTOPTS, 16}});
+                CHECK(run_prog(b.ack_fd, ext).retval == XDP_DROP);
+                CHECK(get_flow(b, 0).una_off == 2000);
+                // A first fragment is no pure ACK of ours: on to the engine, unread.
+                const Bytes frag = with_ext(ack_frame(true, 3000, raw), {{IPPROTO_FRAGMENT, 8, 1}});
+                CHECK(run_prog(b.ack_fd, frag).retval == XDP_PASS);
+                CHECK(get_flow(b, 0).una_off == 2000);
+            } else {
+                Bytes frag = ack_frame(false, 3000, raw);
+                frag[kEthHdr + 6] = 0x20;  // MF
+                CHECK(run_prog(b.ack_fd, frag).retval == XDP_PASS);
+                CHECK(get_flow(b, 0).una_off == 1000);
+            }
+        }
+    }
+}
+
 TEST_CASE("tcp_tx round-robins over its slice and an RTO resends from una", "[tcp_blast]")
 {
     CpuPin pin(highest_allowed_cpu());

@@ -20,10 +20,11 @@ Kinds (each picked at random per frame, v4 or v6 when both are given):
   window      zero windows; SYN / SYN-ACK with window scale 14-255 and odd MSS
   bad_csum    a frame of the kinds above with a wrong TCP checksum
   ip_opts     IPv4 options (NOP, record route, timestamp, router alert, garbage)
-  ip_frag     IPv4 fragments (MF or an offset set: steering leaves them to the kernel)
+  ip_frag     IPv4 fragments (a first one is steered by its ports and counted
+              invalid by the engine; later ones are left to the kernel)
 
 For each frame the script also decides, from its bytes alone, what the engine
-must do with it (an independent model of bpf/steer.bpf.c's ours() and of
+must do with it (an independent model of bpf/steer.bpf.c's verdict and of
 parse_tcp_frame + tcp::parse_tcp): left to the kernel ("passed"), counted as
 rx_invalid ("invalid"), or taken as a segment ("valid"). It prints:
     seed=S
@@ -294,36 +295,46 @@ def tcp_csum_acceptable(ip, l4, v6):
 def verdict(f, steer, local4, local6):
     """What the engine must do with frame f: 'passed' (steering leaves it to
     the kernel), 'invalid' (steered, not a segment it can parse), 'valid'.
-    An independent model of bpf/steer.bpf.c ours() and parse_tcp_frame +
-    tcp::parse_tcp (src/net/tcp_frame.cpp, src/tcp/segment.cpp), with the
-    checksum checked as --rx-csum auto does (Worker::checksum_ok)."""
+    An independent model of bpf/steer.bpf.c (its parser, bpf/parse.bpf.h, as
+    far as these frames go: no tags, no IPv6 extension headers) and of
+    parse_tcp_frame + tcp::parse_tcp (src/net/tcp_frame.cpp, src/tcp/segment.cpp),
+    with the checksum checked as --rx-csum auto does (Worker::checksum_ok)."""
     if len(f) < 14:
         return "passed"
     eth_type = struct.unpack_from("!H", f, 12)[0]
     ip = f[14:]
     if eth_type == 0x0800:
-        if local4 is None or len(ip) < 20 or ip[16:20] != local4 or ip[9] != 6:
-            return "passed"
-        if struct.unpack_from("!H", ip, 6)[0] & 0x3fff:
+        # Steering: a whole, consistent header; a datagram cut short is the kernel's.
+        if len(ip) < 20 or ip[0] >> 4 != 4:
             return "passed"
         ihl = (ip[0] & 15) * 4
-        if ihl < 20 or ihl + 8 > len(ip):
+        tot = struct.unpack_from("!H", ip, 2)[0]
+        if ihl < 20 or tot < ihl or tot > len(ip):
+            return "passed"
+        if local4 is None or ip[16:20] != local4 or ip[9] != 6:
+            return "passed"
+        frag = struct.unpack_from("!H", ip, 6)[0]
+        if frag & 0x1fff or tot - ihl < 8:  # a later fragment; no room for the ports
             return "passed"
         dport = struct.unpack_from("!H", ip, ihl + 2)[0]
         if not any(lo <= dport <= hi for lo, hi in steer):
             return "passed"
-        tot = struct.unpack_from("!H", ip, 2)[0]
-        if ip[0] >> 4 != 4 or tot > len(ip) or tot < ihl + 20:
+        # The engine: a first fragment (MF) is no segment.
+        if frag & 0x2000 or tot < ihl + 20:
             return "invalid"
         l4 = ip[ihl:tot]
     elif eth_type == 0x86DD:
-        if local6 is None or len(ip) < 40 or ip[6] != 6 or ip[24:40] != local6 or len(ip) < 48:
+        if len(ip) < 40 or ip[0] >> 4 != 6:
+            return "passed"
+        plen = struct.unpack_from("!H", ip, 4)[0]
+        if plen > len(ip) - 40:
+            return "passed"
+        if local6 is None or ip[6] != 6 or ip[24:40] != local6 or plen < 8:
             return "passed"
         dport = struct.unpack_from("!H", ip, 42)[0]
         if not any(lo <= dport <= hi for lo, hi in steer):
             return "passed"
-        plen = struct.unpack_from("!H", ip, 4)[0]
-        if ip[0] >> 4 != 6 or plen > len(ip) - 40 or plen < 20:
+        if plen < 20:
             return "invalid"
         l4 = ip[40:40 + plen]
     else:
