@@ -221,6 +221,59 @@ static __always_inline void xg_tcp_post_hole(struct xg_tcp_flow *f, struct xg_tc
  * duplicate segment or, for a hole it hides, the next partial ACK (or the
  * RTO) resends it; never a wrong byte.
  */
+/*
+ * --rx-csum for the ACKs consumed here, as the engine checks its segments
+ * (tcp::CsumCheck): XG_RX_CSUM_AUTO also takes a checksum that a local
+ * kernel left to an offload (the pseudo header's sum alone). A segment that
+ * fails goes on to the engine, which counts and drops it.
+ */
+#define XG_RX_CSUM_AUTO 0
+#define XG_RX_CSUM_ON 1
+#define XG_RX_CSUM_OFF 2
+const volatile __u8 rx_csum = XG_RX_CSUM_AUTO;
+
+static __always_inline __u16 xg_fold(__u64 sum)
+{
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)((sum & 0xffff) + (sum >> 16));
+}
+
+/*
+ * Whether the checksum of a segment without payload (header only, doff
+ * bytes) is acceptable. 32-bit words summed into 64 bits fold to the same
+ * one's complement sum as 16-bit words, in memory order.
+ */
+static __always_inline int xg_tcp_hdr_csum_ok(const struct xg_tcp_flow_key *key, struct tcphdr *tcp, __u32 doff,
+					      void *data_end)
+{
+	const __u32 *a = (const __u32 *)key->local_addr, *b = (const __u32 *)key->peer_addr;
+	__u64 pseudo = (__u32)bpf_htons(IPPROTO_TCP) + (__u32)bpf_htons((__u16)doff), sum;
+	__u16 field;
+
+	if (rx_csum == XG_RX_CSUM_OFF)
+		return 1;
+	pseudo += (__u64)a[0] + b[0];
+	if (key->ipv6)
+		pseudo += (__u64)a[1] + a[2] + a[3] + b[1] + b[2] + b[3];
+	sum = pseudo;
+#pragma unroll
+	for (int i = 0; i < 15; i++) {
+		__u32 *w = (__u32 *)((void *)tcp + i * 4);
+
+		if ((__u32)i * 4 >= doff)
+			break;
+		if ((void *)(w + 1) > data_end)
+			return 0;
+		sum += *w;
+	}
+	if (xg_fold(sum) == 0xffff)
+		return 1;
+	field = tcp->check;
+	return rx_csum == XG_RX_CSUM_AUTO && field == xg_fold(pseudo);
+}
+
 static __always_inline int xg_tcp_ack_process(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
@@ -270,6 +323,14 @@ static __always_inline int xg_tcp_ack_process(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	payload = l4_len - doff;
+	/*
+	 * Only a header's checksum is summed here: a segment with data is the
+	 * engine's whole (it takes the flow back on data anyway).
+	 */
+	if (payload || !xg_tcp_hdr_csum_ok(&key, tcp, doff, data_end)) {
+		cnt->passed++;
+		return XDP_PASS;
+	}
 	fin = tcp->fin;
 	cnt->acks++;
 

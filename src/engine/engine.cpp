@@ -85,6 +85,7 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg)
 
     SteeringConfig sc;
     sc.ifname = cfg.ifname;
+    sc.rx_csum = base.rx_csum;
     sc.ifindex = cfg.ifindex;
     sc.mode = cfg.mode;
     if (server) {

@@ -90,6 +90,7 @@ Result<Steering> Steering::load(const SteeringConfig& cfg)
         return sys_error(what + ": cannot size the socket map", r);
     if (cfg.bulk) {
         ro->tcp_bulk = 1;
+        ro->rx_csum = cfg.rx_csum == tcp::CsumCheck::On ? 1 : cfg.rx_csum == tcp::CsumCheck::Off ? 2 : 0;
         const uint32_t n = std::max(cfg.bulk->max_flows, 1u);
         if ((r = bpf_map__set_max_entries(s.skel_->maps.tcp_flows, n)) ||
             (r = bpf_map__set_max_entries(s.skel_->maps.tcp_flow_ids, n)) ||

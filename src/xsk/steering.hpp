@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tcp/segment.hpp"
 #include "bpf/skel.hpp"
 #include "bpf/xdp_link.hpp"
 #include "net/addr.hpp"
@@ -57,6 +58,8 @@ struct SteeringConfig {
     std::optional<bool> answer_by_redirect;
     // Consume the pure ACKs of these flows (the rest of their segments are steered as usual).
     std::optional<TcpBulkMaps> bulk;
+    // Which checksums of those ACKs are checked (--rx-csum, as the engine does).
+    tcp::CsumCheck rx_csum = tcp::CsumCheck::Auto;
 };
 
 class Steering {
