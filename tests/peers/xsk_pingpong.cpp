@@ -135,6 +135,7 @@ struct Side {
 
 std::atomic<int> g_ready{0};  // sides set up (a failed side counts too: it sets g_stop)
 std::atomic<bool> g_go{false};
+std::atomic<int> g_done{0};  // sides that stopped sending: the interfaces' counters move no more after both
 Side g_side[2];
 
 // ---- a tiny BPF assembler: just what the redirect program needs ----
@@ -444,6 +445,11 @@ void run_side(Side& s, const Options& o)
     s.seconds = now_s() - t0;
     s.cpu_s = thread_cpu_s() - cpu0;
     s.rx = rx, s.tx = tx, s.kicks = kicks;
+    // Copy-mode TX happens inside sendto, so once both sides are out of
+    // their loops the interfaces' counters are final: read them then.
+    g_done.fetch_add(1);
+    for (int spins = 0; g_done.load() < 2 && spins < 1000; spins++)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     uint64_t rx1 = 0, tx1 = 0;
     if (s.have_stats && link_counters(o.ifname[s.index], rx1, tx1)) {
         // 32-bit counters in rtnl_link_stats: a difference modulo 2^32 is right for any short run.
