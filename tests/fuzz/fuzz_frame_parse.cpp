@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // A received frame through every parser that reads one: the TCP frame and
-// segment parsers the engine runs per packet, and the UDP frame parser of
-// the sink. Whatever a segment parses to must write back to a header that
+// segment parsers the engine runs per packet (the checksum verdict too), the
+// ICMP error parser, and the UDP frame parser of the sink. Whatever a segment parses to must write back to a header that
 // parses to the same segment (the options our writer lays out).
 
 #include <array>
@@ -10,6 +10,7 @@
 #include <span>
 
 #include "fuzz_check.hpp"
+#include "net/icmp_frame.hpp"
 #include "net/tcp_frame.hpp"
 #include "net/udp_frame.hpp"
 #include "tcp/segment.hpp"
@@ -68,6 +69,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         FUZZ_CHECK(v->src.v6 == v->dst.v6);
         parse_segment(v->l4, true, tcp_pseudo_sum(v->src, v->dst, static_cast<uint32_t>(v->l4.size())));
         parse_segment(v->l4, false, 0);
+        (void)tcp_csum_verdict(v->l4, tcp_pseudo_sum(v->src, v->dst, static_cast<uint32_t>(v->l4.size())));
+    }
+    if (auto e = parse_icmp_tcp_error(in)) {
+        FUZZ_CHECK(e->local.v6 == e->remote.v6);
+        FUZZ_CHECK(mss_for_path_mtu(e->mtu, e->local.v6) >= (e->local.v6 ? 1220 : 512));
     }
     // The same bytes as a bare TCP segment, and as a UDP frame.
     parse_segment(in, false, 0);

@@ -54,6 +54,27 @@ def eth_ipv4_udp(payload):
     return b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00" + ip + udp
 
 
+def eth_ipv4_icmp(icmp):
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 1, 0, 64, 1, 0, bytes([198, 18, 0, 254]),
+                     bytes([198, 18, 0, 1]))
+    return b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00" + ip + icmp
+
+
+def icmp_error(type_, code, rest, quoted):
+    """An ICMP/ICMPv6 error: type, code, checksum 0 (not checked by the parser's shape), 4 bytes, the quote."""
+    return struct.pack("!BBH", type_, code, 0) + rest + quoted
+
+
+def quoted_v4_tcp():
+    return struct.pack("!BBHHHBBH4s4s", 0x45, 0, 1500, 7, 0x4000, 64, 6, 0, bytes([198, 18, 0, 1]),
+                       bytes([198, 18, 1, 2])) + struct.pack("!HHI", 40000, 80, 0x01020304)
+
+
+def quoted_v6_tcp():
+    return struct.pack("!IHBB16s16s", 0x60000000, 1460, 6, 64, b"\xfd" + b"\x00" * 14 + b"\x01",
+                       b"\xfd" + b"\x00" * 14 + b"\x02") + struct.pack("!HHI", 40000, 80, 0x01020304)
+
+
 def rec_seg(l4, relative=True):
     return bytes([0 | (8 if relative else 0)]) + struct.pack("<H", len(l4)) + l4
 
@@ -118,6 +139,9 @@ def frame_seeds():
                                                          payload=b"data")))
     write("frame_parse", "ipv6_data", eth_ipv6(tcp(1, 2, ACK | PSH, payload=b"GET / HTTP/1.1\r\n\r\n")))
     write("frame_parse", "ipv4_udp", eth_ipv4_udp(b"x" * 40))
+    write("frame_parse", "ipv4_icmp_frag_needed",
+          eth_ipv4_icmp(icmp_error(3, 4, struct.pack("!HH", 0, 1280), quoted_v4_tcp())))
+    write("frame_parse", "ipv6_icmp_too_big", eth_ipv6(icmp_error(2, 0, struct.pack("!I", 1280), quoted_v6_tcp()), nh=58))
     write("frame_parse", "bare_tcp", tcp(3, 4, FIN | ACK, opts=sack((1, 2), (3, 4), (5, 6), (7, 8))))
 
 
