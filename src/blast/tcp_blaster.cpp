@@ -218,11 +218,11 @@ uint32_t TcpBlaster::adopt(uint64_t now, const TcpFrameEnds& ends, const tcp::Tc
     std::memcpy(f.dst_addr, ends.dst.b.data(), ends.dst.v6 ? 16 : 4);
     f.seq0 = (tcb.snd.iss + 1).raw();
     f.rcv_nxt = tcb.rcv.nxt.raw();
-    f.ts_off = tcb.cfg ? tcb.cfg->ts_offset : 0;
+    f.ts_off = tcb.config().ts_offset;
     // Segments carry NOP NOP TS when timestamps were agreed: 12 bytes of the MSS.
     const uint32_t mss = tcb.ts_ok ? (tcb.snd.mss > 12u ? tcb.snd.mss - 12u : 1u) : tcb.snd.mss;
     f.mss = static_cast<uint16_t>(std::min<uint32_t>(mss, XG_TCP_MAX_PAYLOAD));
-    f.adv_win = static_cast<uint16_t>(std::min<uint32_t>(tcb.rcv.wnd >> tcb.rcv.wscale, 0xffff));
+    f.adv_win = static_cast<uint16_t>(std::min<uint32_t>(tcb.rcv_wnd() >> tcb.rcv.wscale, 0xffff));
     f.end_off = end_bytes_.load(std::memory_order_relaxed);
     f.wnd = tcb.snd.wnd;
     f.last_wnd_raw = static_cast<uint16_t>(std::min<uint32_t>(tcb.snd.wnd >> tcb.snd.wscale, 0xffff));

@@ -69,12 +69,11 @@ namespace {
 Tcb fresh_tcb(const TcpConfig& cfg, SeqNum iss)
 {
     Tcb t;
-    t.cfg = &cfg;
+    t.rcv.cfg_id = config_id(cfg);
     t.snd.iss = iss;
     t.snd.una = t.snd.nxt = t.snd.max = iss;
     t.snd.fin = iss;
     t.snd.mss = std::min(cfg.mss, cfg.default_peer_mss);
-    t.rcv.wnd = std::min<uint32_t>(cfg.rcv_wnd, 65535);
     return t;
 }
 
@@ -113,7 +112,6 @@ bool Connection::accept(const TcpConfig& cfg, const Segment& syn, uint64_t now, 
         t_.rcv.ts_recent = syn.opt.ts_val;
     t_.snd.wnd = syn.window;  // unscaled: it is a SYN
     t_.snd.wl1 = syn.seq;
-    t_.snd.wl2 = iss;
     t_.state = TcpState::SynReceived;
     // Data or FIN on the SYN is not taken (the peer sends it again once
     // established), so the SYN-ACK acknowledges the SYN only.
@@ -207,7 +205,6 @@ void Connection::resume_send(uint64_t now, uint64_t una_off, uint64_t nxt_off, u
     t_.snd.wnd = wnd;
     // The next segment of the peer may update the window (RFC 9293 §3.10.7.4).
     t_.snd.wl1 = t_.rcv.nxt;
-    t_.snd.wl2 = t_.snd.una;
     if (t_.ts_ok)
         t_.rcv.ts_recent = ts_recent;
     t_.rtt_timing = false;

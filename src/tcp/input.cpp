@@ -52,7 +52,7 @@ void Connection::ack_unacceptable(uint64_t now, const Segment& seg)
 
 void Connection::negotiate(const TcpOptions& peer)
 {
-    const TcpConfig& c = *t_.cfg;
+    const TcpConfig& c = t_.config();
     // RFC 9293 §3.7.1: without an MSS option assume the default (536 for
     // IPv4); never send more than our own MSS allows either.
     uint16_t peer_mss = peer.mss ? peer.mss : c.default_peer_mss;
@@ -64,16 +64,11 @@ void Connection::negotiate(const TcpOptions& peer)
     // RFC 7323 §3.2 / RFC 2018 §2: likewise for timestamps and SACK.
     t_.ts_ok = c.timestamps && peer.has_ts;
     t_.sack_ok = c.sack && c.deliver_out_of_order && peer.sack_permitted;
-    // The window we advertise: what fits in 16 bits after the shift, a
-    // multiple of the scale unit so the advertised value is exact.
-    uint64_t max_wnd = uint64_t(65535) << t_.rcv.wscale;
-    uint32_t w = static_cast<uint32_t>(std::min<uint64_t>(c.rcv_wnd, max_wnd));
-    t_.rcv.wnd = (w >> t_.rcv.wscale) << t_.rcv.wscale;
 }
 
 void Connection::become_established(uint64_t now, TcpApp& app)
 {
-    const TcpConfig& c = *t_.cfg;
+    const TcpConfig& c = t_.config();
     t_.state = TcpState::Established;
     cc_of(c).init(t_.cc, t_.snd.mss, c.initial_cwnd_segments, t_.snd.iss);
     uint64_t rtt = uint64_t(static_cast<uint32_t>(now / 1000) - t_.rtt_start_us) * 1000;
@@ -132,7 +127,6 @@ void Connection::input_syn_sent(uint64_t now, const Segment& seg, TcpApp& app, T
         t.rcv.ts_recent = seg.opt.ts_val;
     t.snd.wnd = seg_window(seg, 0);
     t.snd.wl1 = seg.seq;
-    t.snd.wl2 = seg.ack;
     if (seg.has(kAck)) {
         t.snd.una = seg.ack;
         if (t.snd.nxt < t.snd.una)
@@ -161,7 +155,7 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
                                     TcpApp& app, TcpSink& out)
 {
     Tcb& t = t_;
-    const TcpConfig& c = *t.cfg;
+    const TcpConfig& c = t.config();
 
     // Our SYN-ACK was lost and the peer's SYN comes again: answer it with
     // the SYN-ACK at once (Linux tcp_check_req) rather than the bare ACK
@@ -182,12 +176,12 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
     }
 
     // First, check the sequence number (the four-case acceptability test).
-    const SeqNum wnd_end = t.rcv.nxt + t.rcv.wnd;
+    const SeqNum wnd_end = t.rcv.nxt + t.rcv_wnd();
     bool acceptable;
     if (seg_len == 0)
-        acceptable = t.rcv.wnd == 0 ? seg.seq == t.rcv.nxt : seq_in(seg.seq, t.rcv.nxt, wnd_end);
+        acceptable = t.rcv_wnd() == 0 ? seg.seq == t.rcv.nxt : seq_in(seg.seq, t.rcv.nxt, wnd_end);
     else
-        acceptable = t.rcv.wnd != 0 &&
+        acceptable = t.rcv_wnd() != 0 &&
                      (seq_in(seg.seq, t.rcv.nxt, wnd_end) || seq_in(seg.seq + seg_len - 1, t.rcv.nxt, wnd_end));
     if (!acceptable) {
         // "If an incoming segment is not acceptable, an acknowledgment
@@ -257,10 +251,9 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
             send(now, out, kRst, seg.ack, 0, false);  // <SEQ=SEG.ACK><CTL=RST>
             return;
         }
-        // ESTABLISHED, with SND.WND/WL1/WL2 from this segment.
+        // ESTABLISHED, with SND.WND and WL1 from this segment.
         t.snd.wnd = seg_window(seg, t.snd.wscale);
         t.snd.wl1 = seg.seq;
-        t.snd.wl2 = seg.ack;
         become_established(now, app);
     }
     // RFC 5961 §5.2: acceptable only within [SND.UNA - MAX.SND.WND, SND.MAX];
@@ -287,12 +280,13 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
             retransmit_first(now, out);
     }
     // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated"
-    // when the segment is newer than the last update (WL1/WL2).
-    if (t.snd.una <= seg.ack && (t.snd.wl1 < seg.seq || (t.snd.wl1 == seg.seq && t.snd.wl2 <= seg.ack))) {
+    // when the segment is newer than the last update: WL1 < SEG.SEQ, or
+    // WL1 = SEG.SEQ and WL2 =< SEG.ACK, which SND.UNA =< SEG.ACK implies
+    // (WL2 is the SND.UNA of the last update, and SND.UNA never goes back).
+    if (t.snd.una <= seg.ack && (t.snd.wl1 < seg.seq || t.snd.wl1 == seg.seq)) {
         bool opened = t.snd.wnd == 0 && new_wnd > 0;
         t.snd.wnd = new_wnd;
         t.snd.wl1 = seg.seq;
-        t.snd.wl2 = seg.ack;
         if (opened && t.timer == TimerKind::Persist) {
             // The window opened: leave persist (BSD resets the backoff).
             arm(TimerKind::None, 0);
@@ -367,7 +361,7 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
 void Connection::process_new_ack(uint64_t now, const Segment& seg, bool acks_syn, TcpApp& app, TcpSink& out)
 {
     Tcb& t = t_;
-    const TcpConfig& c = *t.cfg;
+    const TcpConfig& c = t.config();
     // "If SND.UNA < SEG.ACK =< SND.NXT, then set SND.UNA <- SEG.ACK."
     uint32_t acked = seq_len(t.snd.una, seg.ack);
     uint32_t flight = seq_len(t.snd.una, t.snd.max);
@@ -478,7 +472,7 @@ bool Connection::record_ooo(SeqNum left, SeqNum right, bool dry_run)
 void Connection::receive_text(uint64_t now, const Segment& seg, std::span<const uint8_t> payload, TcpApp& app)
 {
     Tcb& t = t_;
-    const TcpConfig& c = *t.cfg;
+    const TcpConfig& c = t.config();
     SeqNum seq = seg.seq;
     std::span<const uint8_t> data = payload;
     // Trim what is before rcv.nxt (already received) and beyond the window
@@ -492,7 +486,7 @@ void Connection::receive_text(uint64_t now, const Segment& seg, std::span<const 
         data = data.subspan(skip);
         seq = t.rcv.nxt;
     }
-    const SeqNum wnd_end = t.rcv.nxt + t.rcv.wnd;
+    const SeqNum wnd_end = t.rcv.nxt + t.rcv_wnd();
     if (seq >= wnd_end)
         return;
     data = data.first(std::min<size_t>(data.size(), seq_len(seq, wnd_end)));

@@ -101,7 +101,7 @@ bool Connection::path_mss_reduced(uint64_t now, uint16_t mss, SeqNum quoted_seq,
 
 bool Connection::send(uint64_t now, TcpSink& out, uint8_t flags, SeqNum seq, uint32_t len, bool retransmit)
 {
-    const TcpConfig& c = *t_.cfg;
+    const TcpConfig& c = t_.config();
     OutSegment o;
     Segment& s = o.seg;
     s.seq = seq;
@@ -111,7 +111,7 @@ bool Connection::send(uint64_t now, TcpSink& out, uint8_t flags, SeqNum seq, uin
         s.ack = t_.rcv.nxt;
     if (flags & kSyn) {
         // RFC 7323 §2.2: the window in a SYN is not scaled.
-        s.window = static_cast<uint16_t>(std::min<uint32_t>(t_.rcv.wnd, 65535));
+        s.window = static_cast<uint16_t>(std::min<uint32_t>(t_.rcv_wnd(), 65535));
         s.opt.mss = c.mss;
         if (t_.state == TcpState::SynSent) {
             // Offer what the configuration allows; TSecr is 0 (RFC 7323 §3.2).
@@ -128,7 +128,7 @@ bool Connection::send(uint64_t now, TcpSink& out, uint8_t flags, SeqNum seq, uin
         if (s.opt.has_ts)
             s.opt.ts_val = ts_clock(now);
     } else if (!(flags & kRst)) {
-        s.window = static_cast<uint16_t>(std::min<uint32_t>(t_.rcv.wnd >> t_.rcv.wscale, 65535));
+        s.window = static_cast<uint16_t>(std::min<uint32_t>(t_.rcv_wnd() >> t_.rcv.wscale, 65535));
         if (t_.ts_ok) {
             s.opt.has_ts = true;
             s.opt.ts_val = ts_clock(now);

@@ -5,15 +5,17 @@
 // Sized for millions of flows: no buffers (lazy TX regenerates bytes from the
 // stream offset, RX delivers or counts on arrival), no timer objects (each
 // timer is a deadline in the TCB that the engine's wheel polls through
-// Connection::next_deadline), the configuration shared by pointer, and no
+// Connection::next_deadline), the configuration shared by a 16-bit id, and no
 // ports: the engine's flow table already holds the 4-tuple and writes it into
 // each frame. Times are nanoseconds on the caller's clock unless a name says
 // otherwise.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
 
+#include "tcp/config_table.hpp"
 #include "tcp/ooo_store.hpp"
 #include "tcp/segment.hpp"
 #include "tcp/seq.hpp"
@@ -113,8 +115,10 @@ struct Tcb {
         SeqNum una;    // SND.UNA: oldest unacknowledged sequence number
         SeqNum nxt;    // SND.NXT: next sequence number to send (rewound to una on RTO)
         SeqNum max;    // highest sequence number sent + 1 (FreeBSD snd_max): ACKs up to here are valid
-        SeqNum wl1;    // SND.WL1: SEG.SEQ of the segment that last updated snd.wnd
-        SeqNum wl2;    // SND.WL2: SEG.ACK of the segment that last updated snd.wnd
+        // SND.WL1: SEG.SEQ of the segment that last updated snd.wnd. No
+        // SND.WL2: it is SND.UNA whenever the window is updated, and
+        // SND.UNA =< SEG.ACK is checked first, so WL2 =< SEG.ACK always holds.
+        SeqNum wl1;
         SeqNum iss;    // ISS: our initial send sequence number
         SeqNum fin;    // sequence number our FIN takes (valid when fin_known)
         uint32_t wnd = 0;     // SND.WND: the peer's receive window, bytes, scaled
@@ -126,10 +130,12 @@ struct Tcb {
     struct Recv {
         SeqNum nxt;           // RCV.NXT: next sequence number expected
         SeqNum irs;           // IRS: the peer's initial sequence number
-        uint32_t wnd = 0;     // RCV.WND: window we advertise, bytes (a multiple of 1 << wscale)
+        // RCV.WND is Tcb::rcv_wnd(): the configured window, constant because
+        // data is consumed on arrival.
         uint32_t ts_recent = 0;  // TS.Recent (RFC 7323 §4.3): TSval to echo in TSecr
         uint8_t wscale = 0;   // Rcv.Wind.Shift (RFC 7323 §2.3): shift applied to what we advertise
         uint8_t segs_unacked = 0;  // in-order data segments since our last ACK (ack every 2nd, RFC 9293 §3.8.6.3)
+        uint16_t cfg_id = 0;  // the TcpConfig (config_table.hpp); here, where the struct had padding
     } rcv;
 
     // 64-bit stream offsets (the app's view; sequence numbers wrap, offsets don't).
@@ -149,8 +155,6 @@ struct Tcb {
     // together. delack_at also means "output pending" after a refused emit.
     uint64_t timer_at = kNever;
     uint64_t delack_at = kNever;
-
-    const TcpConfig* cfg = nullptr;
 
     // Out-of-order ranges held by the receiver (delivered, not stored), in
     // this thread's OooStore; 0 = none. For SACK (RFC 2018) and so the
@@ -179,8 +183,19 @@ struct Tcb {
     bool ack_now : 1 = false;    // an ACK must go out at the next output
     bool rtt_timing : 1 = false; // rtt_seq/rtt_start_us are a valid Karn sample in flight
     bool syn_retransmitted : 1 = false;  // RFC 6298 §5.7 applies at establishment
+
+    const TcpConfig& config() const { return config_by_id(rcv.cfg_id); }
+    // RCV.WND: the configured window cut to what 16 bits carry after the
+    // shift, a multiple of the scale unit so the advertised value is exact
+    // (unscaled, at most 65535, until scaling is agreed).
+    uint32_t rcv_wnd() const
+    {
+        const uint64_t max_wnd = uint64_t(65535) << rcv.wscale;
+        const auto w = static_cast<uint32_t>(std::min<uint64_t>(config().rcv_wnd, max_wnd));
+        return (w >> rcv.wscale) << rcv.wscale;
+    }
 };
 
-static_assert(sizeof(Tcb) <= 136, "the TCB must stay compact: budget is 256 bytes per flow for everything");
+static_assert(sizeof(Tcb) <= 120, "the TCB must stay compact: see the README's memory per flow");
 
 }  // namespace xdpgen::tcp

@@ -22,12 +22,12 @@ uint32_t Connection::ts_clock(uint64_t now) const
     // Linux's per address pair: a load generator reuses 4-tuples within
     // seconds, and a peer still holding one in TIME-WAIT accepts the new
     // SYN only if its TSval is newer than the old connection's (RFC 6191).
-    return static_cast<uint32_t>(now / kMs) + t_.cfg->ts_offset;
+    return static_cast<uint32_t>(now / kMs) + t_.config().ts_offset;
 }
 
 uint64_t Connection::rto_base() const
 {
-    const TcpConfig& c = *t_.cfg;
+    const TcpConfig& c = t_.config();
     if (t_.srtt_us == 0) {
         // RFC 6298 §5.7: a SYN that had to be retransmitted and gave no
         // RTT sample leaves the RTO at 3 s once data transmission begins.
@@ -46,9 +46,9 @@ uint64_t Connection::rto() const
 {
     // RFC 6298 §5.5: back off by doubling, bounded by the maximum.
     uint64_t r = rto_base();
-    for (uint8_t i = 0; i < t_.backoff && r < t_.cfg->rto_max; ++i)
+    for (uint8_t i = 0; i < t_.backoff && r < t_.config().rto_max; ++i)
         r *= 2;
-    return std::min(r, t_.cfg->rto_max);
+    return std::min(r, t_.config().rto_max);
 }
 
 void Connection::sample_rtt(uint64_t now, const Segment& seg)
@@ -59,7 +59,7 @@ void Connection::sample_rtt(uint64_t now, const Segment& seg)
     // pin the RTO at a bound: it gives no sample.
     const int32_t ts_rtt_ms = static_cast<int32_t>(ts_clock(now) - seg.opt.ts_ecr);
     if (t_.ts_ok && seg.opt.has_ts && seg.opt.ts_ecr && ts_rtt_ms >= 0 &&
-        uint64_t(ts_rtt_ms) * kMs <= t_.cfg->rto_max) {
+        uint64_t(ts_rtt_ms) * kMs <= t_.config().rto_max) {
         rtt_sample(static_cast<uint32_t>(ts_rtt_ms) * 1000);
     } else if (t_.rtt_timing && seg.ack > t_.rtt_seq) {
         rtt_sample(static_cast<uint32_t>(now / 1000) - t_.rtt_start_us);
@@ -98,9 +98,9 @@ void Connection::arm_persist(uint64_t now)
     // RFC 9293 §3.8.6.1 leaves the interval open; like BSD it follows the
     // RTO, doubling per unanswered probe, kept within [persist_min, persist_max].
     uint64_t r = rto_base();
-    for (uint8_t i = 0; i < t_.backoff && r < t_.cfg->persist_max; ++i)
+    for (uint8_t i = 0; i < t_.backoff && r < t_.config().persist_max; ++i)
         r *= 2;
-    arm(TimerKind::Persist, now + std::clamp(r, t_.cfg->persist_min, t_.cfg->persist_max));
+    arm(TimerKind::Persist, now + std::clamp(r, t_.config().persist_min, t_.config().persist_max));
 }
 
 void Connection::enter_time_wait(uint64_t now)
@@ -108,7 +108,7 @@ void Connection::enter_time_wait(uint64_t now)
     // RFC 9293 §3.3.2: wait 2*MSL (configurable) before forgetting the
     // connection; nothing is outstanding, so the retransmission slot is free.
     t_.state = TcpState::TimeWait;
-    arm(TimerKind::TimeWait, now + t_.cfg->time_wait);
+    arm(TimerKind::TimeWait, now + t_.config().time_wait);
 }
 
 uint64_t Connection::next_deadline() const
@@ -135,7 +135,7 @@ void Connection::poll(uint64_t now, TcpApp& app, TcpSink& out)
 
 void Connection::on_timer(uint64_t now, TcpApp& app, TcpSink& out)
 {
-    const TcpConfig& c = *t_.cfg;
+    const TcpConfig& c = t_.config();
     TimerKind k = t_.timer;
     arm(TimerKind::None, 0);
     switch (k) {

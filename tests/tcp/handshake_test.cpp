@@ -48,7 +48,7 @@ TEST_CASE("active open negotiates MSS, window scale, SACK and timestamps", "[tcp
     CHECK(t.snd.mss == 1400);
     CHECK(t.snd.wscale == 9);
     CHECK(t.rcv.wscale == 7);
-    CHECK(t.rcv.wnd == 256 * 1024);
+    CHECK(t.rcv_wnd() == 256 * 1024);
     CHECK(t.snd.wnd == 29200);  // a SYN's window is not scaled (RFC 7323 §2.2)
     CHECK(t.ts_ok);
     CHECK(t.sack_ok);
@@ -86,7 +86,7 @@ TEST_CASE("active open with a peer that offers no options", "[tcp][open]")
     CHECK_FALSE(t.ts_ok);
     CHECK_FALSE(t.sack_ok);
     CHECK(t.snd.mss == 536);  // RFC 9293 §3.7.1 default
-    CHECK(t.rcv.wnd == 65535);
+    CHECK(t.rcv_wnd() == 65535);
     // Karn timing of the SYN: 50 ms.
     CHECK(t.srtt_us == 50000);
     app.tx_total = 1000;
