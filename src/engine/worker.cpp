@@ -68,6 +68,9 @@ Worker::Worker(const WorkerConfig& cfg)
     cookie_tcp_.wscale = -1;
     cookie_tcp_.sack = false;
     cookie_tcp_.timestamps = false;
+    // Only flows of a program that parses HTTP keep a parser.
+    if (cfg.program && cfg.program->in_order())
+        http_.resize(table_.capacity());
     if (cfg.bulk) {
         bulk_slot_.assign(table_.capacity(), BulkHandover::kNoSlot);
         bulk_end_.assign(table_.capacity(), 0);
@@ -99,9 +102,22 @@ Result<std::unique_ptr<Worker>> Worker::create(const WorkerConfig& cfg)
     return w;
 }
 
-size_t Worker::bytes_per_flow()
+size_t Worker::bytes_per_flow(bool http)
 {
-    return sizeof(tcp::Connection) + sizeof(program::FlowState) + sizeof(FlowRecord) + TimerWheel::kBytesPerFlow;
+    return sizeof(tcp::Connection) + sizeof(program::FlowState) + (http ? sizeof(program::HttpState) : 0) +
+           sizeof(FlowRecord) + TimerWheel::kBytesPerFlow;
+}
+
+program::Runner Worker::runner(uint32_t id)
+{
+    return program::Runner(*cfg_.program, progs_[id], http_state(id));
+}
+
+void Worker::reset_program(uint32_t id)
+{
+    progs_[id] = program::FlowState{};
+    if (!http_.empty())
+        http_[id] = program::HttpState{};
 }
 
 void Worker::publish()
@@ -260,7 +276,7 @@ void Worker::lower_mss(uint32_t id, uint64_t now, uint16_t mss, uint32_t quoted_
         lowered = conns_[id].path_mss_reduced(now, mss, tcp::SeqNum(quoted_seq), app, sink);
         bulk_after_call(id, now, app);
     } else {
-        program::Runner r(*cfg_.program, progs_[id]);
+        program::Runner r = runner(id);
         FlowApp app(r);
         FlowSink sink(*this, id, app);
         lowered = conns_[id].path_mss_reduced(now, mss, tcp::SeqNum(quoted_seq), app, sink);
@@ -367,7 +383,7 @@ void Worker::handle_frame(uint64_t now, std::span<const uint8_t> frame, bool che
         bulk_segment(id, now, p);
         return;
     }
-    program::Runner r(*cfg_.program, progs_[id]);
+    program::Runner r = runner(id);
     FlowApp app(r);
     FlowSink sink(*this, id, app);
     conns_[id].on_segment(now, p.seg, p.payload, app, sink);
@@ -409,7 +425,7 @@ void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair)
     }
     const uint32_t id = ins.id;
     conns_[id] = tcp::Connection{};
-    progs_[id] = program::FlowState{};
+    reset_program(id);
     recs_[id] = FlowRecord{};
     recs_[id].sched_ns = sched;
     recs_[id].start_delay_ms = static_cast<uint16_t>(std::min<uint64_t>((now - std::min(now, sched)) / 1'000'000, UINT16_MAX));
@@ -427,7 +443,7 @@ void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair)
         bulk_after_call(id, now, app);
         return;
     }
-    program::Runner r(*cfg_.program, progs_[id]);
+    program::Runner r = runner(id);
     FlowApp app(r);
     FlowSink sink(*this, id, app);
     conns_[id].connect(cfg_.tcp, now, iss, sink);
@@ -441,7 +457,7 @@ void Worker::fire(uint32_t id, uint64_t now)
         return;
     }
     FlowRecord& rec = recs_[id];
-    program::Runner r(*cfg_.program, progs_[id]);
+    program::Runner r = runner(id);
     FlowApp app(r);
     FlowSink sink(*this, id, app);
     tcp::Connection& c = conns_[id];
@@ -595,7 +611,7 @@ void Worker::abort_all(uint64_t now)
         if (cfg_.bulk) {
             app = &bulk_app.emplace(*cfg_.bulk, bulk_end_[id]);
         } else {
-            r.emplace(*cfg_.program, progs_[id]);
+            r.emplace(*cfg_.program, progs_[id], http_state(id));
             app = &flow_app.emplace(*r);
         }
         FlowSink sink(*this, id, *app);

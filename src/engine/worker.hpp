@@ -7,9 +7,10 @@
 // second through a mailbox.
 //
 // Per-flow memory, by flow id (dense, from the flow table):
-//   tcp::Connection 136 B + program::FlowState 28 B + FlowRecord 16 B +
-//   timer 16 B (bytes_per_flow()) + flow table (key, free-stack entry,
-//   slots); a client's local pairs 4 B each; the bulk role 12 B more.
+//   tcp::Connection 120 B + program::FlowState 12 B (+ HttpState 16 B when
+//   the program parses HTTP) + FlowRecord 16 B + timer 16 B
+//   (bytes_per_flow()) + flow table (key, free-stack entry, slots); a
+//   client's local pairs 4 B each; the bulk role 12 B more.
 
 #include <atomic>
 #include <cstdint>
@@ -119,8 +120,9 @@ public:
     Status wait();
     WorkerStats stats() const { return mailbox_.read(); }
 
-    // The per-flow arrays of a worker without the bulk role, flow table apart.
-    static size_t bytes_per_flow();
+    // The per-flow arrays of a worker without the bulk role, flow table
+    // apart; http: its program parses HTTP.
+    static size_t bytes_per_flow(bool http = false);
 
 private:
     struct FlowRecord;
@@ -145,6 +147,10 @@ private:
     bool server_reopen(uint64_t now, uint32_t id, const TcpFrameView& v, const tcp::ParsedTcp& p);
     bool server_cookie_ack(uint64_t now, const TcpFrameView& v, const tcp::ParsedTcp& p);
     uint32_t new_flow(uint64_t now, const FlowKey& key, const MacAddr& peer_mac);
+    // The program of flow `id` for one call, and its state reset for a new flow.
+    program::Runner runner(uint32_t id);
+    program::HttpState* http_state(uint32_t id) { return http_.empty() ? nullptr : &http_[id]; }
+    void reset_program(uint32_t id);
 
     bool start_connections(uint64_t now);
     void start_one(uint64_t now, uint64_t sched, uint32_t pair);
@@ -183,6 +189,7 @@ private:
     PortPool pool_;
     std::vector<tcp::Connection> conns_;
     std::vector<program::FlowState> progs_;
+    std::vector<program::HttpState> http_;  // by flow id, when the program parses HTTP; else empty
     std::vector<FlowRecord> recs_;
     MacTable macs_;  // server: the flows' next-hop MACs
     // With cfg_.bulk, by flow id: the handover slot, and the stream length

@@ -39,7 +39,7 @@ uint32_t Worker::new_flow(uint64_t now, const FlowKey& key, const MacAddr& peer_
         return FlowTable::kNone;
     const uint32_t id = ins.id;
     conns_[id] = tcp::Connection{};
-    progs_[id] = program::FlowState{};
+    reset_program(id);
     recs_[id] = FlowRecord{};
     recs_[id].sched_ns = now;  // a server's latencies count from the SYN
     recs_[id].pair_or_mac = macs_.acquire(cfg_.dst_mac_fixed ? cfg_.dst_mac : peer_mac);
@@ -74,7 +74,7 @@ void Worker::server_syn(uint64_t now, const TcpFrameView& v, const tcp::ParsedTc
         st_.c.syn_dropped++;
         return;
     }
-    program::Runner r(*cfg_.program, progs_[id]);
+    program::Runner r = runner(id);
     FlowApp app(r);
     FlowSink sink(*this, id, app);
     if (!conns_[id].accept(cfg_.tcp, p.seg, now, iss, sink)) {
@@ -127,7 +127,7 @@ bool Worker::server_cookie_ack(uint64_t now, const TcpFrameView& v, const tcp::P
     syn.opt.mss = mss;
     RawSink nowhere(*this, nullptr);
     conns_[id].accept(cookie_tcp_, syn, now, p.seg.ack - 1, nowhere);
-    program::Runner r(*cfg_.program, progs_[id]);
+    program::Runner r = runner(id);
     FlowApp app(r);
     FlowSink sink(*this, id, app);
     conns_[id].on_segment(now, p.seg, p.payload, app, sink);

@@ -482,7 +482,7 @@ void Runner::set_failure(Failure f)
 
 void Runner::add_messages(uint32_t n)
 {
-    s_.responses = uint32_t(std::min<uint64_t>(uint64_t(s_.responses) + n, UINT32_MAX));
+    h_->responses = uint32_t(std::min<uint64_t>(uint64_t(h_->responses) + n, UINT32_MAX));
 }
 
 void Runner::rx_data(uint64_t offset, std::span<const uint8_t> data)
@@ -496,7 +496,7 @@ void Runner::rx_data(uint64_t offset, std::span<const uint8_t> data)
         return;
     }
     if (p_.in_order()) {
-        HttpProgress pr = p_.reads_requests() ? s_.http.feed_request(data) : s_.http.feed(data, p_.expect_status());
+        HttpProgress pr = p_.reads_requests() ? h_->http.feed_request(data) : h_->http.feed(data, p_.expect_status());
         add_messages(pr.completed);
         if (pr.verdict == HttpVerdict::BadStatus)
             set_failure(Failure::HttpStatus);
@@ -570,7 +570,7 @@ Next Runner::advance(uint64_t now, uint64_t rx_contiguous, bool peer_fin)
 
     if (p_.in_order() && !p_.reads_requests() && s_.peer_fin) {
         // The end of the stream ends a close-delimited body.
-        HttpProgress pr = s_.http.finish(p_.expect_status());
+        HttpProgress pr = h_->http.finish(p_.expect_status());
         add_messages(pr.completed);
         if (pr.verdict == HttpVerdict::BadStatus)
             return fail(Failure::HttpStatus);
@@ -604,9 +604,9 @@ Next Runner::advance(uint64_t now, uint64_t rx_contiguous, bool peer_fin)
         case OpKind::RecvHttpRequest:
             // In the loop, responses counts from the iteration's start: the
             // ordinal of the first iteration applies to every one.
-            if (s_.responses < st.arg) {
+            if (h_->responses < st.arg) {
                 // Nothing of a next message, and none will come.
-                bool over = s_.http.idle() && (s_.peer_fin || s_.http.close_requested());
+                bool over = h_->http.idle() && (s_.peer_fin || h_->http.close_requested());
                 if (loop_head && over) {
                     s_.pc = uint32_t(p_.loop_end());
                     continue;
@@ -646,7 +646,8 @@ Next Runner::advance(uint64_t now, uint64_t rx_contiguous, bool peer_fin)
         if (p_.forever() && s_.pc == p_.loop_end()) {
             // An iteration is over: the next starts at the body's first
             // step, its messages counted afresh; at the limit the loop ends.
-            s_.responses -= p_.period_http();
+            if (p_.in_order())
+                h_->responses -= p_.period_http();
             if (++s_.iterations < p_.max_iterations())
                 s_.pc = uint32_t(p_.loop_begin());
         }

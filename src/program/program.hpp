@@ -192,10 +192,6 @@ struct FlowState {
     // now / 1 ms, mod 2^32, rounded up. Compared by signed difference, so
     // the clock's wrap does not matter for delays under 24 days.
     uint32_t wake_ms = 0;
-    HttpParser http;          // the receive stream, when the program parses HTTP
-    // HTTP messages completed (saturating); in a loop until the peer closes,
-    // those not taken by the iterations it completed.
-    uint32_t responses = 0;
     uint32_t iterations = 0;  // the loop until the peer closes: iterations completed
     uint32_t pc : 21 = 0;     // the step to run next; step_count() = the program completed
     uint32_t failure : 3 = 0; // a Failure
@@ -206,7 +202,17 @@ struct FlowState {
     uint32_t reset_handed : 1 = 0;  // Action::Reset was reported
     uint32_t early_tx : 1 = 0;      // sends released at establishment, not yet reported as tx_grew
 };
-static_assert(sizeof(FlowState) <= 28, "the engine holds one per flow, millions of them");
+static_assert(sizeof(FlowState) <= 12, "the engine holds one per flow, millions of them");
+
+// What a flow whose program parses HTTP (Program::in_order) keeps besides:
+// a separate array, so flows of other programs do not pay its 16 bytes.
+struct HttpState {
+    HttpParser http;  // the receive stream
+    // HTTP messages completed (saturating); in a loop until the peer closes,
+    // those not taken by the iterations it completed.
+    uint32_t responses = 0;
+};
+static_assert(sizeof(HttpState) <= 16, "one per flow of an HTTP program");
 static_assert(Program::kMaxSteps < (1u << 21), "FlowState::pc must hold every step index and the end");
 
 enum class Action : uint8_t { None, Close, Reset };
@@ -218,10 +224,11 @@ struct Next {
 };
 
 // The program of one flow as the TCP core's application. Built on the stack
-// for one call (two references, nothing allocated).
+// for one call (three references, nothing allocated). `h` is required when
+// the program parses HTTP (p.in_order()), may be null otherwise.
 class Runner final : public tcp::TcpApp {
 public:
-    Runner(const Program& p, FlowState& s) : p_(p), s_(s) {}
+    Runner(const Program& p, FlowState& s, HttpState* h) : p_(p), s_(s), h_(h) {}
 
     uint64_t tx_available(uint64_t offset) override;
     void tx_fill(uint64_t offset, std::span<uint8_t> dst) override;
@@ -240,13 +247,16 @@ public:
     bool finished() const { return s_.started && s_.pc >= p_.step_count(); }
     Failure failure() const { return Failure(s_.failure); }
     // HTTP messages completed: responses for a client, requests for a server.
-    uint64_t http_responses() const { return s_.responses + uint64_t(s_.iterations) * p_.period_http(); }
+    uint64_t http_responses() const
+    {
+        return (p_.in_order() ? h_->responses : 0) + uint64_t(s_.iterations) * p_.period_http();
+    }
     uint64_t http_requests() const { return http_responses(); }
     // Iterations the loop until the peer closes completed (0 without one).
     uint32_t iterations() const { return s_.iterations; }
     // Reading requests: the last one asked to close the connection (the loop
     // until the peer closes ends at its next iteration).
-    bool peer_asked_close() const { return p_.reads_requests() && s_.http.close_requested(); }
+    bool peer_asked_close() const { return p_.reads_requests() && h_->http.close_requested(); }
 
 private:
     bool stopped() const { return !s_.started || s_.failure || s_.reset_handed || finished(); }
@@ -256,6 +266,7 @@ private:
 
     const Program& p_;
     FlowState& s_;
+    HttpState* h_;
 };
 
 }  // namespace xdpgen::program

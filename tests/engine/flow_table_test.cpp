@@ -275,5 +275,6 @@ TEST_CASE("flow table: per-flow memory stays within the 256-byte budget", "[flow
     // Every per-flow array of a worker (TCB, program state, record, timer) and the table.
     const double total = static_cast<double>(Worker::bytes_per_flow()) + t.bytes_per_flow();
     CHECK(Worker::bytes_per_flow() >= sizeof(xdpgen::tcp::Connection) + TimerWheel::kBytesPerFlow + 16);
+    CHECK(Worker::bytes_per_flow(true) == Worker::bytes_per_flow() + sizeof(xdpgen::program::HttpState));
     CHECK(total <= 256.0);
 }

@@ -180,7 +180,8 @@ void check_steps(const Program& p)
 void run(const Program& p, Reader& r)
 {
     FlowState st{};
-    Runner run(p, st);
+    HttpState http{};
+    Runner run(p, st, &http);
     run.on_event(tcp::TcpEvent::Established, 0);
     uint64_t now = tcp::kMs, rx = 0, released = 0;
     bool fin = false, closed = false, reset = false;

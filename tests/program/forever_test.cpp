@@ -77,9 +77,10 @@ struct Rng {
 struct Flow {
     Program p;
     FlowState s{};
+    HttpState h{};
 
     explicit Flow(std::vector<Op> ops) : p(compile_ok(spec(std::move(ops)))) {}
-    Runner r() { return Runner(p, s); }
+    Runner r() { return Runner(p, s, &h); }
     void event(TcpEvent e) { r().on_event(e, 0); }
     Next adv(uint64_t now, uint64_t rx = 0, bool fin = false) { return r().advance(now, rx, fin); }
     uint64_t avail(uint64_t off) { return r().tx_available(off); }

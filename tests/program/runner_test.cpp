@@ -17,7 +17,9 @@ using namespace xdpgen::program;
 using tcp::TcpEvent;
 
 static_assert(std::is_trivially_copyable_v<FlowState>);
-static_assert(sizeof(FlowState) == 28);
+static_assert(sizeof(FlowState) == 12);
+static_assert(std::is_trivially_copyable_v<HttpState>);
+static_assert(sizeof(HttpState) == 16);
 
 namespace {
 
@@ -32,6 +34,7 @@ Op op(OpKind k, uint64_t count = 0) { return Op{k, {}, count}; }
 struct Flow {
     Program p;
     FlowState s{};
+    HttpState h{};
 
     explicit Flow(std::vector<Op> ops, bool verify = false, uint16_t expect = 0)
         : p([&] {
@@ -45,7 +48,7 @@ struct Flow {
           }())
     {
     }
-    Runner r() { return Runner(p, s); }
+    Runner r() { return Runner(p, s, &h); }
     void event(TcpEvent e, uint64_t v = 0) { r().on_event(e, v); }
     Next adv(uint64_t now, uint64_t rx = 0, bool fin = false) { return r().advance(now, rx, fin); }
     uint64_t avail(uint64_t off) { return r().tx_available(off); }

@@ -61,6 +61,7 @@ Program compile(std::vector<Op> ops)
 struct Side {
     const Program& prog;
     FlowState st{};
+    HttpState http{};
     Connection conn;
     TcpConfig cfg;
     uint64_t wake = kNever;
@@ -82,14 +83,14 @@ struct Side {
         cfg.deliver_out_of_order = !prog.in_order();
     }
     size_t count(TcpEvent e) const { return size_t(std::count(events.begin(), events.end(), e)); }
-    Runner runner() { return Runner(prog, st); }
+    Runner runner() { return Runner(prog, st, &http); }
 };
 
 // The Runner as the connection's app, recording what the call delivered.
 struct App final : TcpApp {
     Side& side;
     Runner r;
-    explicit App(Side& s) : side(s), r(s.prog, s.st) {}
+    explicit App(Side& s) : side(s), r(s.prog, s.st, &s.http) {}
     uint64_t tx_available(uint64_t off) override { return r.tx_available(off); }
     void tx_fill(uint64_t off, std::span<uint8_t> dst) override { r.tx_fill(off, dst); }
     void rx_data(uint64_t off, std::span<const uint8_t> d) override

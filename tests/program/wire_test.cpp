@@ -119,6 +119,7 @@ struct Harness {
     ServerApp& server_app;
     TcpConfig ccfg, scfg;
     FlowState st{};
+    HttpState http{};
     Connection client;
     std::optional<Connection> server;
     bool server_close_called = false;
@@ -141,7 +142,7 @@ struct Harness {
             std::vector<uint8_t> payload(o.seg.payload_len);
             if (from_client) {
                 // The engine fills the frame after the call, from the flow's state.
-                Runner r(h.prog, h.st);
+                Runner r(h.prog, h.st, &h.http);
                 r.tx_fill(o.payload_offset, payload);
                 ++h.client_sent;
                 h.client_rexmt += o.retransmit;
@@ -205,7 +206,7 @@ struct Harness {
     {
         client.connect(ccfg, now, SeqNum(0xfffff000u), csink);
         {
-            Runner r(prog, st);
+            Runner r(prog, st, &http);
             client_after(r);
         }
         uint64_t iter = 0;
@@ -238,14 +239,14 @@ struct Harness {
                     server->on_segment(now, p.seg, p.payload, server_app, ssink);
                     server_after();
                 } else if (client.state() != TcpState::Closed) {
-                    Runner r(prog, st);
+                    Runner r(prog, st, &http);
                     client.on_segment(now, p.seg, p.payload, r, csink);
                     client_after(r);
                 }
             }
             if (client.state() != TcpState::Closed &&
                 (client.next_deadline() <= now || client_wake <= now)) {
-                Runner r(prog, st);
+                Runner r(prog, st, &http);
                 client.poll(now, r, csink);
                 client_after(r);
             }
@@ -292,7 +293,7 @@ TEST_CASE("a client program talks HTTP to a server over two TCP connections", "[
 
     INFO("seed " << seed << " loss " << loss << "%, client sent " << h.client_sent << " (" << h.client_rexmt
                  << " retransmitted)");
-    Runner r(prog, h.st);
+    Runner r(prog, h.st, &h.http);
     CHECK(r.finished());
     CHECK(r.failure() == Failure::None);
     CHECK(r.http_responses() == 3);
@@ -317,7 +318,7 @@ TEST_CASE("a wrong status over the wire resets the connection", "[program][wire]
     srv.answer = kNotFound;
     Harness h(prog, srv, 9, 0);
     h.run();
-    Runner r(prog, h.st);
+    Runner r(prog, h.st, &h.http);
     CHECK(r.failure() == Failure::HttpStatus);
     CHECK_FALSE(r.finished());
     CHECK(h.resets == 1);
@@ -347,7 +348,7 @@ TEST_CASE("a pattern exchange with verify over a lossy wire", "[program][wire]")
         CHECK(h.client_rexmt > 0);
         CHECK(srv.bad_bytes == 0);
         CHECK(srv.rx_bytes == 100'000);
-        Runner r(prog, h.st);
+        Runner r(prog, h.st, &h.http);
         CHECK(r.finished());
         CHECK(r.failure() == Failure::None);
         CHECK(h.closes == 1);
@@ -361,7 +362,7 @@ TEST_CASE("a pattern exchange with verify over a lossy wire", "[program][wire]")
         srv.bad_at = 123'456;
         Harness h(prog, srv, 6, 0);
         h.run();
-        Runner r(prog, h.st);
+        Runner r(prog, h.st, &h.http);
         CHECK(r.failure() == Failure::VerifyMismatch);
         CHECK(h.resets == 1);
         CHECK(srv.count(TcpEvent::Reset) == 1);
