@@ -260,10 +260,10 @@ TEST_CASE("flow table: IPv4 and IPv6 keys", "[flow]")
     CHECK(other.hash(k6) != t.hash(k6));
 }
 
-TEST_CASE("flow table: per-flow memory stays within the 256-byte budget", "[flow]")
+TEST_CASE("flow table: per-flow memory stays within the budget", "[flow]")
 {
-    // The budget: memory per flow <= 256 bytes, everything included. The
-    // slot count follows the capacity (no rounding to a power of two), so
+    // The per-flow arrays stay within 200 bytes (197 today; the README lists
+    // each byte; million_flows measures the whole process). The slot count follows the capacity (no rounding to a power of two), so
     // any capacity costs the key and 8 / 0.9 bytes of slots.
     for (uint32_t cap : {1000u, 29'492u, 58'982u, 65'537u, 1'000'000u}) {
         FlowTable t(cap);
@@ -276,5 +276,5 @@ TEST_CASE("flow table: per-flow memory stays within the 256-byte budget", "[flow
     const double total = static_cast<double>(Worker::bytes_per_flow()) + t.bytes_per_flow();
     CHECK(Worker::bytes_per_flow() >= sizeof(xdpgen::tcp::Connection) + TimerWheel::kBytesPerFlow + 16);
     CHECK(Worker::bytes_per_flow(true) == Worker::bytes_per_flow() + sizeof(xdpgen::program::HttpState));
-    CHECK(total <= 256.0);
+    CHECK(total <= 200.0);
 }
