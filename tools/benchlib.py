@@ -190,6 +190,12 @@ def read_text(path):
         return ""
 
 
+def first_line(text, limit=160):
+    """The first non-empty line of a tool's error output (its sentence), cut to limit characters."""
+    line = next((l.strip() for l in text.splitlines() if l.strip()), "")
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
 def tail(path, n=5):
     return "\n".join(read_text(path).strip().splitlines()[-n:])
 
@@ -367,6 +373,7 @@ class Testbed:
         self.ns = {"gen": f"{prefix}gen", "peer": f"{prefix}peer"}
         self.ifname = {"gen": f"{prefix}0", "peer": f"{prefix}1"}
         self.is_up = False
+        self.own_xdp = set()  # sides where a run put an XDP program on purpose (a peer XDP_DROP)
 
     def up(self):
         names = run(["ip", "netns", "list"]).stdout.split()
@@ -386,6 +393,10 @@ class Testbed:
 
     def sh(self, side, cmd, timeout=30, check=True):
         return run(["ip", "netns", "exec", self.ns[side]] + list(cmd), timeout=timeout, check=check)
+
+    def listening(self, side, port):
+        """Whether a TCP socket listens on port in the side's namespace."""
+        return bool(self.sh(side, ["ss", "-Htln", f"sport = :{port}"], check=False).stdout.strip())
 
     def counters(self, side):
         """The side's interface counters (/sys/class/net/IF/statistics), read in its namespace."""
@@ -419,6 +430,7 @@ class Testbed:
         """A bare XDP_DROP (xdpgen's probe object, program xg_probe_drop) on the peer's end."""
         run(["ip", "-n", self.ns["peer"], "link", "set", "dev", self.ifname["peer"], "xdpdrv", "object", obj,
              "program", "xg_probe_drop"])
+        self.own_xdp.add("peer")
 
     def detach(self, side):
         run(["ip", "-n", self.ns[side], "link", "set", "dev", self.ifname[side], "xdp", "off"], check=False)
@@ -426,7 +438,7 @@ class Testbed:
     def check_no_xdp(self, after, expected=()):
         """Warns (and remembers, for the exit status) when an XDP program is still attached."""
         for side in ("gen", "peer"):
-            if side not in expected and self.xdp_attached(side):
+            if side not in expected and side not in self.own_xdp and self.xdp_attached(side):
                 self.session.warn(f"WARNING: an XDP program is still attached to {self.ifname[side]} after {after}")
                 self.session.xdp_left = True
                 self.detach(side)
@@ -506,6 +518,10 @@ def plot_bars(png, title, ylabel, categories, series, note=""):
     term = gnuplot_terminal()
     if term is None:
         print("bench: no gnuplot (tools/setup-deps --bench installs gnuplot-nox): no plot", file=sys.stderr)
+        return None
+    series = [x for x in series if any(m is not None for m in x[1])]
+    if not series:
+        print("bench: nothing measured to plot: no plot", file=sys.stderr)
         return None
     base = os.path.splitext(png)[0]
     with open(base + ".dat", "w") as f:
