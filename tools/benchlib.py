@@ -234,7 +234,8 @@ class Child:
                                   stdin=subprocess.DEVNULL, start_new_session=True)
         self.pid = self.p.pid
         self.rc = None
-        self.cpu_s = None
+        self.cpu_s = None  # user+system, from wait4 once it has ended
+        self.user_s = None
         self.started = time.monotonic()
         self.wall_s = None
 
@@ -244,6 +245,7 @@ class Child:
             if pid == self.pid:
                 self.rc = os.waitstatus_to_exitcode(status)
                 self.cpu_s = ru.ru_utime + ru.ru_stime
+                self.user_s = ru.ru_utime
                 self.wall_s = time.monotonic() - self.started
                 self.p.returncode = self.rc  # reaped already: keep Popen from waiting again
         return self.rc
@@ -287,6 +289,16 @@ def proc_cpu_s(pid):
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / HZ
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def proc_times(pid):
+    """(utime, stime) of a running process (all its threads), seconds; None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) / HZ, int(fields[12]) / HZ
     except (OSError, IndexError, ValueError):
         return None
 
@@ -560,14 +572,14 @@ def plot_bars(png, title, ylabel, categories, series, note=""):
     return png
 
 
-def write_report(out_dir, name, markdown, doc, json_copy=None):
-    """The report: Markdown on stdout and in out_dir/name.md, the JSON in out_dir/name.json
-    (and in json_copy when given)."""
+def write_report(out_dir, name, markdown, doc, json_copy=None, json_name=None):
+    """The report: Markdown on stdout and in out_dir/name.md, the JSON in out_dir/(json_name or
+    name).json (and in json_copy when given)."""
     print(markdown)
     with open(os.path.join(out_dir, name + ".md"), "w") as f:
         f.write(markdown + "\n")
     text = json.dumps(doc, indent=1, default=str) + "\n"
-    with open(os.path.join(out_dir, name + ".json"), "w") as f:
+    with open(os.path.join(out_dir, (json_name or name) + ".json"), "w") as f:
         f.write(text)
     if json_copy:
         with open(json_copy, "w") as f:
@@ -622,7 +634,7 @@ class Session:
         self.stop_children()
         for b in list(self.beds):
             b.down()
-        if self.failed:
+        if self.failed and os.listdir(self.tmp):
             print(f"{self.prog}: temporary files kept in {self.tmp}", file=sys.stderr)
         else:
             shutil.rmtree(self.tmp, ignore_errors=True)
