@@ -483,6 +483,16 @@ Options parse(int argc, char** argv)
     return o;
 }
 
+int refused_exit(int e)
+{
+    std::fprintf(stderr,
+                 "xg_live_sender: this kernel refuses live frames (BPF_PROG_TEST_RUN: %s); "
+                 "BPF_F_TEST_XDP_LIVE_FRAMES needs Linux 5.18 or later and a kernel that allows it: "
+                 "measure with an AF_XDP reference instead (xg_xsk_pingpong --tx-only)\n",
+                 std::strerror(e));
+    return kExitRefused;
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
@@ -503,14 +513,7 @@ int main(int argc, char** argv)
 
     const int refused = live_frames_refused(ifindex, frame, err);
     if (refused < 0) return setup_error(err);
-    if (refused > 0) {
-        std::fprintf(stderr,
-                     "xg_live_sender: this kernel refuses live frames (BPF_PROG_TEST_RUN: %s); "
-                     "BPF_F_TEST_XDP_LIVE_FRAMES needs Linux 5.18 or later and a kernel that allows it: "
-                     "measure with an AF_XDP reference instead (xg_xsk_pingpong --tx-only)\n",
-                     std::strerror(refused));
-        return kExitRefused;
-    }
+    if (refused > 0) return refused_exit(refused);
     const int prog_fd = load_redirect(ifindex, err);
     if (prog_fd < 0) return setup_error(err);
 
@@ -547,11 +550,7 @@ int main(int argc, char** argv)
     close(prog_fd);
 
     for (const Worker& w : workers) {
-        if (w.error == EPERM || w.error == EOPNOTSUPP) {
-            std::fprintf(stderr, "xg_live_sender: this kernel refuses live frames (BPF_PROG_TEST_RUN: %s)\n",
-                         std::strerror(w.error));
-            return kExitRefused;
-        }
+        if (w.error == EPERM || w.error == EOPNOTSUPP) return refused_exit(w.error);
         if (w.error != 0) return setup_error(std::string("thread on CPU ") + std::to_string(w.cpu) + ": " +
                                              std::strerror(w.error));
     }
