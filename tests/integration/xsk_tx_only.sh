@@ -12,10 +12,16 @@
 # router solicitations nor DAD), so no frame of the kernel's own crosses it,
 # and the reference drains its completions and closes its sockets before it
 # reads the counter, so no frame it counted arrives later.
-# Usage: xsk_tx_only.sh PATH-TO-xg_xsk_pingpong
+# With a BPF object (a bare drop program, xg_probe_drop, e.g. the build's
+# skel/probe.bpf.o) it also runs where a caller attached its own XDP drop on
+# the peer first, as the benchmarks do: that program is kept and takes the
+# frames, the count is still exact, and it is still attached afterwards.
+# Usage: xsk_tx_only.sh PATH-TO-xg_xsk_pingpong [BPF-OBJECT-WITH-xg_probe_drop]
 source "$(dirname "$0")/lib.sh"
-PP=${1:?usage: xsk_tx_only.sh PATH-TO-xg_xsk_pingpong}
+PP=${1:?usage: xsk_tx_only.sh PATH-TO-xg_xsk_pingpong [BPF-OBJECT]}
+OBJ=${2:-}
 [[ -x $PP ]] || fail "no xg_xsk_pingpong at $PP"
+[[ -z $OBJ || -f $OBJ ]] || fail "no BPF object at $OBJ"
 
 testbed_up --queues 2
 settle
@@ -79,6 +85,26 @@ for threads in 1 2; do
   check_run "$threads thread(s)" "$threads" "$j" "$rx0" "$rx1" "$q00" "$q01" "$q10" "$q11"
   no_xdp_left "a $threads-thread run"
 done
+
+# A drop program of the caller's own on the peer: kept, and the count still exact.
+if [[ -n $OBJ ]]; then
+  ip -n "${PREFIX}peer" link set dev "$IF_PEER" xdpdrv object "$OBJ" program xg_probe_drop
+  j=$TMP/tx-existing.json
+  rx0=$(peer_rx) q00=$(queue_rx 0) q10=$(queue_rx 1)
+  rc=0
+  timeout -k 5 30 "$PP" --prefix "$PREFIX" --tx-only --threads 2 --cpus "0,$cpu1" -d 1 >"$j" \
+    2>"$TMP/tx-existing.err" || rc=$?
+  rx1=$(peer_rx) q01=$(queue_rx 0) q11=$(queue_rx 1)
+  cat "$j" "$TMP/tx-existing.err"
+  expect_eq "with the caller's XDP program: exit status" "$rc" 0
+  expect_eq "with the caller's XDP program: the peer's program" "$(json "$j" .pong.xdp)" existing
+  (($(json "$j" .packets) > 0)) || fail "with the caller's XDP program: nothing sent"
+  check_run "with the caller's XDP program" 2 "$j" "$rx0" "$rx1" "$q00" "$q01" "$q10" "$q11"
+  [[ -n $(xdp_attached "${PREFIX}peer" "$IF_PEER") ]] || fail "the caller's XDP program was taken off $IF_PEER"
+  echo "ok: the caller's XDP program is still on $IF_PEER"
+  ip -n "${PREFIX}peer" link set dev "$IF_PEER" xdp off
+  no_xdp_left "taking the caller's program off"
+fi
 
 # SIGINT mid-run: the JSON line still comes, marked interrupted, still exact; exit 130.
 j=$TMP/tx-int.json

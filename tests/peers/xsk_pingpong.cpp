@@ -54,7 +54,10 @@
 // whenever need_wakeup asks (always, in copy mode; the kernel moves at most
 // 32 frames per kick), completions recycled into the free list. The pong
 // interface gets a bare XDP_DROP program (bpf_link, driver mode), so the
-// frames die there and nothing comes back. --inflight, --cpu and --queue
+// frames die there and nothing comes back; when it has an XDP program
+// already (a benchmark's own counting drop), that one is kept and takes the
+// frames ("pong":{"xdp":"existing","xdp_prog_id":N}, and a note on stderr;
+// otherwise "xdp":"drop"). --inflight, --cpu and --queue
 // belong to the ping-pong and are refused here (exit 2).
 // Prints one JSON line:
 //   {"reference":"xg_xsk_pingpong",...,"mode":"tx-only","threads":T,"packets":N,"seconds":S,"pps":..,
@@ -537,6 +540,7 @@ struct TxSink {
     uint8_t mac[ETH_ALEN]{};
     bool have_stats = false;
     uint64_t rx_packets = 0, rx_dropped = 0;  // moved during the run
+    uint32_t existing_prog_id = 0;            // an XDP program found attached (kept), or 0: ours
 };
 
 std::atomic<int> g_tx_ready{0};  // senders set up (a failed one counts too: it sets g_stop)
@@ -580,7 +584,18 @@ void run_sink(TxSink& k, const Options& o, int nthreads)
     if (prog_fd < 0) return failed("XDP drop program: " + errstr(prog_fd));
     LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = XDP_FLAGS_DRV_MODE);
     link_fd = bpf_link_create(prog_fd, static_cast<int>(ifindex), BPF_XDP, &lopts);
-    if (link_fd < 0) return failed("attach XDP (driver mode) to " + ifn + ": " + errstr(link_fd));
+    if (link_fd < 0) {
+        // A caller (a benchmark counting with its own drop program) may have
+        // attached one already: then that one takes the frames, and is kept.
+        const int e = link_fd;
+        __u32 id = 0;
+        if ((e != -EBUSY && e != -EEXIST) || bpf_xdp_query_id(static_cast<int>(ifindex), XDP_FLAGS_DRV_MODE, &id) != 0 ||
+            id == 0)
+            return failed("attach XDP (driver mode) to " + ifn + ": " + errstr(e));
+        k.existing_prog_id = id;
+        std::fprintf(stderr, "xg_xsk_pingpong: %s already has an XDP program (id %u): kept, it takes the frames\n",
+                     ifn.c_str(), id);
+    }
     uint64_t rx0 = 0, drop0 = 0;
     k.have_stats = link_rx_counters(ifn, rx0, drop0);
     g_sink_ready.store(true);
@@ -597,7 +612,7 @@ void run_sink(TxSink& k, const Options& o, int nthreads)
     } else {
         k.have_stats = false;
     }
-    close(link_fd);
+    if (link_fd >= 0) close(link_fd);
     close(prog_fd);
 }
 
@@ -769,8 +784,12 @@ int run_tx_only(const Options& o)
                     w.seconds > 0 ? static_cast<double>(w.completed) / w.seconds : 0.0, w.seconds, w.cpu_s,
                     w.submitted, w.kicks, w.again, w.busy, w.late);
     }
-    std::printf("],\"ping\":{\"ns\":\"%s\",\"ifname\":\"%s\"},\"pong\":{\"ns\":\"%s\",\"ifname\":\"%s\",\"xdp\":\"drop\"},",
+    std::printf("],\"ping\":{\"ns\":\"%s\",\"ifname\":\"%s\"},\"pong\":{\"ns\":\"%s\",\"ifname\":\"%s\",",
                 o.ns[0].c_str(), o.ifname[0].c_str(), o.ns[1].c_str(), o.ifname[1].c_str());
+    if (sink.existing_prog_id != 0)
+        std::printf("\"xdp\":\"existing\",\"xdp_prog_id\":%u},", sink.existing_prog_id);
+    else
+        std::printf("\"xdp\":\"drop\"},");
     if (sink.have_stats)
         std::printf("\"peer_counter\":\"rx_packets\",\"peer_rx_packets\":%" PRIu64 ",\"peer_rx_dropped\":%" PRIu64 ",",
                     sink.rx_packets, sink.rx_dropped);
