@@ -40,6 +40,42 @@
 // "pong" hold each side's frames sent and received, its CPU time, and its
 // interface's rx_packets/tx_packets moved during the run (read through
 // netlink, getifaddrs, in its namespace) to check the count against.
+//
+// --tx-only: the raw copy-mode *transmit* limit, nothing answered.
+//
+//   xg_xsk_pingpong --tx-only [--threads T] [--cpus C0,C1,..] [--prefix P | ...]
+//                   [-d SECONDS] [--size BYTES] [--port N]
+//
+// T TX-only sockets (each its own UMEM, no RX ring, no XDP program on that
+// end) on queues 0..T-1 of the ping interface, one thread each pinned to its
+// CPU of --cpus (exactly T numbers; default 0,1,.. modulo the CPUs online).
+// Every UMEM frame holds the same prebuilt UDP frame, so a thread only writes
+// descriptors: batches of 64 onto the TX ring, a sendto(MSG_DONTWAIT) kick
+// whenever need_wakeup asks (always, in copy mode; the kernel moves at most
+// 32 frames per kick), completions recycled into the free list. The pong
+// interface gets a bare XDP_DROP program (bpf_link, driver mode), so the
+// frames die there and nothing comes back; when it has an XDP program
+// already (a benchmark's own counting drop), that one is kept and takes the
+// frames ("pong":{"xdp":"existing","xdp_prog_id":N}, and a note on stderr;
+// otherwise "xdp":"drop"). --inflight, --cpu and --queue
+// belong to the ping-pong and are refused here (exit 2).
+// Prints one JSON line:
+//   {"reference":"xg_xsk_pingpong",...,"mode":"tx-only","threads":T,"packets":N,"seconds":S,"pps":..,
+//    "cpu_s":..,"packets_per_cpu_s":..,"driver_drops":..,"per_thread":[{"queue","cpu","packets","pps",
+//    "seconds","cpu_s","submitted","kicks","eagain","ebusy","late_completions"},..],"ping":{..},"pong":{..},
+//    "peer_counter":"rx_packets","peer_rx_packets":N,"peer_rx_dropped":0,"interrupted":false}
+// "packets" counts completions: frames the kernel took during the run and
+// handed back, read until the last of them came back after the stop
+// ("late_completions"). "seconds" is the send loop's time. "driver_drops"
+// (sendto -> EBUSY, "ebusy") counts frames the driver dropped: they complete
+// too but never left; 0 on veth. "peer_rx_packets" is the pong interface's
+// rx_packets moved during the run, read in its namespace after every sender
+// stopped, drained its completions and closed its socket: veth counts every
+// frame its XDP program saw (dropped ones too) in rx_packets (ethtool -S:
+// rx_queue_N_xdp_packets and _xdp_drops), so on a quiet link it equals
+// "packets" exactly. "cpu_s" sums the senders' user+system time (the peer's
+// receive work, run inside their sendto calls, included).
+//
 // Exit 0; 1 on a set-up error; 2 on a usage error; 130 when interrupted
 // (SIGINT/SIGTERM: the JSON line is still printed, with "interrupted":true).
 
@@ -68,6 +104,7 @@
 #include <bpf/bpf.h>
 #include <xdp/xsk.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cinttypes>
@@ -119,6 +156,10 @@ struct Options {
     uint32_t size = 64;
     uint16_t port = 9000;
     uint32_t queue = 0;
+    // --tx-only
+    bool tx_only = false;
+    uint32_t threads = 1;
+    std::vector<int> cpus;  // one per thread
 };
 
 // What one side reports; written by its thread, read by main after the join.
@@ -269,6 +310,43 @@ struct Resources {
 
 std::string errstr(int e) { return std::strerror(e < 0 ? -e : e); }
 
+// The calling thread moves into network namespace `ns` (none: stays).
+bool enter_netns(const std::string& ns, std::string& err)
+{
+    if (ns.empty()) return true;
+    const std::string path = "/var/run/netns/" + ns;
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { err = "open " + path + ": " + errstr(errno); return false; }
+    const int rc = setns(fd, CLONE_NEWNET);
+    const int e = errno;
+    close(fd);
+    if (rc != 0) { err = "setns " + ns + ": " + errstr(e); return false; }
+    return true;
+}
+
+bool pin_to_cpu(int cpu, std::string& err)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (int e = pthread_setaffinity_np(pthread_self(), sizeof set, &set); e != 0)
+        { err = "pin to CPU " + std::to_string(cpu) + ": " + errstr(e); return false; }
+    return true;
+}
+
+bool read_mac(const std::string& ifn, uint8_t* mac, std::string& err)
+{
+    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ifreq ifr{};
+    std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifn.c_str());
+    const int rc = fd < 0 ? -1 : ioctl(fd, SIOCGIFHWADDR, &ifr);
+    const int e = errno;
+    if (fd >= 0) close(fd);
+    if (rc != 0) { err = "MAC address of " + ifn + ": " + errstr(e); return false; }
+    std::memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+    return true;
+}
+
 bool fail(Side& s, const std::string& what)
 {
     s.error = what;
@@ -280,34 +358,12 @@ bool fail(Side& s, const std::string& what)
 bool setup(Side& s, Resources& r, const Options& o, std::vector<uint64_t>& free_frames)
 {
     const int i = s.index;
-    if (!o.ns[i].empty()) {
-        const std::string path = "/var/run/netns/" + o.ns[i];
-        const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return fail(s, "open " + path + ": " + errstr(errno));
-        const int rc = setns(fd, CLONE_NEWNET);
-        const int e = errno;
-        close(fd);
-        if (rc != 0) return fail(s, "setns " + o.ns[i] + ": " + errstr(e));
-    }
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(o.cpu[i], &set);
-    if (int e = pthread_setaffinity_np(pthread_self(), sizeof set, &set); e != 0)
-        return fail(s, "pin to CPU " + std::to_string(o.cpu[i]) + ": " + errstr(e));
-
+    std::string err;
+    if (!enter_netns(o.ns[i], err) || !pin_to_cpu(o.cpu[i], err)) return fail(s, err);
     const std::string& ifn = o.ifname[i];
     const unsigned ifindex = if_nametoindex(ifn.c_str());
     if (ifindex == 0) return fail(s, "interface " + ifn + ": " + errstr(errno));
-    {
-        const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        ifreq ifr{};
-        std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifn.c_str());
-        const int rc = fd < 0 ? -1 : ioctl(fd, SIOCGIFHWADDR, &ifr);
-        const int e = errno;
-        if (fd >= 0) close(fd);
-        if (rc != 0) return fail(s, "MAC address of " + ifn + ": " + errstr(e));
-        std::memcpy(s.mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-    }
+    if (!read_mac(ifn, s.mac, err)) return fail(s, err);
 
     r.map_fd = bpf_map_create(BPF_MAP_TYPE_XSKMAP, "xg_pp_xsks", 4, 4, o.queue + 1, nullptr);
     if (r.map_fd < 0) return fail(s, "XSKMAP: " + errstr(r.map_fd));
@@ -460,20 +516,311 @@ void run_side(Side& s, const Options& o)
     }
 }
 
+// ---- --tx-only: the raw copy-mode transmit limit ----
+
+// One sending thread: its socket (own UMEM) on queue `queue` of the ping
+// interface. Written by its thread, read by main after the join.
+struct TxWorker {
+    uint32_t queue = 0;
+    int cpu = 0;
+    std::string error;
+    uint64_t submitted = 0;  // descriptors put on the TX ring
+    uint64_t completed = 0;  // completions read (the "packets")
+    uint64_t kicks = 0;      // sendto calls
+    uint64_t busy = 0;       // sendto -> EBUSY: the driver dropped one frame (it still completes)
+    uint64_t again = 0;      // sendto -> EAGAIN: the copy-mode batch (32) is done, or the queue is full
+    uint64_t late = 0;       // completions read after the stop (frames the kernel took before it)
+    double seconds = 0, cpu_s = 0;
+};
+
+// The pong end: a bare XDP_DROP program, so nothing is answered, and its
+// counters read around the run in its own namespace.
+struct TxSink {
+    std::string error;
+    uint8_t mac[ETH_ALEN]{};
+    bool have_stats = false;
+    uint64_t rx_packets = 0, rx_dropped = 0;  // moved during the run
+    uint32_t existing_prog_id = 0;            // an XDP program found attached (kept), or 0: ours
+};
+
+std::atomic<int> g_tx_ready{0};  // senders set up (a failed one counts too: it sets g_stop)
+std::atomic<int> g_tx_done{0};   // senders that stopped, drained their completions and closed their socket
+std::atomic<bool> g_sink_ready{false}, g_sink_failed{false};
+
+bool link_rx_counters(const std::string& ifname, uint64_t& rx_packets, uint64_t& rx_dropped)
+{
+    ifaddrs* ifa = nullptr;
+    if (getifaddrs(&ifa) != 0) return false;
+    bool found = false;
+    for (ifaddrs* a = ifa; a != nullptr; a = a->ifa_next) {
+        if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_PACKET || a->ifa_data == nullptr) continue;
+        if (ifname != a->ifa_name) continue;
+        const auto* st = static_cast<const rtnl_link_stats*>(a->ifa_data);
+        rx_packets = st->rx_packets, rx_dropped = st->rx_dropped, found = true;
+        break;
+    }
+    freeifaddrs(ifa);
+    return found;
+}
+
+void run_sink(TxSink& k, const Options& o, int nthreads)
+{
+    std::string err;
+    int prog_fd = -1, link_fd = -1;
+    auto failed = [&](const std::string& what) {
+        k.error = what;
+        g_stop.store(true);
+        g_sink_failed.store(true);
+        if (link_fd >= 0) close(link_fd);
+        if (prog_fd >= 0) close(prog_fd);
+    };
+    const std::string& ifn = o.ifname[1];
+    if (!enter_netns(o.ns[1], err)) return failed(err);
+    const unsigned ifindex = if_nametoindex(ifn.c_str());
+    if (ifindex == 0) return failed("interface " + ifn + ": " + errstr(errno));
+    if (!read_mac(ifn, k.mac, err)) return failed(err);
+    const bpf_insn drop[] = {insn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_DROP), insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)};
+    prog_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "xg_txonly_drop", "Dual BSD/GPL", drop, 2, nullptr);
+    if (prog_fd < 0) return failed("XDP drop program: " + errstr(prog_fd));
+    LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = XDP_FLAGS_DRV_MODE);
+    link_fd = bpf_link_create(prog_fd, static_cast<int>(ifindex), BPF_XDP, &lopts);
+    if (link_fd < 0) {
+        // A caller (a benchmark counting with its own drop program) may have
+        // attached one already: then that one takes the frames, and is kept.
+        const int e = link_fd;
+        __u32 id = 0;
+        if ((e != -EBUSY && e != -EEXIST) || bpf_xdp_query_id(static_cast<int>(ifindex), XDP_FLAGS_DRV_MODE, &id) != 0 ||
+            id == 0)
+            return failed("attach XDP (driver mode) to " + ifn + ": " + errstr(e));
+        k.existing_prog_id = id;
+        std::fprintf(stderr, "xg_xsk_pingpong: %s already has an XDP program (id %u): kept, it takes the frames\n",
+                     ifn.c_str(), id);
+    }
+    uint64_t rx0 = 0, drop0 = 0;
+    k.have_stats = link_rx_counters(ifn, rx0, drop0);
+    g_sink_ready.store(true);
+    // Copy-mode TX runs inside the senders' syscalls, and the peer's receive
+    // work (NAPI, the XDP drop, the counter) on their CPUs right after: once
+    // every sender drained its completions and closed its socket, nothing
+    // more arrives, and the counters are final.
+    while (g_tx_done.load() < nthreads) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    uint64_t rx1 = 0, drop1 = 0;
+    if (k.have_stats && link_rx_counters(ifn, rx1, drop1)) {
+        // 32-bit counters in rtnl_link_stats: a difference modulo 2^32 is right for any short run.
+        k.rx_packets = static_cast<uint32_t>(rx1 - rx0);
+        k.rx_dropped = static_cast<uint32_t>(drop1 - drop0);
+    } else {
+        k.have_stats = false;
+    }
+    if (link_fd >= 0) close(link_fd);
+    close(prog_fd);
+}
+
+void run_sender(TxWorker& w, const Options& o, const uint8_t* dst_mac)
+{
+    std::string err;
+    Resources r;
+    auto failed = [&](const std::string& what) {
+        w.error = what;
+        g_stop.store(true);
+        g_tx_ready.fetch_add(1);
+        g_tx_done.fetch_add(1);
+    };
+    if (!enter_netns(o.ns[0], err) || !pin_to_cpu(w.cpu, err)) return failed(err);
+    {
+        const std::string& ifn = o.ifname[0];
+        uint8_t src_mac[ETH_ALEN];
+        if (!read_mac(ifn, src_mac, err)) return failed(err);
+        r.umem_bytes = static_cast<size_t>(kNumFrames) * kFrameSize;
+        r.umem_area =
+            mmap(nullptr, r.umem_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        if (r.umem_area == MAP_FAILED) return failed("UMEM mmap: " + errstr(errno));
+        // Every frame of the UMEM holds the same prebuilt frame: the loop only writes descriptors.
+        auto* area = static_cast<uint8_t*>(r.umem_area);
+        build_frame(area, o.size, src_mac, dst_mac, o.port);
+        for (uint32_t f = 1; f < kNumFrames; f++) std::memcpy(area + static_cast<size_t>(f) * kFrameSize, area, o.size);
+        xsk_umem_config ucfg{};
+        ucfg.fill_size = kRingSize;
+        ucfg.comp_size = kRingSize;
+        ucfg.frame_size = kFrameSize;
+        if (int rc = xsk_umem__create(&r.umem, r.umem_area, r.umem_bytes, &r.fq, &r.cq, &ucfg); rc != 0) {
+            r.umem = nullptr;
+            return failed("xsk_umem__create: " + errstr(rc));
+        }
+        xsk_socket_config scfg{};
+        scfg.tx_size = kRingSize;
+        scfg.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD;
+        scfg.xdp_flags = XDP_FLAGS_DRV_MODE;
+        scfg.bind_flags = XDP_COPY | XDP_USE_NEED_WAKEUP;
+        // TX only: no RX ring, nothing in the fill ring, no XDP program on this end.
+        if (int rc = xsk_socket__create(&r.xsk, ifn.c_str(), w.queue, r.umem, nullptr, &r.tx, &scfg); rc != 0) {
+            r.xsk = nullptr;
+            return failed("xsk_socket__create on " + ifn + " queue " + std::to_string(w.queue) + ": " + errstr(rc));
+        }
+    }
+    std::vector<uint64_t> free_frames;
+    free_frames.reserve(kNumFrames);
+    for (uint32_t f = kNumFrames; f-- > 0;) free_frames.push_back(static_cast<uint64_t>(f) * kFrameSize);
+    g_tx_ready.fetch_add(1);
+    while (!g_go.load(std::memory_order_acquire) && !g_stop.load(std::memory_order_relaxed)) {}
+
+    const int fd = xsk_socket__fd(r.xsk);
+    uint64_t submitted = 0, completed = 0, kicks = 0, busy = 0, again = 0;
+    auto reap = [&] {
+        uint32_t idx = 0;
+        const uint32_t c = xsk_ring_cons__peek(&r.cq, kRingSize, &idx);
+        for (uint32_t k = 0; k < c; k++) free_frames.push_back(*xsk_ring_cons__comp_addr(&r.cq, idx + k));
+        if (c > 0) xsk_ring_cons__release(&r.cq, c);
+        completed += c;
+        return c;
+    };
+    const double cpu0 = thread_cpu_s(), t0 = now_s();
+    while (g_go.load(std::memory_order_acquire) && !g_stop.load(std::memory_order_relaxed)) {
+        reap();
+        uint32_t idx = 0;
+        const uint32_t want = std::min<uint32_t>(static_cast<uint32_t>(free_frames.size()), kBatch);
+        if (const uint32_t n = want > 0 ? xsk_ring_prod__reserve(&r.tx, want, &idx) : 0; n > 0) {
+            for (uint32_t k = 0; k < n; k++) {
+                xdp_desc* d = xsk_ring_prod__tx_desc(&r.tx, idx + k);
+                d->addr = free_frames.back();
+                d->len = o.size;
+                d->options = 0;
+                free_frames.pop_back();
+            }
+            xsk_ring_prod__submit(&r.tx, n);
+            submitted += n;
+        }
+        if (submitted > completed && xsk_ring_prod__needs_wakeup(&r.tx)) {
+            kicks++;
+            if (sendto(fd, nullptr, 0, MSG_DONTWAIT, nullptr, 0) < 0) {
+                if (errno == EBUSY)
+                    busy++;
+                else if (errno == EAGAIN || errno == ENOBUFS)
+                    again++;
+                else if (errno != EINTR) {
+                    w.error = std::string("sendto: ") + std::strerror(errno);
+                    g_stop.store(true);
+                    break;
+                }
+            }
+        }
+    }
+    w.seconds = now_s() - t0;
+    w.cpu_s = thread_cpu_s() - cpu0;
+    // No more sendto, so the kernel takes no more descriptors; the frames it
+    // took complete when their skbs are freed (the peer's receive work, which
+    // may lag a little in softirq context). Read completions until the kernel's
+    // consumer index is matched and nothing more came for 20 ms (1 s at most).
+    const uint64_t at_stop = completed;
+    const double deadline = now_s() + 1.0;
+    double last_progress = now_s();
+    for (;;) {
+        if (reap() > 0) last_progress = now_s();
+        const uint32_t consumed = *r.tx.consumer;  // descriptors the kernel took, since the ring started at 0
+        const double t = now_s();
+        if ((completed >= consumed && t - last_progress > 0.02) || t > deadline) break;
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    w.late = completed - at_stop;
+    w.submitted = submitted, w.completed = completed, w.kicks = kicks, w.busy = busy, w.again = again;
+    // Close the socket (and its UMEM) before reporting done, so the sink reads its counters after it.
+    if (r.xsk != nullptr) xsk_socket__delete(r.xsk), r.xsk = nullptr;
+    if (r.umem != nullptr) xsk_umem__delete(r.umem), r.umem = nullptr;
+    g_tx_done.fetch_add(1);
+}
+
+int run_tx_only(const Options& o)
+{
+    const int n = static_cast<int>(o.threads);
+    TxSink sink;
+    std::vector<TxWorker> workers(o.threads);
+    std::thread sink_thread(run_sink, std::ref(sink), std::cref(o), n);
+    while (!g_sink_ready.load() && !g_sink_failed.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::vector<std::thread> threads;
+    if (!g_sink_failed.load()) {
+        for (int i = 0; i < n; i++) {
+            workers[i].queue = static_cast<uint32_t>(i), workers[i].cpu = o.cpus[i];
+            threads.emplace_back(run_sender, std::ref(workers[i]), std::cref(o), sink.mac);
+        }
+        while (g_tx_ready.load() < n) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    } else {
+        g_tx_done.store(n);
+    }
+    double seconds = 0;
+    if (!g_stop.load()) {
+        g_go.store(true, std::memory_order_release);
+        const double t0 = now_s(), end = t0 + o.seconds;
+        while (!g_stop.load() && now_s() < end) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        seconds = now_s() - t0;
+    }
+    g_stop.store(true);
+    for (std::thread& t : threads) t.join();
+    sink_thread.join();
+
+    int rc = 0;
+    if (!sink.error.empty()) std::fprintf(stderr, "xg_xsk_pingpong: pong (XDP drop): %s\n", sink.error.c_str()), rc = 1;
+    for (const TxWorker& w : workers)
+        if (!w.error.empty())
+            std::fprintf(stderr, "xg_xsk_pingpong: sender on queue %u: %s\n", w.queue, w.error.c_str()), rc = 1;
+    if (rc != 0) return rc;
+
+    uint64_t packets = 0, busy = 0;
+    double cpu = 0;
+    for (const TxWorker& w : workers) packets += w.completed, busy += w.busy, cpu += w.cpu_s;
+    for (const TxWorker& w : workers) seconds = std::max(seconds, w.seconds);
+    std::printf("{\"reference\":\"xg_xsk_pingpong\",\"api\":\"%s\",\"mode\":\"tx-only\",\"bind\":\"copy\","
+                "\"threads\":%u,\"frame_bytes\":%u,\"batch\":%u,\"packets\":%" PRIu64 ",\"seconds\":%.6f,"
+                "\"pps\":%.1f,\"cpu_s\":%.6f,\"packets_per_cpu_s\":%.1f,\"driver_drops\":%" PRIu64 ",",
+                "libxdp xsk + libbpf, no xdpgen code", o.threads, o.size, kBatch, packets, seconds,
+                seconds > 0 ? static_cast<double>(packets) / seconds : 0.0, cpu,
+                cpu > 0 ? static_cast<double>(packets) / cpu : 0.0, busy);
+    std::printf("\"per_thread\":[");
+    for (size_t i = 0; i < workers.size(); i++) {
+        const TxWorker& w = workers[i];
+        std::printf("%s{\"queue\":%u,\"cpu\":%d,\"packets\":%" PRIu64 ",\"pps\":%.1f,\"seconds\":%.6f,\"cpu_s\":%.6f,"
+                    "\"submitted\":%" PRIu64 ",\"kicks\":%" PRIu64 ",\"eagain\":%" PRIu64 ",\"ebusy\":%" PRIu64
+                    ",\"late_completions\":%" PRIu64 "}",
+                    i == 0 ? "" : ",", w.queue, w.cpu, w.completed,
+                    w.seconds > 0 ? static_cast<double>(w.completed) / w.seconds : 0.0, w.seconds, w.cpu_s,
+                    w.submitted, w.kicks, w.again, w.busy, w.late);
+    }
+    std::printf("],\"ping\":{\"ns\":\"%s\",\"ifname\":\"%s\"},\"pong\":{\"ns\":\"%s\",\"ifname\":\"%s\",",
+                o.ns[0].c_str(), o.ifname[0].c_str(), o.ns[1].c_str(), o.ifname[1].c_str());
+    if (sink.existing_prog_id != 0)
+        std::printf("\"xdp\":\"existing\",\"xdp_prog_id\":%u},", sink.existing_prog_id);
+    else
+        std::printf("\"xdp\":\"drop\"},");
+    if (sink.have_stats)
+        std::printf("\"peer_counter\":\"rx_packets\",\"peer_rx_packets\":%" PRIu64 ",\"peer_rx_dropped\":%" PRIu64 ",",
+                    sink.rx_packets, sink.rx_dropped);
+    else
+        std::printf("\"peer_counter\":\"rx_packets\",\"peer_rx_packets\":null,\"peer_rx_dropped\":null,");
+    std::printf("\"interrupted\":%s}\n", g_interrupted.load() ? "true" : "false");
+    std::fflush(stdout);
+    return g_interrupted.load() ? 130 : 0;
+}
+
 [[noreturn]] void usage(int rc)
 {
     std::fprintf(rc == 0 ? stdout : stderr,
                  "usage: xg_xsk_pingpong [--prefix P | --ping-ns NS --ping-if IF --pong-ns NS --pong-if IF]\n"
                  "                       [-d SECONDS] [--inflight N] [--cpu PING,PONG] [--size BYTES] [--port N]\n"
                  "                       [--queue Q]\n"
-                 "A raw AF_XDP (copy mode) ping-pong over a veth pair, built on libxdp's xsk API only.\n"
+                 "       xg_xsk_pingpong --tx-only [--threads T] [--cpus LIST] [--prefix P | ...] [-d SECONDS]\n"
+                 "                       [--size BYTES] [--port N]\n"
+                 "A raw AF_XDP (copy mode) ping-pong over a veth pair, built on libxdp's xsk API only;\n"
+                 "with --tx-only, the raw copy-mode transmit limit: the ping end sends, the pong end drops (XDP).\n"
                  "  --prefix P      tools/testbed's namespaces: ping on P0 in Pgen, pong on P1 in Ppeer\n"
                  "  -d SECONDS      measured time (default 5)\n"
                  "  --inflight N    frames bouncing at once, 1..%u (default 256)\n"
                  "  --cpu A,B       CPUs of the ping and the pong thread (default 0,1)\n"
                  "  --size BYTES    frame size without FCS, 60..1500 (default 64)\n"
                  "  --port N        UDP port of the frames, which the XDP programs take (default 9000)\n"
-                 "  --queue Q       queue of both sockets (default 0)\n",
+                 "  --queue Q       queue of both sockets (default 0)\n"
+                 "  --tx-only       send only: T sockets on queues 0..T-1 of the ping interface, one prebuilt\n"
+                 "                  frame sent over and over; the pong interface drops everything (XDP_DROP)\n"
+                 "  --threads T     --tx-only senders, 1..64 (default 1)\n"
+                 "  --cpus LIST     --tx-only: CPU of each sender, T comma-separated numbers (default 0,1,..)\n",
                  kMaxInflight);
     std::exit(rc);
 }
@@ -497,7 +844,10 @@ bool parse_uint(const char* s, unsigned long lo, unsigned long hi, unsigned long
 Options parse(int argc, char** argv)
 {
     Options o;
-    enum { kPrefix = 256, kPingNs, kPongNs, kPingIf, kPongIf, kInflight, kCpu, kSize, kPort, kQueue };
+    enum { kPrefix = 256, kPingNs, kPongNs, kPingIf, kPongIf, kInflight, kCpu, kSize, kPort, kQueue, kTxOnly, kThreads, kCpus };
+    bool pingpong_only = false, tx_only_only = false;  // options given that belong to one mode
+    const char* pingpong_opt = nullptr;
+    const char* tx_only_opt = nullptr;
     static const option longopts[] = {
         {"prefix", required_argument, nullptr, kPrefix},     {"ping-ns", required_argument, nullptr, kPingNs},
         {"pong-ns", required_argument, nullptr, kPongNs},    {"ping-if", required_argument, nullptr, kPingIf},
@@ -505,11 +855,35 @@ Options parse(int argc, char** argv)
         {"inflight", required_argument, nullptr, kInflight}, {"cpu", required_argument, nullptr, kCpu},
         {"size", required_argument, nullptr, kSize},         {"port", required_argument, nullptr, kPort},
         {"queue", required_argument, nullptr, kQueue},       {"help", no_argument, nullptr, 'h'},
+        {"tx-only", no_argument, nullptr, kTxOnly},          {"threads", required_argument, nullptr, kThreads},
+        {"cpus", required_argument, nullptr, kCpus},
         {nullptr, 0, nullptr, 0}};
     int c;
     unsigned long v = 0;
-    while ((c = getopt_long(argc, argv, "d:h", longopts, nullptr)) != -1) {
+    int li = 0;
+    while ((c = getopt_long(argc, argv, "d:h", longopts, &li)) != -1) {
+        if (c == kInflight || c == kCpu || c == kQueue) pingpong_only = true, pingpong_opt = longopts[li].name;
+        if (c == kThreads || c == kCpus) tx_only_only = true, tx_only_opt = longopts[li].name;
         switch (c) {
+        case kTxOnly: o.tx_only = true; break;
+        case kThreads:
+            if (!parse_uint(optarg, 1, 64, v)) bad("--threads", optarg);
+            o.threads = static_cast<uint32_t>(v);
+            break;
+        case kCpus: {
+            o.cpus.clear();
+            std::string s = optarg;
+            size_t at = 0;
+            for (;;) {
+                const size_t comma = s.find(',', at);
+                const std::string item = s.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+                if (!parse_uint(item.c_str(), 0, CPU_SETSIZE - 1, v)) bad("--cpus (comma-separated CPU numbers)", optarg);
+                o.cpus.push_back(static_cast<int>(v));
+                if (comma == std::string::npos) break;
+                at = comma + 1;
+            }
+            break;
+        }
         case kPrefix:
             o.ns[0] = std::string(optarg) + "gen", o.ns[1] = std::string(optarg) + "peer";
             o.ifname[0] = std::string(optarg) + "0", o.ifname[1] = std::string(optarg) + "1";
@@ -555,6 +929,17 @@ Options parse(int argc, char** argv)
         }
     }
     if (optind != argc) bad("argument", argv[optind]);
+    if (o.tx_only && pingpong_only) bad("option with --tx-only (it belongs to the ping-pong)", pingpong_opt);
+    if (!o.tx_only && tx_only_only) bad("option without --tx-only", tx_only_opt);
+    if (o.tx_only) {
+        if (o.cpus.empty()) {
+            const long n = sysconf(_SC_NPROCESSORS_ONLN);
+            for (uint32_t i = 0; i < o.threads; i++) o.cpus.push_back(static_cast<int>(i % static_cast<uint32_t>(n > 0 ? n : 1)));
+        } else if (o.cpus.size() != o.threads) {
+            std::fprintf(stderr, "xg_xsk_pingpong: --cpus lists %zu CPU(s) for %u thread(s)\n", o.cpus.size(), o.threads);
+            usage(2);
+        }
+    }
     return o;
 }
 
@@ -579,6 +964,8 @@ int main(int argc, char** argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+
+    if (o.tx_only) return run_tx_only(o);
 
     g_side[0].role = "ping", g_side[0].index = 0;
     g_side[1].role = "pong", g_side[1].index = 1;
