@@ -38,7 +38,11 @@ expect_eq "packets = 2 x round trips" "$packets" "$((2 * rt))"
 gen_tx=$((gen_tx1 - gen_tx0)) peer_tx=$((peer_tx1 - peer_tx0)) peer_rx=$((peer_rx1 - peer_rx0))
 wire=$((gen_tx + peer_tx))
 echo "veth: $IF_GEN sent $gen_tx, $IF_PEER sent $peer_tx and received $peer_rx; counted $packets"
-expect_eq "$IF_PEER received what $IF_GEN sent" "$peer_rx" "$gen_tx"
+# Frames still in the peer's veth ring when the sockets close are freed
+# uncounted (seen once in about seven runs): at most those in flight.
+(( peer_rx <= gen_tx && gen_tx - peer_rx <= inflight )) ||
+  fail "$IF_PEER received $peer_rx, $IF_GEN sent $gen_tx (more than the $inflight in flight apart, or more received)"
+echo "ok: $IF_PEER received $peer_rx of the $gen_tx $IF_GEN sent"
 # Every counted packet crossed the veth; what crossed and was not counted is
 # at most the frames in flight at the stop (each crossed at most once more).
 (( wire >= packets && wire - packets <= 2 * inflight + 4 )) ||
