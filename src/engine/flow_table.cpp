@@ -10,6 +10,8 @@
 #include <bit>
 #include <cmath>
 
+#include "engine/hash_mix.hpp"
+
 namespace xdpgen::engine {
 
 FlowKey FlowKey::v4(uint16_t local, uint16_t lport, uint32_t remote_be, uint16_t rport)
@@ -35,24 +37,6 @@ FlowKey FlowKey::make(uint16_t local, uint16_t lport, const IpAddr& remote, uint
     return k;
 }
 
-namespace {
-
-// 64x64 -> 128 multiply folded to 64 bits (as in wyhash): one instruction
-// pair on x86-64 that mixes every input bit into every output bit.
-__extension__ typedef unsigned __int128 u128;  // GCC/Clang; __extension__ keeps -Wpedantic quiet
-
-inline uint64_t mum(uint64_t a, uint64_t b)
-{
-    const u128 r = static_cast<u128>(a) * b;
-    return uint64_t(r) ^ uint64_t(r >> 64);
-}
-
-constexpr uint64_t kP0 = 0xa0761d6478bd642full;
-constexpr uint64_t kP1 = 0xe7037ed1a0b428dbull;
-constexpr uint64_t kP2 = 0x8ebc6af09c88c6e3ull;
-constexpr uint64_t kP3 = 0x589965cc75374cc3ull;
-
-}  // namespace
 
 uint64_t FlowTable::hash(const FlowKey& k) const
 {
@@ -62,12 +46,53 @@ uint64_t FlowTable::hash(const FlowKey& k) const
     static_assert(sizeof(w) == sizeof(FlowKey));
     std::memcpy(w, &k, sizeof(w));
     uint64_t acc = seed_;
-    acc = mum(w[0] ^ kP0, w[1] ^ acc ^ kP1);
-    acc = mum(w[2] ^ kP2, acc ^ kP3);
-    return mum(acc ^ seed_ ^ kP1, kP0);
+    acc = mum(w[0] ^ kMixP0, w[1] ^ acc ^ kMixP1);
+    acc = mum(w[2] ^ kMixP2, acc ^ kMixP3);
+    return mum(acc ^ seed_ ^ kMixP1, kMixP0);
 }
 
-FlowTable::FlowTable(uint32_t capacity, double max_load, uint64_t seed) : seed_(seed)
+FlowTable::StoredKey FlowTable::with_remote(const FlowKey& k, uint32_t remote)
+{
+    StoredKey s;
+    s.remote = remote;
+    s.local_port = k.local_port;
+    s.remote_port = k.remote_port;
+    s.local = k.local;
+    s.v6 = k.v6;
+    return s;
+}
+
+bool FlowTable::stored(const FlowKey& k, StoredKey& out) const
+{
+    uint32_t r;
+    if (k.v6) {
+        r = v6_.find(k.remote);
+        if (r == V6Remotes::kNone)
+            return false;
+    } else {
+        std::memcpy(&r, k.remote.data(), 4);
+    }
+    out = with_remote(k, r);
+    return true;
+}
+
+FlowKey FlowTable::key(uint32_t id) const
+{
+    const StoredKey& s = keys_[id];
+    FlowKey k;
+    if (s.v6)
+        k.remote = v6_.addr(s.remote);
+    else
+        std::memcpy(k.remote.data(), &s.remote, 4);
+    k.local_port = s.local_port;
+    k.remote_port = s.remote_port;
+    k.local = s.local;
+    k.v6 = s.v6;
+    return k;
+}
+
+FlowTable::FlowTable(uint32_t capacity, double max_load, uint64_t seed)
+    : v6_(std::min(capacity, kMaxCapacity), seed ^ kMixP2), seed_(seed)
 {
     capacity_ = std::min(capacity, kMaxCapacity);
     if (!(max_load >= 0.1))  // also catches NaN
@@ -89,6 +114,8 @@ FlowTable::FlowTable(uint32_t capacity, double max_load, uint64_t seed) : seed_(
 FlowTable::Inserted FlowTable::insert(const FlowKey& k, uint64_t h)
 {
     const uint32_t hh = h32(h);
+    StoredKey sk;
+    const bool may_exist = stored(k, sk);
     size_t i = home(hh);
     size_t d = 0;
     // Look first: the key, if present, is before the point where it would go.
@@ -96,15 +123,17 @@ FlowTable::Inserted FlowTable::insert(const FlowKey& k, uint64_t h)
         const Slot& s = slots_[i];
         if (s.id == kNone || distance(i, s.hash) < d)
             break;
-        if (s.hash == hh && keys_[s.id] == k)
+        if (may_exist && s.hash == hh && keys_[s.id] == sk)
             return {s.id, false};
     }
     if (free_count_ == 0)
         return {kNone, false};
+    if (k.v6)  // one more flow of this address (capacity >= flows: never refused)
+        sk = with_remote(k, v6_.acquire(k.remote));
     const uint32_t id = free_head_;
     free_head_ = next_free(id);
     free_count_--;
-    keys_[id] = k;
+    keys_[id] = sk;
 
     // Place from where the lookup stopped, taking the slot of any entry
     // closer to its home and carrying that entry on.
@@ -125,12 +154,15 @@ FlowTable::Inserted FlowTable::insert(const FlowKey& k, uint64_t h)
 
 uint32_t FlowTable::find(const FlowKey& k, uint64_t h) const
 {
+    StoredKey sk;
+    if (!stored(k, sk))
+        return kNone;
     const uint32_t hh = h32(h);
     for (size_t i = home(hh), d = 0;; i = next(i), ++d) {
         const Slot& s = slots_[i];
         if (s.id == kNone || distance(i, s.hash) < d)
             return kNone;
-        if (s.hash == hh && keys_[s.id] == k)
+        if (s.hash == hh && keys_[s.id] == sk)
             return s.id;
     }
 }
@@ -141,7 +173,7 @@ size_t FlowTable::locate_id(uint32_t id) const
     // and no run is longer than the table.
     if (id >= capacity())
         return kNotFound;
-    size_t i = home(h32(hash(keys_[id])));
+    size_t i = home(h32(hash(key(id))));
     for (size_t n = 0; n < n_; n++, i = next(i)) {
         if (slots_[i].id == id)
             return i;
@@ -153,7 +185,10 @@ size_t FlowTable::locate_id(uint32_t id) const
 
 void FlowTable::remove_at(size_t i)
 {
-    push_free(slots_[i].id);
+    const uint32_t id = slots_[i].id;
+    if (keys_[id].v6)
+        v6_.release(keys_[id].remote);
+    push_free(id);
     // Backward shift: pull each following entry one slot back until an
     // empty slot or an entry already at its home; the run stays valid and no
     // tombstone is left behind.
@@ -171,12 +206,15 @@ void FlowTable::remove_at(size_t i)
 
 bool FlowTable::erase(const FlowKey& k)
 {
+    StoredKey sk;
+    if (!stored(k, sk))
+        return false;
     const uint32_t hh = h32(hash(k));
     for (size_t i = home(hh), d = 0;; i = next(i), ++d) {
         const Slot& s = slots_[i];
         if (s.id == kNone || distance(i, s.hash) < d)
             return false;
-        if (s.hash == hh && keys_[s.id] == k) {
+        if (s.hash == hh && keys_[s.id] == sk) {
             remove_at(i);
             return true;
         }

@@ -11,9 +11,12 @@
 //   records are still warm in cache.
 // - Compact slots: the hash table proper holds only {32-bit hash, flow id}
 //   (8 bytes), so a probe walks 8 flows per cache line and touches a full
-//   key only when the 32-bit hash already matches. The full keys sit in a
-//   side array indexed by flow id, i.e. with the flow record (the engine
-//   keeps no other copy: Connection keeps no ports, see tcp/tcb.hpp).
+//   key only when the 32-bit hash already matches. The keys sit in a side
+//   array indexed by flow id, i.e. with the flow record (the engine keeps no
+//   other copy: Connection keeps no ports, see tcp/tcb.hpp).
+// - Compact keys: stored in 12 bytes, an IPv4 remote address in place and an
+//   IPv6 one as an index into the table's V6Remotes, where each address is
+//   kept once for all the flows that use it. Callers see the full FlowKey.
 // - Robin Hood open addressing with linear probing: keeps probe lengths
 //   short and even at a 90 % load, and lets a failed lookup stop as soon as
 //   it meets an entry closer to its home than the probe is.
@@ -25,11 +28,13 @@
 // - Seeded hash: a peer cannot choose 4-tuples that collide in our table
 //   without knowing the seed; take it from a random source per worker.
 //
-// Memory per flow (kBytesPerFlowKey + slot bytes): 24 bytes key + 8 bytes
+// Memory per flow (kBytesPerFlowKey + slot bytes): 12 bytes key + 8 bytes
 //   * slots/capacity. slots = capacity / max_load, so with the default
-//   max_load of 0.9 the slot share is 8.9 bytes: 33 bytes per flow. The
-//   free ids form a stack threaded through the keys of unused ids, so they
-//   cost nothing. bytes_per_flow() gives the exact figure for an instance.
+//   max_load of 0.9 the slot share is 8.9 bytes: 21 bytes per flow, plus
+//   about 30 bytes per distinct IPv6 remote address (memory taken as used).
+//   The free ids form a stack threaded through the keys of unused ids, so
+//   they cost nothing. bytes_per_flow() gives the exact figure for an
+//   instance.
 
 #include <array>
 #include <cstddef>
@@ -39,6 +44,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/v6_remotes.hpp"
 #include "net/addr.hpp"
 
 namespace xdpgen::engine {
@@ -71,7 +77,6 @@ public:
     // Ids must stay below kNone, and slots (a power of two) must fit 32-bit
     // hashes: 2^31 slots at most.
     static constexpr uint32_t kMaxCapacity = 1u << 30;
-    static constexpr size_t kBytesPerFlowKey = sizeof(FlowKey);
 
     // capacity: how many flows at once (ids 0 .. capacity-1), clamped to
     // kMaxCapacity. max_load: the highest slot occupancy allowed when full,
@@ -100,7 +105,7 @@ public:
     bool erase_id(uint32_t id);
 
     // The key of flow `id` (in use).
-    const FlowKey& key(uint32_t id) const { return keys_[id]; }
+    FlowKey key(uint32_t id) const;
 
     // The seeded 64-bit hash of a key: compute it once per received frame,
     // prefetch(), then find() with it, so a batch of lookups overlaps its
@@ -115,8 +120,31 @@ public:
     {
         return double(kBytesPerFlowKey) + double(sizeof(Slot) * slots_.size()) / capacity_;
     }
+    // Distinct IPv6 remote addresses held.
+    size_t v6_remotes() const { return v6_.size(); }
 
 private:
+    // A FlowKey as stored: the remote address's IPv4 bytes, or its index in
+    // v6_. Padding explicit and zero, so keys compare as plain bytes.
+    struct StoredKey {
+        uint32_t remote = 0;
+        uint16_t local_port = 0;
+        uint16_t remote_port = 0;
+        uint16_t local = 0;
+        uint8_t v6 = 0;
+        uint8_t pad = 0;
+        bool operator==(const StoredKey& o) const { return std::memcmp(this, &o, sizeof(*this)) == 0; }
+    };
+    static_assert(sizeof(StoredKey) == 12);
+
+public:
+    static constexpr size_t kBytesPerFlowKey = sizeof(StoredKey);
+
+private:
+    // The key as stored; false when it names an IPv6 address no flow uses
+    // (then no flow has that key).
+    bool stored(const FlowKey& k, StoredKey& out) const;
+    static StoredKey with_remote(const FlowKey& k, uint32_t remote);
     struct Slot {
         uint32_t hash;  // h32() of the key: home slot, and a filter before the key compare
         uint32_t id;    // kNone: empty
@@ -139,17 +167,16 @@ private:
     void remove_at(size_t i);
 
     std::vector<Slot> slots_;
-    std::vector<FlowKey> keys_;   // by flow id
-    // Free ids: a stack whose links are the first 4 bytes of each free id's key.
+    std::vector<StoredKey> keys_;  // by flow id
+    V6Remotes v6_;
+    // Free ids: a stack whose links are the remote field of each free id's key.
     uint32_t next_free(uint32_t id) const
     {
-        uint32_t n;
-        std::memcpy(&n, keys_[id].remote.data(), sizeof(n));
-        return n;
+        return keys_[id].remote;
     }
     void push_free(uint32_t id)
     {
-        std::memcpy(keys_[id].remote.data(), &free_head_, sizeof(free_head_));
+        keys_[id].remote = free_head_;
         free_head_ = id;
         free_count_++;
     }

@@ -649,7 +649,7 @@ bool Worker::key_of(const TcpFrameView& v, const tcp::Segment& seg, FlowKey& key
 
 TcpFrameEnds Worker::ends_of(uint32_t id) const
 {
-    const FlowKey& k = table_.key(id);
+    const FlowKey k = table_.key(id);
     TcpFrameEnds e;
     e.src_mac = cfg_.src_mac;
     e.dst_mac = cfg_.role == Role::Server ? macs_[recs_[id].pair_or_mac] : cfg_.dst_mac;

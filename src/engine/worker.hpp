@@ -9,8 +9,9 @@
 // Per-flow memory, by flow id (dense, from the flow table):
 //   tcp::Connection 120 B + program::FlowState 12 B (+ HttpState 16 B when
 //   the program parses HTTP) + FlowRecord 16 B + timer 16 B
-//   (bytes_per_flow()) + flow table (key, free-stack entry, slots); a
-//   client's local pairs 4 B each; the bulk role 12 B more.
+//   (bytes_per_flow()) + flow table 21 B (key, free-stack entry, slots;
+//   IPv6 remotes once each); a client's local pairs 4 B each; the bulk
+//   role 12 B more.
 
 #include <atomic>
 #include <cstdint>
