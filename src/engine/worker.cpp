@@ -746,6 +746,10 @@ void Worker::idle_wait(uint64_t now)
     // Frames still queued: copy-mode AF_XDP sends a bounded batch per kick,
     // so kick again rather than sleep (unless the link is down: no spinning).
     const bool paused = paused_.load(std::memory_order_relaxed);
+    // A copy-mode kick sends before it returns: what it took is complete by
+    // now, so only frames not yet taken need another kick (not a syscall
+    // after every batch).
+    tx_inflight_ -= std::min<uint64_t>(tx_inflight_, xsk_->tx_complete());
     if (tx_inflight_ && !paused) {
         (void)xsk_->kick_tx();
         return;
