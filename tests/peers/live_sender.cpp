@@ -74,34 +74,25 @@
 #include <thread>
 #include <vector>
 
+#include "raw_peer.hpp"
+
 namespace {
+
+using namespace raw_peer;
+
+bool tx_counters(const std::string& ifn, uint32_t& tx_packets)
+{
+    rtnl_link_stats st{};
+    if (!link_stats(ifn, st))
+        return false;
+    tx_packets = st.tx_packets;
+    return true;
+}
 
 constexpr int kExitSetup = 1, kExitUsage = 2, kExitRefused = 3, kExitInterrupted = 130;
 
-std::atomic<bool> g_stop{false}, g_go{false};
-std::atomic<bool> g_interrupted{false};
+std::atomic<bool> g_go{false};
 std::atomic<int> g_ready{0};
-void on_signal(int)
-{
-    g_interrupted.store(true, std::memory_order_relaxed);
-    g_stop.store(true, std::memory_order_relaxed);
-}
-
-double now_s()
-{
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-double thread_cpu_s()
-{
-    rusage ru{};
-    getrusage(RUSAGE_THREAD, &ru);
-    auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
-    return tv(ru.ru_utime) + tv(ru.ru_stime);
-}
-
 struct Options {
     std::string ifname;
     uint8_t dst_mac[ETH_ALEN]{};
@@ -178,17 +169,6 @@ std::vector<uint8_t> build_frame(const Options& o, const uint8_t* src_mac)
 
 // ---- the kernel side ----
 
-bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
-{
-    bpf_insn i{};
-    i.code = code;
-    i.dst_reg = dst & 0xf;
-    i.src_reg = src & 0xf;
-    i.off = off;
-    i.imm = imm;
-    return i;
-}
-
 // return bpf_redirect(ifindex, 0);
 int load_redirect(int ifindex, std::string& err)
 {
@@ -244,22 +224,6 @@ int live_frames_refused(int ifindex, const std::vector<uint8_t>& frame, std::str
 
 // ---- the interface ----
 
-bool read_mac(const std::string& ifn, uint8_t* mac, std::string& err)
-{
-    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    ifreq ifr{};
-    std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifn.c_str());
-    const int rc = fd < 0 ? -1 : ioctl(fd, SIOCGIFHWADDR, &ifr);
-    const int e = errno;
-    if (fd >= 0) close(fd);
-    if (rc != 0) {
-        err = "MAC address of " + ifn + ": " + std::strerror(e);
-        return false;
-    }
-    std::memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-    return true;
-}
-
 // The interface's first address of the family (IPv6: not link-local).
 bool first_address(const std::string& ifn, int family, uint8_t* out)
 {
@@ -277,22 +241,6 @@ bool first_address(const std::string& ifn, int family, uint8_t* out)
             std::memcpy(out, &in6, 16);
             found = true;
         }
-    }
-    freeifaddrs(ifa);
-    return found;
-}
-
-bool tx_counters(const std::string& ifn, uint32_t& tx_packets)
-{
-    ifaddrs* ifa = nullptr;
-    if (getifaddrs(&ifa) != 0) return false;
-    bool found = false;
-    for (ifaddrs* a = ifa; a != nullptr; a = a->ifa_next) {
-        if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_PACKET || a->ifa_data == nullptr) continue;
-        if (ifn != a->ifa_name) continue;
-        tx_packets = static_cast<const rtnl_link_stats*>(a->ifa_data)->tx_packets;
-        found = true;
-        break;
     }
     freeifaddrs(ifa);
     return found;
@@ -363,16 +311,6 @@ void run_worker(Worker& w, const Options& o, int prog_fd, const std::vector<uint
     usage(kExitUsage);
 }
 
-bool parse_uint(const char* s, unsigned long lo, unsigned long hi, unsigned long& out)
-{
-    char* end = nullptr;
-    errno = 0;
-    const unsigned long v = std::strtoul(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi || *s == '-') return false;
-    out = v;
-    return true;
-}
-
 bool parse_mac(const char* s, uint8_t* mac)
 {
     unsigned b[ETH_ALEN];
@@ -432,20 +370,9 @@ Options parse(int argc, char** argv)
             if (!parse_uint(optarg, 1, 64, v)) bad("threads", optarg);
             o.threads = static_cast<uint32_t>(v);
             break;
-        case kCpus: {
-            o.cpus.clear();
-            const std::string s = optarg;
-            size_t at = 0;
-            for (;;) {
-                const size_t comma = s.find(',', at);
-                const std::string item = s.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-                if (!parse_uint(item.c_str(), 0, CPU_SETSIZE - 1, v)) bad("--cpus (comma-separated CPU numbers)", optarg);
-                o.cpus.push_back(static_cast<int>(v));
-                if (comma == std::string::npos) break;
-                at = comma + 1;
-            }
+        case kCpus:
+            if (!parse_cpu_list(optarg, o.cpus)) bad("--cpus (comma-separated CPU numbers)", optarg);
             break;
-        }
         case kBatch:
             if (!parse_uint(optarg, 1, INT_MAX, v)) bad("--batch", optarg);
             o.batch = static_cast<uint32_t>(v);

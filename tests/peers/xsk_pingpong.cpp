@@ -117,36 +117,35 @@
 #include <thread>
 #include <vector>
 
+#include "raw_peer.hpp"
+
 namespace {
+
+using namespace raw_peer;
+
+bool link_counters(const std::string& ifname, uint64_t& rx, uint64_t& tx)
+{
+    rtnl_link_stats st{};
+    if (!link_stats(ifname, st))
+        return false;
+    rx = st.rx_packets, tx = st.tx_packets;
+    return true;
+}
+
+bool link_rx_counters(const std::string& ifname, uint64_t& rx_packets, uint64_t& rx_dropped)
+{
+    rtnl_link_stats st{};
+    if (!link_stats(ifname, st))
+        return false;
+    rx_packets = st.rx_packets, rx_dropped = st.rx_dropped;
+    return true;
+}
 
 constexpr uint32_t kFrameSize = 2048;
 constexpr uint32_t kNumFrames = 4096;  // 8 MiB of UMEM per side
 constexpr uint32_t kRingSize = 2048;   // fill, completion, RX and TX rings
 constexpr uint32_t kBatch = 64;
 constexpr uint32_t kMaxInflight = 1024;
-
-std::atomic<bool> g_stop{false};
-std::atomic<bool> g_interrupted{false};
-void on_signal(int)
-{
-    g_interrupted.store(true, std::memory_order_relaxed);
-    g_stop.store(true, std::memory_order_relaxed);
-}
-
-double now_s()
-{
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-double thread_cpu_s()
-{
-    rusage ru{};
-    getrusage(RUSAGE_THREAD, &ru);
-    auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
-    return tv(ru.ru_utime) + tv(ru.ru_stime);
-}
 
 struct Options {
     std::string ns[2], ifname[2] = {"xg0", "xg1"};
@@ -180,17 +179,6 @@ std::atomic<int> g_done{0};  // sides that stopped sending: the interfaces' coun
 Side g_side[2];
 
 // ---- a tiny BPF assembler: just what the redirect program needs ----
-bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
-{
-    bpf_insn i{};
-    i.code = code;
-    i.dst_reg = dst & 0xf;
-    i.src_reg = src & 0xf;
-    i.off = off;
-    i.imm = imm;
-    return i;
-}
-
 // XDP: IPv4 (no options) UDP to `port` -> bpf_redirect_map(xskmap, rx_queue_index, XDP_PASS); else XDP_PASS.
 std::vector<bpf_insn> redirect_program(int map_fd, uint16_t port)
 {
@@ -271,22 +259,6 @@ inline void swap_macs(uint8_t* f)
     std::memcpy(f + ETH_ALEN, t, ETH_ALEN);
 }
 
-bool link_counters(const std::string& ifname, uint64_t& rx, uint64_t& tx)
-{
-    ifaddrs* ifa = nullptr;
-    if (getifaddrs(&ifa) != 0) return false;
-    bool found = false;
-    for (ifaddrs* a = ifa; a != nullptr; a = a->ifa_next) {
-        if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_PACKET || a->ifa_data == nullptr) continue;
-        if (ifname != a->ifa_name) continue;
-        const auto* st = static_cast<const rtnl_link_stats*>(a->ifa_data);
-        rx = st->rx_packets, tx = st->tx_packets, found = true;
-        break;
-    }
-    freeifaddrs(ifa);
-    return found;
-}
-
 // Everything one side owns; the destructor releases it (the link last but
 // one: the program comes off the interface when its fd closes).
 struct Resources {
@@ -331,19 +303,6 @@ bool pin_to_cpu(int cpu, std::string& err)
     CPU_SET(cpu, &set);
     if (int e = pthread_setaffinity_np(pthread_self(), sizeof set, &set); e != 0)
         { err = "pin to CPU " + std::to_string(cpu) + ": " + errstr(e); return false; }
-    return true;
-}
-
-bool read_mac(const std::string& ifn, uint8_t* mac, std::string& err)
-{
-    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    ifreq ifr{};
-    std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifn.c_str());
-    const int rc = fd < 0 ? -1 : ioctl(fd, SIOCGIFHWADDR, &ifr);
-    const int e = errno;
-    if (fd >= 0) close(fd);
-    if (rc != 0) { err = "MAC address of " + ifn + ": " + errstr(e); return false; }
-    std::memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
     return true;
 }
 
@@ -546,22 +505,6 @@ struct TxSink {
 std::atomic<int> g_tx_ready{0};  // senders set up (a failed one counts too: it sets g_stop)
 std::atomic<int> g_tx_done{0};   // senders that stopped, drained their completions and closed their socket
 std::atomic<bool> g_sink_ready{false}, g_sink_failed{false};
-
-bool link_rx_counters(const std::string& ifname, uint64_t& rx_packets, uint64_t& rx_dropped)
-{
-    ifaddrs* ifa = nullptr;
-    if (getifaddrs(&ifa) != 0) return false;
-    bool found = false;
-    for (ifaddrs* a = ifa; a != nullptr; a = a->ifa_next) {
-        if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_PACKET || a->ifa_data == nullptr) continue;
-        if (ifname != a->ifa_name) continue;
-        const auto* st = static_cast<const rtnl_link_stats*>(a->ifa_data);
-        rx_packets = st->rx_packets, rx_dropped = st->rx_dropped, found = true;
-        break;
-    }
-    freeifaddrs(ifa);
-    return found;
-}
 
 void run_sink(TxSink& k, const Options& o, int nthreads)
 {
@@ -825,16 +768,6 @@ int run_tx_only(const Options& o)
     std::exit(rc);
 }
 
-bool parse_uint(const char* s, unsigned long lo, unsigned long hi, unsigned long& out)
-{
-    char* end = nullptr;
-    errno = 0;
-    const unsigned long v = std::strtoul(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) return false;
-    out = v;
-    return true;
-}
-
 [[noreturn]] void bad(const char* what, const char* value)
 {
     std::fprintf(stderr, "xg_xsk_pingpong: bad %s '%s'\n", what, value);
@@ -870,20 +803,9 @@ Options parse(int argc, char** argv)
             if (!parse_uint(optarg, 1, 64, v)) bad("--threads", optarg);
             o.threads = static_cast<uint32_t>(v);
             break;
-        case kCpus: {
-            o.cpus.clear();
-            std::string s = optarg;
-            size_t at = 0;
-            for (;;) {
-                const size_t comma = s.find(',', at);
-                const std::string item = s.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-                if (!parse_uint(item.c_str(), 0, CPU_SETSIZE - 1, v)) bad("--cpus (comma-separated CPU numbers)", optarg);
-                o.cpus.push_back(static_cast<int>(v));
-                if (comma == std::string::npos) break;
-                at = comma + 1;
-            }
+        case kCpus:
+            if (!parse_cpu_list(optarg, o.cpus)) bad("--cpus (comma-separated CPU numbers)", optarg);
             break;
-        }
         case kPrefix:
             o.ns[0] = std::string(optarg) + "gen", o.ns[1] = std::string(optarg) + "peer";
             o.ifname[0] = std::string(optarg) + "0", o.ifname[1] = std::string(optarg) + "1";
