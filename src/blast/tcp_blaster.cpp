@@ -216,7 +216,7 @@ uint32_t TcpBlaster::adopt(uint64_t now, const TcpFrameEnds& ends, const tcp::Tc
     f.dst_port = htons(ends.dst_port);
     std::memcpy(f.src_addr, ends.src.b.data(), ends.src.v6 ? 16 : 4);
     std::memcpy(f.dst_addr, ends.dst.b.data(), ends.dst.v6 ? 16 : 4);
-    f.seq0 = (tcb.snd.iss + 1).raw();
+    f.seq0 = tcb.data_start().raw();
     f.rcv_nxt = tcb.rcv.nxt.raw();
     f.ts_off = tcb.config().ts_offset;
     // Segments carry NOP NOP TS when timestamps were agreed: 12 bytes of the MSS.

@@ -20,7 +20,7 @@ constexpr uint64_t kFirstCheckNs = 1'000'000;
 // count from ISS + 1, and from snd.una once data was acknowledged).
 uint64_t sent_end(const tcp::Tcb& t)
 {
-    const tcp::SeqNum start = t.snd_una_off == 0 ? t.snd.iss + 1 : t.snd.una;
+    const tcp::SeqNum start = t.snd_una_off == 0 ? t.data_start() : t.snd.una;
     return t.snd_una_off + tcp::seq_len(start, t.snd.max);
 }
 }  // namespace

@@ -70,7 +70,6 @@ Tcb fresh_tcb(const TcpConfig& cfg, SeqNum iss)
 {
     Tcb t;
     t.rcv.cfg_id = config_id(cfg);
-    t.snd.iss = iss;
     t.snd.una = t.snd.nxt = t.snd.max = iss;
     t.snd.fin = iss;
     t.snd.mss = std::min(cfg.mss, cfg.default_peer_mss);
@@ -105,7 +104,6 @@ bool Connection::accept(const TcpConfig& cfg, const Segment& syn, uint64_t now, 
         return false;
     t_ = fresh_tcb(cfg, iss);
     t_.passive = true;
-    t_.rcv.irs = syn.seq;
     t_.rcv.nxt = syn.seq + 1;
     negotiate(syn.opt);
     if (t_.ts_ok)
@@ -198,7 +196,7 @@ void Connection::resume_send(uint64_t now, uint64_t una_off, uint64_t nxt_off, u
     if ((t_.state != TcpState::Established && t_.state != TcpState::CloseWait) || t_.fin_queued || nxt_off < una_off)
         return;
     // Offsets count from ISS + 1 (the SYN takes ISS); sequence numbers wrap.
-    const SeqNum start = t_.snd.iss + 1;
+    const SeqNum start = t_.data_start();
     t_.snd.una = start + static_cast<uint32_t>(una_off);
     t_.snd.nxt = t_.snd.max = start + static_cast<uint32_t>(nxt_off);
     t_.snd_una_off = una_off;

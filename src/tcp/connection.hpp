@@ -152,7 +152,7 @@ private:
                             TcpSink& out);
     void negotiate(const TcpOptions& peer);
     void ack_unacceptable(uint64_t now, const Segment& seg);
-    void become_established(uint64_t now, TcpApp& app);
+    void become_established(uint64_t now, TcpApp& app, SeqNum iss);
     void process_new_ack(uint64_t now, const Segment& seg, bool acks_syn, TcpApp& app, TcpSink& out);
     void receive_text(uint64_t now, const Segment& seg, std::span<const uint8_t> payload, TcpApp& app);
     void deliver_uncovered(SeqNum from, std::span<const uint8_t> data, TcpApp& app);

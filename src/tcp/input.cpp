@@ -66,11 +66,11 @@ void Connection::negotiate(const TcpOptions& peer)
     t_.sack_ok = c.sack && c.deliver_out_of_order && peer.sack_permitted;
 }
 
-void Connection::become_established(uint64_t now, TcpApp& app)
+void Connection::become_established(uint64_t now, TcpApp& app, SeqNum iss)
 {
     const TcpConfig& c = t_.config();
     t_.state = TcpState::Established;
-    cc_of(c).init(t_.cc, t_.snd.mss, c.initial_cwnd_segments, t_.snd.iss);
+    cc_of(c).init(t_.cc, t_.snd.mss, c.initial_cwnd_segments, iss);
     uint64_t rtt = uint64_t(static_cast<uint32_t>(now / 1000) - t_.rtt_start_us) * 1000;
     // The SYN backoff ends here; RFC 6298 §5.7 sets the RTO data starts with.
     t_.backoff = 0;
@@ -102,9 +102,10 @@ void Connection::on_segment(uint64_t now, const Segment& seg, std::span<const ui
 void Connection::input_syn_sent(uint64_t now, const Segment& seg, TcpApp& app, TcpSink& out)
 {
     Tcb& t = t_;
+    const SeqNum iss = t.snd.una;  // nothing is acknowledged in SYN-SENT
     // First, check the ACK bit: an ACK outside (ISS, SND.NXT] gets a RST
     // <SEQ=SEG.ACK> unless it is one itself.
-    if (seg.has(kAck) && (seg.ack <= t.snd.iss || seg.ack > t.snd.max)) {
+    if (seg.has(kAck) && (seg.ack <= iss || seg.ack > t.snd.max)) {
         if (!seg.has(kRst))
             send(now, out, kRst, seg.ack, 0, false);
         return;
@@ -120,7 +121,6 @@ void Connection::input_syn_sent(uint64_t now, const Segment& seg, TcpApp& app, T
     // Third (security) does not apply. Fourth, check the SYN bit.
     if (!seg.has(kSyn))
         return;  // Fifth: neither SYN nor RST, drop
-    t.rcv.irs = seg.seq;
     t.rcv.nxt = seg.seq + 1;
     negotiate(seg.opt);
     if (t.ts_ok)
@@ -133,7 +133,7 @@ void Connection::input_syn_sent(uint64_t now, const Segment& seg, TcpApp& app, T
             t.snd.nxt = t.snd.una;
     }
     t.ack_now = true;  // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (or the SYN-ACK below)
-    if (t.snd.una > t.snd.iss) {
+    if (t.snd.una > iss) {
         // Our SYN is acknowledged: ESTABLISHED. RTT from timestamps or,
         // Karn permitting, from the SYN (RFC 6298 §3, RFC 7323 §4).
         sample_rtt(now, seg);
@@ -141,13 +141,13 @@ void Connection::input_syn_sent(uint64_t now, const Segment& seg, TcpApp& app, T
         arm(TimerKind::None, 0);
         // Data or FIN on the SYN-ACK is not taken: rcv.nxt covers only the
         // SYN, so the peer sends them again.
-        become_established(now, app);
+        become_established(now, app, iss);
         return;
     }
     // Simultaneous open (RFC 9293 §3.5 figure 8): SYN-RECEIVED and send
     // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>; the SYN timer keeps running.
     t.state = TcpState::SynReceived;
-    t.snd.nxt = t.snd.iss;
+    t.snd.nxt = iss;
 }
 
 // RFC 9293 §3.10.7.4: SYN-RECEIVED and the synchronized states.
@@ -161,8 +161,8 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
     // the SYN-ACK at once (Linux tcp_check_req) rather than the bare ACK
     // the first step would send, which SYN-SENT would drop.
     if (t.state == TcpState::SynReceived && seg.has(kSyn) && !seg.has(kAck) && !seg.has(kRst) &&
-        seg.seq == t.rcv.irs) {
-        t.snd.nxt = t.snd.iss;
+        seg.seq == t.rcv.nxt - 1) {  // the IRS: RCV.NXT covers only the SYN here
+        t.snd.nxt = t.snd.una;        // ISS: nothing is acknowledged yet
         return;
     }
 
@@ -254,7 +254,7 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
         // ESTABLISHED, with SND.WND and WL1 from this segment.
         t.snd.wnd = seg_window(seg, t.snd.wscale);
         t.snd.wl1 = seg.seq;
-        become_established(now, app);
+        become_established(now, app, t.snd.una);  // SND.UNA is still the ISS
     }
     // RFC 5961 §5.2: acceptable only within [SND.UNA - MAX.SND.WND, SND.MAX];
     // the largest window the peer can offer stands in for MAX.SND.WND.

@@ -43,7 +43,7 @@ uint64_t Connection::snd_off(SeqNum s) const
 {
     // Data starts after the SYN: at ISS+1 while no data byte has been
     // acknowledged (whether or not the SYN has), at snd.una after that.
-    SeqNum start = t_.snd_una_off == 0 ? t_.snd.iss + 1 : t_.snd.una;
+    SeqNum start = t_.snd_una_off == 0 ? t_.data_start() : t_.snd.una;
     return t_.snd_una_off + seq_len(start, s);
 }
 
@@ -200,18 +200,19 @@ void Connection::output(uint64_t now, TcpApp& app, TcpSink& out)
         return;
 
     if (st == TcpState::SynSent || st == TcpState::SynReceived) {
-        if (t_.snd.nxt == t_.snd.iss) {
-            bool first = t_.snd.max == t_.snd.iss;
-            if (!send(now, out, out_flags(st), t_.snd.iss, 0, !first))
+        const SeqNum iss = t_.snd.una;  // nothing is acknowledged before ESTABLISHED
+        if (t_.snd.nxt == iss) {
+            bool first = t_.snd.max == iss;
+            if (!send(now, out, out_flags(st), iss, 0, !first))
                 return;
             if (first) {
                 // Times the handshake (Established event) and, unless the
                 // SYN is retransmitted, gives the first RTT sample.
                 t_.rtt_start_us = static_cast<uint32_t>(now / 1000);
-                t_.rtt_seq = t_.snd.iss;
+                t_.rtt_seq = iss;
                 t_.rtt_timing = true;
             }
-            t_.snd.nxt = t_.snd.iss + 1;
+            t_.snd.nxt = iss + 1;
             t_.snd.max = seq_max(t_.snd.max, t_.snd.nxt);
             if (t_.timer != TimerKind::Retransmit)
                 arm_retransmit(now);

@@ -119,7 +119,7 @@ struct Tcb {
         // SND.WL2: it is SND.UNA whenever the window is updated, and
         // SND.UNA =< SEG.ACK is checked first, so WL2 =< SEG.ACK always holds.
         SeqNum wl1;
-        SeqNum iss;    // ISS: our initial send sequence number
+        // No ISS: Tcb::iss() derives it from SND.UNA and the offsets.
         SeqNum fin;    // sequence number our FIN takes (valid when fin_known)
         uint32_t wnd = 0;     // SND.WND: the peer's receive window, bytes, scaled
         uint16_t mss = 0;     // effective send MSS: min(peer's MSS option, our cfg.mss) (RFC 6691)
@@ -129,7 +129,7 @@ struct Tcb {
     // RFC 9293 §3.3.1 receive sequence variables.
     struct Recv {
         SeqNum nxt;           // RCV.NXT: next sequence number expected
-        SeqNum irs;           // IRS: the peer's initial sequence number
+        // No IRS: only SYN-RECEIVED asks for it, where it is RCV.NXT - 1.
         // RCV.WND is Tcb::rcv_wnd(): the configured window, constant because
         // data is consumed on arrival.
         uint32_t ts_recent = 0;  // TS.Recent (RFC 7323 §4.3): TSval to echo in TSecr
@@ -185,6 +185,19 @@ struct Tcb {
     bool syn_retransmitted : 1 = false;  // RFC 6298 §5.7 applies at establishment
 
     const TcpConfig& config() const { return config_by_id(rcv.cfg_id); }
+    // ISS: SND.UNA until our SYN is acknowledged; after that, SND.UNA less
+    // the data bytes acknowledged (snd_una_off), the FIN once acknowledged,
+    // and the SYN. (Connection::become_established is told it instead: the
+    // state changes there before SND.UNA moves past the SYN.)
+    SeqNum iss() const
+    {
+        if (state <= TcpState::SynReceived)
+            return snd.una;
+        const uint32_t fin_acked = fin_known && snd.fin < snd.una ? 1 : 0;
+        return snd.una - static_cast<uint32_t>(snd_una_off) - fin_acked - 1;
+    }
+    // Where the stream's first byte goes: ISS + 1.
+    SeqNum data_start() const { return iss() + 1; }
     // RCV.WND: the configured window cut to what 16 bits carry after the
     // shift, a multiple of the scale unit so the advertised value is exact
     // (unscaled, at most 65535, until scaling is agreed).
@@ -196,6 +209,6 @@ struct Tcb {
     }
 };
 
-static_assert(sizeof(Tcb) <= 120, "the TCB must stay compact: see the README's memory per flow");
+static_assert(sizeof(Tcb) <= 112, "the TCB must stay compact: see the README's memory per flow");
 
 }  // namespace xdpgen::tcp

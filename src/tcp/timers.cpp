@@ -170,7 +170,7 @@ void Connection::on_timer(uint64_t now, TcpApp& app, TcpSink& out)
         ++t_.backoff;
         t_.syn_retransmitted = true;
         t_.rtt_timing = false;  // Karn: no sample from a retransmitted SYN
-        t_.snd.nxt = t_.snd.iss;
+        t_.snd.nxt = t_.snd.una;  // the ISS: nothing is acknowledged yet
         arm_retransmit(now);
         return;  // poll's output() sends the SYN again
     }

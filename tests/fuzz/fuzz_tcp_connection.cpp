@@ -76,7 +76,7 @@ struct Sink final : TcpSink {
         FUZZ_CHECK(!(s.has(kRst) && s.payload_len));
         FUZZ_CHECK(!(s.has(kSyn) && s.payload_len));
         if (s.has(kSyn))
-            FUZZ_CHECK(s.seq == t.snd.iss);
+            FUZZ_CHECK(s.seq == t.iss());
         if (s.payload_len) {
             FUZZ_CHECK(s.payload_len <= cfg->mss);
             FUZZ_CHECK(o.payload_offset + s.payload_len <= offered);

@@ -39,7 +39,7 @@ StreamResult drain_stream(Connection& c, Sink& out, App& app, uint32_t peer_seq,
                           uint64_t max_rounds = 2'000'000)
 {
     StreamResult r;
-    const SeqNum data_start = c.tcb().snd.iss + 1;
+    const SeqNum data_start = c.tcb().data_start();
     uint64_t next_off = 0;
     for (uint64_t round = 0; round < max_rounds; ++round) {
         auto segs = out.take();
