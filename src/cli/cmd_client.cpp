@@ -445,12 +445,12 @@ Command add_client_command(CLI::App& app)
         ->group(net);
 
     auto* tm = "Timers";
-    sub->add_option("--connect-timeout", o->connect_timeout, "Seconds for the handshake before the connection counts as a timeout")
-        ->capture_default_str()->check(CLI::PositiveNumber)->group(tm);
-    sub->add_option("--timeout", o->timeout, "Seconds for a whole connection before it counts as a timeout")
-        ->capture_default_str()->check(CLI::PositiveNumber)->group(tm);
-    sub->add_option("--time-wait", o->time_wait, "Seconds our side keeps TIME-WAIT after closing first")
-        ->capture_default_str()->check(CLI::NonNegativeNumber)->group(tm);
+    sub->add_option("--connect-timeout", o->connect_timeout, "Seconds for the handshake before the connection counts as a timeout (at most 3600)")
+        ->capture_default_str()->check(CLI::PositiveNumber & CLI::Range(0.0, 3600.0))->group(tm);
+    sub->add_option("--timeout", o->timeout, "Seconds for a whole connection before it counts as a timeout (at most 43200: 12 hours)")
+        ->capture_default_str()->check(CLI::PositiveNumber & CLI::Range(0.0, 43200.0))->group(tm);
+    sub->add_option("--time-wait", o->time_wait, "Seconds our side keeps TIME-WAIT after closing first (at most 1800)")
+        ->capture_default_str()->check(CLI::Range(0.0, 1800.0))->group(tm);
     sub->add_option("--peer-time-wait", o->peer_time_wait,
                     "Seconds a local port rests when the server closed first (it may hold TIME-WAIT that long)")
         ->capture_default_str()->check(CLI::NonNegativeNumber)->group(tm);

@@ -321,12 +321,12 @@ Command add_server_command(CLI::App& app)
         ->capture_default_str()->check(CLI::Range(16u, 1u << 30))->group(lim);
     sub->add_option("--syn-backlog", o->syn_backlog, "Half-open connections per worker before SYN cookies answer")
         ->capture_default_str()->group(lim);
-    sub->add_option("--connect-timeout", o->connect_timeout, "Seconds a half-open connection may wait for the handshake's ACK")
-        ->capture_default_str()->check(CLI::PositiveNumber)->group(lim);
-    sub->add_option("--timeout", o->timeout, "Seconds for a whole connection before it counts as a timeout")
-        ->capture_default_str()->check(CLI::PositiveNumber)->group(lim);
-    sub->add_option("--time-wait", o->time_wait, "Seconds our side keeps TIME-WAIT after closing first")
-        ->capture_default_str()->check(CLI::NonNegativeNumber)->group(lim);
+    sub->add_option("--connect-timeout", o->connect_timeout, "Seconds a half-open connection may wait for the handshake's ACK (at most 3600)")
+        ->capture_default_str()->check(CLI::PositiveNumber & CLI::Range(0.0, 3600.0))->group(lim);
+    sub->add_option("--timeout", o->timeout, "Seconds for a whole connection before it counts as a timeout (at most 43200: 12 hours)")
+        ->capture_default_str()->check(CLI::PositiveNumber & CLI::Range(0.0, 43200.0))->group(lim);
+    sub->add_option("--time-wait", o->time_wait, "Seconds our side keeps TIME-WAIT after closing first (at most 1800)")
+        ->capture_default_str()->check(CLI::Range(0.0, 1800.0))->group(lim);
     sub->add_option("--drain", o->drain, "Seconds open connections get to finish when the run ends")
         ->capture_default_str()->check(CLI::NonNegativeNumber)->group(lim);
 

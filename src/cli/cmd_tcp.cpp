@@ -557,8 +557,8 @@ Command add_tcp_command(CLI::App& app)
         ->capture_default_str()
         ->check(CLI::IsMember({"auto", "on", "off"}))
         ->group(net);
-    sub->add_option("--connect-timeout", o->connect_timeout, "Seconds for a handshake")->capture_default_str()
-        ->check(CLI::PositiveNumber)->group(net);
+    sub->add_option("--connect-timeout", o->connect_timeout, "Seconds for a handshake (at most 3600)")->capture_default_str()
+        ->check(CLI::PositiveNumber & CLI::Range(0.0, 3600.0))->group(net);
     sub->add_option("--drain", o->drain, "Seconds the flows get to close at the end")->capture_default_str()
         ->check(CLI::NonNegativeNumber)->group(net);
 

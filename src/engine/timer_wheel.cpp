@@ -24,10 +24,10 @@ TimerWheel::TimerWheel(uint32_t capacity, uint64_t now_ns, uint64_t tick_ns, uin
     // One allocation for everything, made here and never again.
     nodes_.resize(size_t(scratch_) + 1);
     for (uint32_t i = 0; i < capacity_; ++i)
-        nodes_[i] = Node{kUnlinked, kUnlinked, 0};
+        nodes_[i] = Node{kUnlinked, kUnlinked, {}};
     // Sentinels (and the scratch list head) start as empty circular lists.
     for (uint32_t i = capacity_; i <= scratch_; ++i)
-        nodes_[i] = Node{i, i, 0};
+        nodes_[i] = Node{i, i, {}};
 }
 
 }  // namespace xdpgen::engine

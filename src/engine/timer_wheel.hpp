@@ -6,7 +6,7 @@
 // Why this shape
 // --------------
 // - One timer per flow is enough: a Connection folds all its timers into
-//   next_deadline(), so the engine re-arms the flow's single timer with that
+//   next_deadline(now), so the engine re-arms the flow's single timer with that
 //   value after every call into the connection.
 // - Intrusive and index-based: the per-flow node lives in a side array
 //   indexed by flow id (the same dense id the FlowTable hands out), links are
@@ -15,16 +15,17 @@
 // - O(1) arm / cancel / re-arm: each slot is a circular doubly-linked list
 //   whose head is a sentinel node stored after the flow nodes, so unlinking
 //   never needs to know which list a node is on.
-// - Deadlines are kept in full (ns), not as a 32-bit tick, for two reasons:
-//   a timer fires at the first advance() whose `now` is at or after its
-//   deadline, not up to a tick late (the slot only says *when to look*); and
-//   there is no horizon: a deadline any number of revolutions ahead stays in
-//   its slot and is skipped until due (scheme 6's unsorted lists). The cost
-//   is 4 bytes per flow over a 32-bit tick, and the node stays a 16-byte,
-//   naturally aligned power of two.
+// - Each node keeps its deadline (a 4-byte util::UsDeadline, exact to the
+//   µs), not just its tick, for two reasons: a timer fires at the first
+//   advance() whose `now` is at or after its deadline rounded up to the µs,
+//   not up to a tick late (the slot only says *when to look*); and a deadline
+//   any number of revolutions ahead stays in its slot and is skipped until
+//   due (scheme 6's unsorted lists). The 4-byte form reaches 30 minutes past
+//   the last advance(): a later deadline fires there instead, early, and the
+//   caller arms it again (the engine's callbacks check what is really due).
 // - Time is an argument (ns on any monotonic clock); nothing reads a clock.
 //
-// Memory: kBytesPerFlow = 16 bytes per flow (next, prev, deadline), plus 16
+// Memory: kBytesPerFlow = 12 bytes per flow (next, prev, deadline), plus 12
 // bytes per slot for the sentinels (64 KiB for the default 4096 slots),
 // fixed at construction.
 //
@@ -41,10 +42,13 @@
 // inside a callback with a deadline already passed fires in this advance()
 // or in the next one, never in a loop.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <vector>
+
+#include "util/us_deadline.hpp"
 
 namespace xdpgen::engine {
 
@@ -58,12 +62,12 @@ public:
     static constexpr uint32_t kMaxSlots = 1u << 24;
 
     struct Node {
-        uint32_t next;      // kUnlinked when the timer is not armed
+        uint32_t next;  // kUnlinked when the timer is not armed
         uint32_t prev;
-        uint64_t deadline;  // ns, valid while armed
+        util::UsDeadline deadline;  // valid while armed
     };
     static constexpr size_t kBytesPerFlow = sizeof(Node);
-    static_assert(sizeof(Node) == 16);
+    static_assert(sizeof(Node) == 12);
 
     // capacity: flow ids are 0 .. capacity-1. tick_ns: the slot width (0 is
     // taken as 1). slots: rounded up to a power of two so that a tick maps to
@@ -74,7 +78,8 @@ public:
 
     // Arms (or moves) the timer of flow `id` to fire at deadline_ns; kNever
     // cancels it. A deadline at or before the last advance() fires at the
-    // next one.
+    // next one; one more than util::UsDeadline::kMaxAheadNs after it fires
+    // at that bound.
     void arm(uint32_t id, uint64_t deadline_ns)
     {
         if (deadline_ns == kNever) {
@@ -85,11 +90,13 @@ public:
             unlink(id);
         else
             ++armed_;
-        uint64_t t = deadline_ns / tick_ns_;
+        deadline_ns = std::min(deadline_ns, anchor_ns() + util::UsDeadline::kMaxAheadNs);
+        const util::UsDeadline d = util::UsDeadline::at(deadline_ns);
+        uint64_t t = d.ns(anchor_ns()) / tick_ns_;
         // Never behind the tick advance() starts from, or it would be missed.
         if (t < cur_tick_)
             t = cur_tick_;
-        nodes_[id].deadline = deadline_ns;
+        nodes_[id].deadline = d;
         link_tail(sentinel(t), id);
     }
 
@@ -102,8 +109,8 @@ public:
     }
 
     bool is_armed(uint32_t id) const { return nodes_[id].next != kUnlinked; }
-    // The armed deadline, or kNever.
-    uint64_t deadline(uint32_t id) const { return is_armed(id) ? nodes_[id].deadline : kNever; }
+    // The armed deadline (rounded up to the µs), or kNever.
+    uint64_t deadline(uint32_t id) const { return is_armed(id) ? nodes_[id].deadline.ns(anchor_ns()) : kNever; }
 
     // Fires every armed timer whose deadline is <= now_ns: fire(flow_id) once
     // each, in no particular order, timer disarmed before the call. Returns
@@ -138,6 +145,10 @@ public:
 
 private:
     static constexpr uint32_t kUnlinked = std::numeric_limits<uint32_t>::max();
+
+    // The start of the tick the next advance() starts from: the time the
+    // 4-byte deadlines are read against.
+    uint64_t anchor_ns() const { return cur_tick_ * tick_ns_; }
 
     uint32_t sentinel(uint64_t tick) const { return capacity_ + uint32_t(tick & slot_mask_); }
 
@@ -181,7 +192,7 @@ private:
         while (s.next != scratch_) {
             const uint32_t id = s.next;
             unlink(id);
-            if (nodes_[id].deadline <= now_ns) {
+            if (nodes_[id].deadline.due(now_ns)) {
                 --armed_;
                 ++fired;
                 fire(id);

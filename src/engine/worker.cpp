@@ -104,6 +104,7 @@ Result<std::unique_ptr<Worker>> Worker::create(const WorkerConfig& cfg)
 
 size_t Worker::bytes_per_flow(bool http)
 {
+    static_assert(sizeof(FlowRecord) == 12, "one per flow: see the README's memory per flow");
     return sizeof(tcp::Connection) + sizeof(program::FlowState) + (http ? sizeof(program::HttpState) : 0) +
            sizeof(FlowRecord) + TimerWheel::kBytesPerFlow;
 }
@@ -426,10 +427,7 @@ void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair)
     const uint32_t id = ins.id;
     conns_[id] = tcp::Connection{};
     reset_program(id);
-    recs_[id] = FlowRecord{};
-    recs_[id].sched_ns = sched;
-    recs_[id].start_delay_ms = static_cast<uint16_t>(std::min<uint64_t>((now - std::min(now, sched)) / 1'000'000, UINT16_MAX));
-    recs_[id].pair_or_mac = pair;
+    recs_[id] = FlowRecord::starting(sched, now, pair);
     started_++;
     active_++;
     st_.c.attempted++;
@@ -462,7 +460,7 @@ void Worker::fire(uint32_t id, uint64_t now)
     FlowSink sink(*this, id, app);
     tcp::Connection& c = conns_[id];
     if (!rec.done) {
-        const uint64_t started = rec.started_ns();
+        const uint64_t started = rec.started_ns(now);
         const bool handshaking = c.state() == TcpState::SynSent || c.state() == TcpState::SynReceived;
         const bool connect_late = handshaking && now >= started + cfg_.connect_timeout_ns;
         if (connect_late || now >= started + cfg_.timeout_ns) {
@@ -510,11 +508,11 @@ void Worker::after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink)
             half_open_--;
         }
         st_.c.established++;
-        st_.connect.add(now - rec.sched_ns);
+        st_.connect.add(now - rec.sched_ns(now));
     }
     if (app.rx_bytes && !rec.first_byte) {
         rec.first_byte = true;
-        st_.first_byte.add(now - rec.sched_ns);
+        st_.first_byte.add(now - rec.sched_ns(now));
     }
     st_.c.rx_bytes += app.rx_bytes;
     st_.c.tx_bytes += app.acked;
@@ -540,9 +538,9 @@ void Worker::after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink)
         free_flow(id, now, quarantine);
         return;
     }
-    uint64_t deadline = std::min(c.next_deadline(), wake);
+    uint64_t deadline = std::min(c.next_deadline(now), wake);
     if (!rec.done) {
-        const uint64_t started = rec.started_ns();
+        const uint64_t started = rec.started_ns(now);
         const bool handshaking = s == TcpState::SynSent || s == TcpState::SynReceived;
         deadline = std::min(deadline, started + (handshaking ? cfg_.connect_timeout_ns : cfg_.timeout_ns));
     }
@@ -562,7 +560,7 @@ void Worker::finish(uint32_t id, uint64_t now, bool completed, program::Failure 
     }
     if (completed) {
         st_.c.completed++;
-        st_.total.add(now - rec.sched_ns);
+        st_.total.add(now - rec.sched_ns(now));
         return;
     }
     st_.c.failed++;

@@ -7,8 +7,8 @@
 // second through a mailbox.
 //
 // Per-flow memory, by flow id (dense, from the flow table):
-//   tcp::Connection 112 B + program::FlowState 12 B (+ HttpState 16 B when
-//   the program parses HTTP) + FlowRecord 16 B + timer 16 B
+//   tcp::Connection 100 B + program::FlowState 12 B (+ HttpState 16 B when
+//   the program parses HTTP) + FlowRecord 12 B + timer 12 B
 //   (bytes_per_flow()) + flow table 21 B (key, free-stack entry, slots;
 //   IPv6 remotes once each); a client's local pairs 4 B each; the bulk
 //   role 12 B more.

@@ -96,7 +96,7 @@ void Worker::bulk_fire(uint32_t id, uint64_t now)
     BulkApp app(*cfg_.bulk, bulk_end_[id]);
     FlowSink sink(*this, id, app);
     if (!rec.done) {
-        const uint64_t started = rec.started_ns();
+        const uint64_t started = rec.started_ns(now);
         const bool handshaking = c.state() == TcpState::SynSent;
         if ((handshaking && now >= started + cfg_.connect_timeout_ns) || now >= started + cfg_.timeout_ns) {
             c.abort(now, sink);
@@ -134,7 +134,7 @@ void Worker::bulk_after_call(uint32_t id, uint64_t now, BulkApp& app)
     if (app.established && !rec.established) {
         rec.established = true;
         st_.c.established++;
-        st_.connect.add(now - rec.sched_ns);
+        st_.connect.add(now - rec.sched_ns(now));
         uint32_t slot = BulkHandover::kNoSlot;
         if (c.state() == TcpState::Established)
             slot = cfg_.bulk->adopt(now, ends_of(id), c.tcb(), c.rto());
@@ -179,9 +179,9 @@ void Worker::bulk_after_call(uint32_t id, uint64_t now, BulkApp& app)
         free_flow(id, now, quarantine);
         return;
     }
-    uint64_t deadline = c.next_deadline();
+    uint64_t deadline = c.next_deadline(now);
     if (!rec.done)
-        deadline = std::min(deadline, rec.started_ns() + (s == TcpState::SynSent ? cfg_.connect_timeout_ns : cfg_.timeout_ns));
+        deadline = std::min(deadline, rec.started_ns(now) + (s == TcpState::SynSent ? cfg_.connect_timeout_ns : cfg_.timeout_ns));
     wheel_.arm(id, deadline);
 }
 

@@ -3,7 +3,10 @@
 // The worker's per-flow record and the adapters it hands the TCP core for
 // one call into a flow; shared by the worker's .cpp files only.
 
+#include <algorithm>
 #include <array>
+
+#include "util/ns_time48.hpp"
 
 #include "engine/worker.hpp"
 
@@ -11,23 +14,39 @@ namespace xdpgen::engine {
 
 // What the worker keeps per flow besides the TCB and the program state.
 struct Worker::FlowRecord {
-    uint64_t sched_ns = 0;  // when the connection was due: latencies count from here
-    // Client: the local (address, port) pair from the pool. Server: the id
-    // in macs_ of the MAC the SYN came from (clients behind different
-    // routers, or a flood with made-up MACs, must not change where a flow's
-    // answers go); a client's flows all go through cfg_.dst_mac.
-    uint32_t pair_or_mac = 0;
-    // How late the connection really started, in ms, saturating at 65 s:
-    // timeouts count from then.
-    uint16_t start_delay_ms = 0;
+    // How late a start is kept: in units of 64 ms, rounded up, up to 65 s.
+    static constexpr uint64_t kDelayUnitNs = 64'000'000;
+    static constexpr uint16_t kMaxDelayUnits = 1023;
+
+    // When the connection was due: latencies count from here. 48 bits of
+    // ns reach 39 hours back; a flow lives less (--timeout plus --hold).
+    util::NsTime48 sched;
+    // How late the connection really started: timeouts count from then.
+    uint16_t start_delay : 10 = 0;
     bool established : 1 = false;
     bool first_byte : 1 = false;
     bool done : 1 = false;               // completed or failed: counted, no longer active
     bool peer_closed_first : 1 = false;  // the peer holds TIME-WAIT: quarantine the pair
     bool half_open : 1 = false;          // server: counted in half_open_ until established or gone
     bool bulk : 1 = false;               // its stream is with the BulkHandover (cfg_.bulk)
+    // Client: the local (address, port) pair from the pool. Server: the id
+    // in macs_ of the MAC the SYN came from (clients behind different
+    // routers, or a flood with made-up MACs, must not change where a flow's
+    // answers go); a client's flows all go through cfg_.dst_mac.
+    uint32_t pair_or_mac = 0;
 
-    uint64_t started_ns() const { return sched_ns + uint64_t(start_delay_ms) * 1'000'000; }
+    // A fresh record for a connection due at `due` that starts at `now`.
+    static FlowRecord starting(uint64_t due, uint64_t now, uint32_t pair_or_mac)
+    {
+        FlowRecord r;
+        r.sched = util::NsTime48(due);
+        const uint64_t late = now > due ? now - due : 0;
+        r.start_delay = static_cast<uint16_t>(std::min<uint64_t>((late + kDelayUnitNs - 1) / kDelayUnitNs, kMaxDelayUnits));
+        r.pair_or_mac = pair_or_mac;
+        return r;
+    }
+    uint64_t sched_ns(uint64_t now) const { return sched.ns(now); }
+    uint64_t started_ns(uint64_t now) const { return sched_ns(now) + uint64_t(start_delay) * kDelayUnitNs; }
 };
 
 // What the worker learns from one call into a flow: events and bytes.

@@ -40,9 +40,8 @@ uint32_t Worker::new_flow(uint64_t now, const FlowKey& key, const MacAddr& peer_
     const uint32_t id = ins.id;
     conns_[id] = tcp::Connection{};
     reset_program(id);
-    recs_[id] = FlowRecord{};
-    recs_[id].sched_ns = now;  // a server's latencies count from the SYN
-    recs_[id].pair_or_mac = macs_.acquire(cfg_.dst_mac_fixed ? cfg_.dst_mac : peer_mac);
+    // A server's latencies count from the SYN.
+    recs_[id] = FlowRecord::starting(now, now, macs_.acquire(cfg_.dst_mac_fixed ? cfg_.dst_mac : peer_mac));
     started_++;
     active_++;
     st_.c.attempted++;

@@ -17,7 +17,7 @@
 //   if (n.action == Action::Close) c.close(now, r, sink);
 //   else if (n.action == Action::Reset) c.abort(now, sink);
 //   else if (n.tx_grew) c.poll(now, r, sink);
-//   arm the flow's timer for min(c.next_deadline(), n.wake_at)
+//   arm the flow's timer for min(c.next_deadline(now), n.wake_at)
 //
 // Why this shape
 // --------------

@@ -127,7 +127,7 @@ void Connection::close(uint64_t now, TcpApp& app, TcpSink& out)
         // RFC 9293 §3.10.4: SYN-SENT "delete the TCB".
         t_.state = TcpState::Closed;
         t_.timer = TimerKind::None;
-        t_.delack_at = kNever;
+        t_.delack_at.clear();
         return;
     case TcpState::SynReceived:
     case TcpState::Established:
@@ -157,7 +157,7 @@ void Connection::abort(uint64_t now, TcpSink& out)
     }
     t_.state = TcpState::Closed;
     t_.timer = TimerKind::None;
-    t_.delack_at = kNever;
+    t_.delack_at.clear();
     release_ooo();
 }
 
@@ -213,7 +213,7 @@ void Connection::resume_send(uint64_t now, uint64_t una_off, uint64_t nxt_off, u
     if (t_.snd.una != t_.snd.max)
         arm_retransmit(now);
     else if (t_.timer == TimerKind::Retransmit)
-        arm(TimerKind::None, 0);
+        disarm();
 }
 
 void Connection::release_ooo()

@@ -12,7 +12,7 @@
 //                                         // when the app has new bytes to send
 //   c.close(now, app, sink);              // FIN after the bytes the app has now
 //   c.abort(now, sink);                   // RST, connection gone
-//   c.next_deadline();                    // ns, kNever when nothing is armed
+//   c.next_deadline(now);                 // ns, kNever when nothing is armed
 //
 // Rules:
 // - Time is an argument (ns on any monotonic clock); nothing reads a clock,
@@ -139,7 +139,9 @@ public:
     // connection and accepts the SYN (with an ISS past snd.max).
     bool time_wait_reopens(const Segment& syn) const;
 
-    uint64_t next_deadline() const;
+    // The earliest armed timer, ns (kNever when none); `now` gives the
+    // deadlines' upper bits, so pass the time of the last call or later.
+    uint64_t next_deadline(uint64_t now) const;
     TcpState state() const { return t_.state; }
     const Tcb& tcb() const { return t_; }
     // Current retransmission timeout with backoff, ns (RFC 6298 §2, §5.5).
@@ -167,6 +169,7 @@ private:
     void retransmit_first(uint64_t now, TcpSink& out);
     bool send_probe(uint64_t now, TcpApp& app, TcpSink& out);
     uint32_t payload_limit() const;
+    uint64_t app_available(TcpApp& app, SeqNum from) const;
     uint64_t snd_off(SeqNum s) const;
     uint32_t data_available(TcpApp& app, SeqNum from);
     void fix_fin(TcpApp& app, SeqNum from);
@@ -176,7 +179,9 @@ private:
     void sample_rtt(uint64_t now, const Segment& seg);
     void rtt_sample(uint32_t r_us);
     uint64_t rto_base() const;
-    void arm(TimerKind k, uint64_t at);
+    // The retransmission-class timer: kind k, due `after` ns from now.
+    void arm(TimerKind k, uint64_t now, uint64_t after);
+    void disarm();
     void arm_retransmit(uint64_t now);
     void arm_persist(uint64_t now);
     void enter_time_wait(uint64_t now);

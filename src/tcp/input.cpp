@@ -27,8 +27,8 @@ void Connection::enter_closed(TcpApp& app, TcpEvent ev)
 {
     t_.state = TcpState::Closed;
     t_.timer = TimerKind::None;
-    t_.timer_at = kNever;
-    t_.delack_at = kNever;
+    t_.timer_at.clear();
+    t_.delack_at.clear();
     t_.ack_now = false;
     release_ooo();
     app.on_event(ev, 0);
@@ -138,7 +138,7 @@ void Connection::input_syn_sent(uint64_t now, const Segment& seg, TcpApp& app, T
         // Karn permitting, from the SYN (RFC 6298 §3, RFC 7323 §4).
         sample_rtt(now, seg);
         t.rtt_timing = false;
-        arm(TimerKind::None, 0);
+        disarm();
         // Data or FIN on the SYN-ACK is not taken: rcv.nxt covers only the
         // SYN, so the peer sends them again.
         become_established(now, app, iss);
@@ -289,7 +289,7 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
         t.snd.wl1 = seg.seq;
         if (opened && t.timer == TimerKind::Persist) {
             // The window opened: leave persist (BSD resets the backoff).
-            arm(TimerKind::None, 0);
+            disarm();
             t.backoff = 0;
         }
     }
@@ -299,7 +299,7 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
         // "if the FIN segment is now acknowledged, then enter FIN-WAIT-2"
         if (fin_acked) {
             t.state = TcpState::FinWait2;
-            arm(TimerKind::FinWait2, now + c.fin_wait2_timeout);
+            arm(TimerKind::FinWait2, now, c.fin_wait2_timeout);
         }
         break;
     case TcpState::Closing:
@@ -391,7 +391,7 @@ void Connection::process_new_ack(uint64_t now, const Segment& seg, bool acks_syn
     // restart it otherwise (so NewReno here is RFC 6582's "Slow-but-Steady").
     if (t.timer == TimerKind::Retransmit) {
         if (t.snd.una == t.snd.max)
-            arm(TimerKind::None, 0);
+            disarm();
         else
             arm_retransmit(now);
     }
@@ -541,8 +541,8 @@ void Connection::receive_text(uint64_t now, const Segment& seg, std::span<const 
     // second segment, otherwise within cfg.delack.
     if (++t.rcv.segs_unacked >= 2)
         t.ack_now = true;
-    else if (t.delack_at == kNever)
-        t.delack_at = now + c.delack;
+    else if (!t.delack_at.armed())
+        t.delack_at = util::UsDeadline::at(now + std::min(c.delack, util::UsDeadline::kMaxAheadNs));
 }
 
 }  // namespace xdpgen::tcp

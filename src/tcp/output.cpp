@@ -47,11 +47,18 @@ uint64_t Connection::snd_off(SeqNum s) const
     return t_.snd_una_off + seq_len(start, s);
 }
 
+uint64_t Connection::app_available(TcpApp& app, SeqNum from) const
+{
+    // What the app offers from `from`, within the longest stream (Offset48).
+    const uint64_t off = snd_off(from);
+    return off >= Offset48::kMax ? 0 : std::min(app.tx_available(off), Offset48::kMax - off);
+}
+
 void Connection::fix_fin(TcpApp& app, SeqNum from)
 {
     // After close() the app's bytes end the stream; once that end is within
     // kMaxAvail of `from` its sequence number is unambiguous.
-    uint64_t avail = app.tx_available(snd_off(from));
+    uint64_t avail = app_available(app, from);
     if (avail <= kMaxAvail) {
         t_.snd.fin = from + static_cast<uint32_t>(avail);
         t_.fin_known = true;
@@ -69,7 +76,7 @@ uint32_t Connection::data_available(TcpApp& app, SeqNum from)
         return from < t_.snd.fin ? seq_len(from, t_.snd.fin) : 0;
     if (!t_.fin_queued && !app_may_send(t_.state))
         return 0;
-    return static_cast<uint32_t>(std::min<uint64_t>(app.tx_available(snd_off(from)), kMaxAvail));
+    return static_cast<uint32_t>(std::min<uint64_t>(app_available(app, from), kMaxAvail));
 }
 
 uint32_t Connection::payload_limit() const
@@ -148,13 +155,14 @@ bool Connection::send(uint64_t now, TcpSink& out, uint8_t flags, SeqNum seq, uin
     if (!out.emit(o)) {
         // No frame free: come back right away (the delayed-ACK deadline
         // doubles as "output pending"); state is as if nothing was tried.
-        t_.delack_at = std::min(t_.delack_at, now + 1);
+        if (!t_.delack_at.armed() || t_.delack_at.ns(now) > now + 1)
+            t_.delack_at = util::UsDeadline::at(now + 1);
         return false;
     }
     if (flags & kAck) {
         // Any segment carrying our ACK satisfies the delayed-ACK rules.
         t_.ack_now = false;
-        t_.delack_at = kNever;
+        t_.delack_at.clear();
         t_.rcv.segs_unacked = 0;
     }
     return true;

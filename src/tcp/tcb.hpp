@@ -19,6 +19,7 @@
 #include "tcp/ooo_store.hpp"
 #include "tcp/segment.hpp"
 #include "tcp/seq.hpp"
+#include "util/us_deadline.hpp"
 
 namespace xdpgen::tcp {
 
@@ -109,6 +110,35 @@ enum class TimerKind : uint8_t {
     FinWait2,    // peer never sends its FIN
 };
 
+// A stream offset in 6 bytes: a stream carries at most kMax bytes (256 TiB)
+// each way. The connection never sends past it (Connection::data_available)
+// and closes its receive window there (Tcb::rcv_wnd).
+class Offset48 {
+public:
+    static constexpr uint64_t kMax = (uint64_t(1) << 48) - 1;
+    constexpr Offset48() = default;
+    constexpr Offset48(uint64_t v) { set(v); }  // NOLINT: stands for a uint64_t
+    constexpr operator uint64_t() const
+    {
+        return uint64_t(w_[0]) | uint64_t(w_[1]) << 16 | uint64_t(w_[2]) << 32;
+    }
+    constexpr Offset48& operator+=(uint64_t d)
+    {
+        set(uint64_t(*this) + d);
+        return *this;
+    }
+
+private:
+    constexpr void set(uint64_t v)
+    {
+        w_[0] = static_cast<uint16_t>(v);
+        w_[1] = static_cast<uint16_t>(v >> 16);
+        w_[2] = static_cast<uint16_t>(v >> 32);
+    }
+    uint16_t w_[3] = {0, 0, 0};
+};
+static_assert(sizeof(Offset48) == 6 && alignof(Offset48) == 2);
+
 struct Tcb {
     // RFC 9293 §3.3.1 send sequence variables.
     struct Send {
@@ -138,9 +168,9 @@ struct Tcb {
         uint16_t cfg_id = 0;  // the TcpConfig (config_table.hpp); here, where the struct had padding
     } rcv;
 
-    // 64-bit stream offsets (the app's view; sequence numbers wrap, offsets don't).
-    uint64_t snd_una_off = 0;  // stream offset of the byte at snd.una (once the SYN is acked)
-    uint64_t rcv_nxt_off = 0;  // stream offset of the byte at rcv.nxt
+    // Stream offsets (the app's view; sequence numbers wrap, offsets don't).
+    Offset48 snd_una_off;  // stream offset of the byte at snd.una (once the SYN is acked)
+    Offset48 rcv_nxt_off;  // stream offset of the byte at rcv.nxt
 
     // RTT estimation (RFC 6298 §2), microseconds.
     uint32_t srtt_us = 0;      // SRTT; 0 = no sample yet
@@ -150,11 +180,12 @@ struct Tcb {
 
     CcState cc;
 
-    // Timers as deadlines (ns, kNever = off): one retransmission-class
-    // timer (its kind says which) and the delayed ACK, which can run
-    // together. delack_at also means "output pending" after a refused emit.
-    uint64_t timer_at = kNever;
-    uint64_t delack_at = kNever;
+    // Timers as 4-byte deadlines (exact to the µs, at most 30 min ahead):
+    // one retransmission-class timer (armed when its kind is not None) and
+    // the delayed ACK, which can run together. delack_at also means "output
+    // pending" after a refused emit.
+    util::UsDeadline timer_at;
+    util::UsDeadline delack_at;
 
     // Out-of-order ranges held by the receiver (delivered, not stored), in
     // this thread's OooStore; 0 = none. For SACK (RFC 2018) and so the
@@ -200,15 +231,16 @@ struct Tcb {
     SeqNum data_start() const { return iss() + 1; }
     // RCV.WND: the configured window cut to what 16 bits carry after the
     // shift, a multiple of the scale unit so the advertised value is exact
-    // (unscaled, at most 65535, until scaling is agreed).
+    // (unscaled, at most 65535, until scaling is agreed), and closed where
+    // the stream reaches Offset48::kMax.
     uint32_t rcv_wnd() const
     {
-        const uint64_t max_wnd = uint64_t(65535) << rcv.wscale;
+        const uint64_t max_wnd = std::min(uint64_t(65535) << rcv.wscale, Offset48::kMax - rcv_nxt_off);
         const auto w = static_cast<uint32_t>(std::min<uint64_t>(config().rcv_wnd, max_wnd));
         return (w >> rcv.wscale) << rcv.wscale;
     }
 };
 
-static_assert(sizeof(Tcb) <= 112, "the TCB must stay compact: see the README's memory per flow");
+static_assert(sizeof(Tcb) <= 100, "the TCB must stay compact: see the README's memory per flow");
 
 }  // namespace xdpgen::tcp

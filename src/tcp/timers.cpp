@@ -85,13 +85,17 @@ void Connection::rtt_sample(uint32_t r_us)
     t_.backoff = 0;
 }
 
-void Connection::arm(TimerKind k, uint64_t at)
+void Connection::arm(TimerKind k, uint64_t now, uint64_t after)
 {
     t_.timer = k;
-    t_.timer_at = k == TimerKind::None ? kNever : at;
+    // The deadline holds 30 min ahead; a longer configured wait is cut there.
+    t_.timer_at = k == TimerKind::None ? util::UsDeadline{}
+                                       : util::UsDeadline::at(now + std::min(after, util::UsDeadline::kMaxAheadNs));
 }
 
-void Connection::arm_retransmit(uint64_t now) { arm(TimerKind::Retransmit, now + rto()); }
+void Connection::disarm() { arm(TimerKind::None, 0, 0); }
+
+void Connection::arm_retransmit(uint64_t now) { arm(TimerKind::Retransmit, now, rto()); }
 
 void Connection::arm_persist(uint64_t now)
 {
@@ -100,7 +104,7 @@ void Connection::arm_persist(uint64_t now)
     uint64_t r = rto_base();
     for (uint8_t i = 0; i < t_.backoff && r < t_.config().persist_max; ++i)
         r *= 2;
-    arm(TimerKind::Persist, now + std::clamp(r, t_.config().persist_min, t_.config().persist_max));
+    arm(TimerKind::Persist, now, std::clamp(r, t_.config().persist_min, t_.config().persist_max));
 }
 
 void Connection::enter_time_wait(uint64_t now)
@@ -108,14 +112,14 @@ void Connection::enter_time_wait(uint64_t now)
     // RFC 9293 §3.3.2: wait 2*MSL (configurable) before forgetting the
     // connection; nothing is outstanding, so the retransmission slot is free.
     t_.state = TcpState::TimeWait;
-    arm(TimerKind::TimeWait, now + t_.config().time_wait);
+    arm(TimerKind::TimeWait, now, t_.config().time_wait);
 }
 
-uint64_t Connection::next_deadline() const
+uint64_t Connection::next_deadline(uint64_t now) const
 {
-    uint64_t d = t_.delack_at;
+    uint64_t d = t_.delack_at.ns(now);
     if (t_.timer != TimerKind::None)
-        d = std::min(d, t_.timer_at);
+        d = std::min(d, t_.timer_at.ns(now));
     return d;
 }
 
@@ -123,11 +127,11 @@ void Connection::poll(uint64_t now, TcpApp& app, TcpSink& out)
 {
     if (t_.state == TcpState::Closed)
         return;
-    if (t_.delack_at <= now) {
-        t_.delack_at = kNever;
+    if (t_.delack_at.due(now)) {
+        t_.delack_at.clear();
         t_.ack_now = true;  // RFC 9293 §3.8.6.3: the delayed ACK is due
     }
-    if (t_.timer != TimerKind::None && t_.timer_at <= now)
+    if (t_.timer != TimerKind::None && t_.timer_at.due(now))
         on_timer(now, app, out);
     if (t_.state != TcpState::Closed)
         output(now, app, out);
@@ -137,7 +141,7 @@ void Connection::on_timer(uint64_t now, TcpApp& app, TcpSink& out)
 {
     const TcpConfig& c = t_.config();
     TimerKind k = t_.timer;
-    arm(TimerKind::None, 0);
+    disarm();
     switch (k) {
     case TimerKind::None:
         return;

@@ -21,6 +21,9 @@ namespace {
 
 constexpr uint64_t kNever = TimerWheel::kNever;
 
+// The wheel keeps deadlines to the microsecond, rounded up.
+uint64_t up_us(uint64_t ns) { return (ns + 999) / 1000 * 1000; }
+
 // The reference: what should fire is every armed deadline <= now.
 struct Model {
     std::vector<uint64_t> deadline;
@@ -72,7 +75,7 @@ void random_run(uint32_t flows, uint64_t tick, uint32_t slots, uint64_t seed, in
             default: d = now + rev * (1 + rng.below(3)); break;   // exactly whole revolutions
             }
             w.arm(id, d);
-            m.deadline[id] = d;
+            m.deadline[id] = up_us(d);
         } else if (r < 55) {
             w.cancel(id);
             m.deadline[id] = kNever;
@@ -117,21 +120,27 @@ TEST_CASE("timer wheel: random ops match a brute-force model", "[timer]")
 
 TEST_CASE("timer wheel: fires at the first advance at or after the deadline, never before", "[timer]")
 {
-    TimerWheel w(4, 0, 1000, 8);
+    TimerWheel w(4, 0, 10'000, 8);
     REQUIRE(w.slots() == 8);
-    w.arm(0, 2500);  // mid-tick
-    CHECK(fire_all(w, 2000).empty());
-    CHECK(fire_all(w, 2499).empty());  // same tick, not yet due
-    CHECK(fire_all(w, 2500) == std::vector<uint32_t>{0});
-    CHECK(fire_all(w, 2500).empty());  // once only
+    w.arm(0, 25'000);  // mid-tick
+    CHECK(fire_all(w, 20'000).empty());
+    CHECK(fire_all(w, 24'999).empty());  // same tick, not yet due
+    CHECK(fire_all(w, 25'000) == std::vector<uint32_t>{0});
+    CHECK(fire_all(w, 25'000).empty());  // once only
     CHECK_FALSE(w.is_armed(0));
 
-    w.arm(1, 3000);
-    CHECK(fire_all(w, 3001) == std::vector<uint32_t>{1});
+    w.arm(1, 30'000);
+    CHECK(fire_all(w, 30'001) == std::vector<uint32_t>{1});
 
     // A deadline already passed fires at the next advance, whatever its time.
     w.arm(2, 100);
-    CHECK(fire_all(w, 3001) == std::vector<uint32_t>{2});
+    CHECK(fire_all(w, 30'001) == std::vector<uint32_t>{2});
+
+    // Within a microsecond the deadline is rounded up, never down.
+    w.arm(3, 40'001);
+    CHECK(w.deadline(3) == 41'000);
+    CHECK(fire_all(w, 40'999).empty());
+    CHECK(fire_all(w, 41'000) == std::vector<uint32_t>{3});
 }
 
 TEST_CASE("timer wheel: cancel and re-arm", "[timer]")
@@ -157,19 +166,20 @@ TEST_CASE("timer wheel: cancel and re-arm", "[timer]")
 
 TEST_CASE("timer wheel: deadlines many revolutions ahead wait for their own revolution", "[timer]")
 {
-    // 8 slots of 1 us: a revolution is 8 us.
-    TimerWheel w(4, 0, 1000, 8);
-    const uint64_t d = 10 * 8000 + 3500;  // slot 3, ten revolutions ahead
+    // 8 slots of 10 us: a revolution is 80 us.
+    TimerWheel w(4, 0, 10'000, 8);
+    const uint64_t rev = 80'000;
+    const uint64_t d = 10 * rev + 35'000;  // slot 3, ten revolutions ahead
     w.arm(0, d);
-    w.arm(1, 3500);  // same slot, this revolution
+    w.arm(1, 35'000);  // same slot, this revolution
     uint64_t now = 0;
     std::vector<uint32_t> seen;
     // Walk tick by tick and in odd steps; only timer 1 may fire early on.
     while (now < d - 1) {
-        now = std::min(d - 1, now + 700);
+        now = std::min(d - 1, now + 7'000);
         for (uint32_t id : fire_all(w, now)) {
             CHECK(id == 1);
-            CHECK(now >= 3500);
+            CHECK(now >= 35'000);
             seen.push_back(id);
         }
     }
@@ -178,17 +188,33 @@ TEST_CASE("timer wheel: deadlines many revolutions ahead wait for their own revo
     CHECK(fire_all(w, d) == std::vector<uint32_t>{0});
 
     // A jump over many revolutions in one advance fires what is due, only.
-    w.arm(2, d + 50 * 8000);
-    w.arm(3, d + 80 * 8000);
-    CHECK(fire_all(w, d + 60 * 8000) == std::vector<uint32_t>{2});
-    CHECK(fire_all(w, d + 80 * 8000 - 1).empty());
-    CHECK(fire_all(w, d + 80 * 8000) == std::vector<uint32_t>{3});
+    w.arm(2, d + 50 * rev);
+    w.arm(3, d + 80 * rev);
+    CHECK(fire_all(w, d + 60 * rev) == std::vector<uint32_t>{2});
+    CHECK(fire_all(w, d + 80 * rev - 1).empty());
+    CHECK(fire_all(w, d + 80 * rev) == std::vector<uint32_t>{3});
+}
 
-    // Far beyond any 32-bit tick range: still exact.
-    const uint64_t far = uint64_t(1) << 62;
-    w.arm(0, far);
-    CHECK(fire_all(w, far - 1).empty());
-    CHECK(fire_all(w, far) == std::vector<uint32_t>{0});
+TEST_CASE("timer wheel: 30 minutes ahead at most, then it fires early", "[timer]")
+{
+    const uint64_t min = 60 * uint64_t(1'000'000'000);
+    // An hour in: the deadlines' 32 bits of microseconds have wrapped.
+    const uint64_t t0 = 75 * min + 123'000'000;  // on a tick: the bound counts from the tick's start
+    TimerWheel w(2, t0, 1'000'000, 4096);
+    w.arm(0, t0 + 29 * min);           // within reach: exact
+    w.arm(1, t0 + 5 * 24 * 60 * min);  // five days: cut to 30 minutes
+    CHECK(w.deadline(0) == t0 + 29 * min);
+    CHECK(w.deadline(1) == t0 + 30 * min);
+    uint64_t now = t0;
+    std::vector<std::pair<uint32_t, uint64_t>> fired;
+    // In 15-second steps, as a running engine advances (more often).
+    while (now < t0 + 31 * min) {
+        now += min / 4;
+        for (uint32_t id : fire_all(w, now))
+            fired.emplace_back(id, now);
+    }
+    const std::vector<std::pair<uint32_t, uint64_t>> want{{0, t0 + 29 * min}, {1, t0 + 30 * min}};
+    CHECK(fired == want);
 }
 
 TEST_CASE("timer wheel: many timers in one slot", "[timer]")
@@ -204,7 +230,7 @@ TEST_CASE("timer wheel: many timers in one slot", "[timer]")
     while (w.size() > 0) {
         now += 3100;
         w.advance(now, [&](uint32_t id) {
-            const uint64_t d = 5000 + uint64_t(id % 1000) * 16'000 + (id % 7) * 100;
+            const uint64_t d = up_us(5000 + uint64_t(id % 1000) * 16'000 + (id % 7) * 100);
             REQUIRE(d <= now);          // never early
             REQUIRE(d > now - 3100);    // and at the first advance at or after it
             ++fired;

@@ -203,7 +203,7 @@ struct Harness {
         FUZZ_CHECK(app.ended == (c.state() == TcpState::Closed));
         if (c.state() == TcpState::Closed) {
             FUZZ_CHECK(c.ooo_count() == 0);
-            FUZZ_CHECK(c.next_deadline() == kNever);
+            FUZZ_CHECK(c.next_deadline(now) == kNever);
             return;
         }
         FUZZ_CHECK(t.snd.una <= t.snd.nxt);
@@ -215,7 +215,7 @@ struct Harness {
         const TcpState s = c.state();
         if (t.snd.una != t.snd.max || s == TcpState::SynSent || s == TcpState::SynReceived ||
             s == TcpState::FinWait2 || s == TcpState::TimeWait)
-            FUZZ_CHECK(c.next_deadline() != kNever);
+            FUZZ_CHECK(c.next_deadline(now) != kNever);
     }
 
     Segment peer(uint8_t flags, SeqNum seq, SeqNum ack)
@@ -360,8 +360,8 @@ struct Harness {
                 check();
                 break;
             case 5:
-                if (c.next_deadline() != kNever)
-                    now = std::max(now, c.next_deadline());
+                if (c.next_deadline(now) != kNever)
+                    now = std::max(now, c.next_deadline(now));
                 c.poll(now, app, out);
                 check();
                 break;

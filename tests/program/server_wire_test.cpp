@@ -176,7 +176,7 @@ struct Wire {
 
     void poll_if_due(Side& s, TcpSink& sink)
     {
-        if (s.conn.next_deadline() <= now || s.wake <= now) {
+        if (s.conn.next_deadline(now) <= now || s.wake <= now) {
             App app(s);
             s.conn.poll(now, app, sink);
             after(s, app, sink);
@@ -199,7 +199,7 @@ struct Wire {
                 next = std::min(next, p.at);
             for (auto [s, open] : {std::pair<Side*, bool>{&client, true}, {&server, server_open}})
                 if (live(*s, open))
-                    next = std::min({next, s->conn.next_deadline(), s->wake});
+                    next = std::min({next, s->conn.next_deadline(now), s->wake});
             REQUIRE(next != kNever);
             now = std::max(now, next);
 

@@ -218,9 +218,9 @@ struct Harness {
             for (auto& p : q)
                 next = std::min(next, p.at);
             if (client.state() != TcpState::Closed)
-                next = std::min({next, client.next_deadline(), client_wake});
+                next = std::min({next, client.next_deadline(now), client_wake});
             if (server && server->state() != TcpState::Closed)
-                next = std::min(next, server->next_deadline());
+                next = std::min(next, server->next_deadline(now));
             REQUIRE(next != kNever);
             now = std::max(now, next);
 
@@ -245,12 +245,12 @@ struct Harness {
                 }
             }
             if (client.state() != TcpState::Closed &&
-                (client.next_deadline() <= now || client_wake <= now)) {
+                (client.next_deadline(now) <= now || client_wake <= now)) {
                 Runner r(prog, st, &http);
                 client.poll(now, r, csink);
                 client_after(r);
             }
-            if (server && server->state() != TcpState::Closed && server->next_deadline() <= now)
+            if (server && server->state() != TcpState::Closed && server->next_deadline(now) <= now)
                 server_after();
         }
         INFO("iterations " << iter << ", dropped " << dropped << ", sim time " << now / kMs << " ms");

@@ -14,23 +14,23 @@ TEST_CASE("active close: FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT -> CLOSED", "[tcp
     f.c.close(ms(200), f.app, f.out);
     CHECK(f.c.state() == TcpState::FinWait1);
     EXPECT_SEGS(f.out, Exp{kFin | kAck, 1001, 5001, 64000});
-    CHECK(f.c.next_deadline() == ms(500));
+    CHECK(f.deadline() == ms(500));
 
     f.rx(ms(250), mk(5001, 1002, kAck, 60000));
     EXPECT_NONE(f.out);
     CHECK(f.c.state() == TcpState::FinWait2);
-    CHECK(f.c.next_deadline() == ms(250) + f.cfg.fin_wait2_timeout);
+    CHECK(f.deadline() == ms(250) + f.cfg.fin_wait2_timeout);
 
     f.rx(ms(300), mk(5001, 1002, kFin | kAck, 60000));
     EXPECT_SEGS(f.out, Exp{kAck, 1002, 5002, 64000});
     CHECK(f.c.state() == TcpState::TimeWait);
     CHECK(f.app.count(TcpEvent::PeerFin) == 1);
-    CHECK(f.c.next_deadline() == ms(300) + sec(2));
+    CHECK(f.deadline() == ms(300) + sec(2));
 
     // The peer's FIN again (our ACK lost): ACK it, restart the 2 MSL wait.
     f.rx(ms(1000), mk(5001, 1002, kFin | kAck, 60000));
     EXPECT_SEGS(f.out, Exp{kAck, 1002, 5002, 64000});
-    CHECK(f.c.next_deadline() == ms(1000) + sec(2));
+    CHECK(f.deadline() == ms(1000) + sec(2));
 
     f.poll(ms(2999));
     CHECK(f.c.state() == TcpState::TimeWait);
@@ -38,7 +38,7 @@ TEST_CASE("active close: FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT -> CLOSED", "[tcp
     EXPECT_NONE(f.out);
     CHECK(f.c.state() == TcpState::Closed);
     CHECK(f.app.count(TcpEvent::Closed) == 1);
-    CHECK(f.c.next_deadline() == kNever);
+    CHECK(f.deadline() == kNever);
 }
 
 TEST_CASE("close after queued data: FIN rides on the last segment", "[tcp][close]")
@@ -139,10 +139,10 @@ TEST_CASE("LAST-ACK retransmits its FIN on timeout", "[tcp][close]")
     f.rx(ms(200), mk(5001, 1001, kFin | kAck, 60000));
     f.c.close(ms(201), f.app, f.out);
     f.out.take();
-    CHECK(f.c.next_deadline() == ms(501));
+    CHECK(f.deadline() == ms(501));
     f.poll(ms(501));
     EXPECT_SEGS(f.out, Exp{kFin | kAck, 1001, 5002, 64000, 0, 0, true});
-    CHECK(f.c.next_deadline() == ms(501) + ms(600));
+    CHECK(f.deadline() == ms(501) + ms(600));
 }
 
 TEST_CASE("RST in LAST-ACK: a close when only our FIN was outstanding, else a reset", "[tcp][close][rst]")
@@ -202,7 +202,7 @@ TEST_CASE("simultaneous close goes through CLOSING", "[tcp][close]")
     f.rx(ms(220), mk(5002, 1002, kAck, 60000));
     EXPECT_NONE(f.out);
     CHECK(f.c.state() == TcpState::TimeWait);
-    CHECK(f.c.next_deadline() == ms(220) + sec(2));
+    CHECK(f.deadline() == ms(220) + sec(2));
     f.poll(ms(2220));
     CHECK(f.c.state() == TcpState::Closed);
     CHECK(f.app.count(TcpEvent::Closed) == 1);
@@ -283,7 +283,7 @@ TEST_CASE("abort sends a RST at snd.nxt and forgets the connection", "[tcp][rst]
     f.c.abort(ms(210), f.out);
     EXPECT_SEGS(f.out, Exp{kRst, 1501});
     CHECK(f.c.state() == TcpState::Closed);
-    CHECK(f.c.next_deadline() == kNever);
+    CHECK(f.deadline() == kNever);
     f.poll(ms(10000));
     EXPECT_NONE(f.out);
 }
@@ -302,11 +302,11 @@ TEST_CASE("a full sink defers output without losing it", "[tcp][data]")
     f.poll(ms(204));
     CHECK(f.out.v.empty());
     CHECK(f.c.tcb().ack_now);
-    CHECK(f.c.next_deadline() == ms(204) + 1);  // asks to be polled again at once
+    CHECK(f.deadline() == ms(204) + us(1));  // asks to be polled again at once: the next µs
     f.out.full = false;
     f.poll(ms(205));
     EXPECT_SEGS(f.out, Exp{kAck | kPsh, 1001, 5401, 64000, 100, 0});
-    CHECK(f.c.next_deadline() == ms(205) + ms(300));
+    CHECK(f.deadline() == ms(205) + ms(300));
 }
 
 TEST_CASE("a refused SYN is tried again at the next poll", "[tcp][open]")
@@ -317,11 +317,12 @@ TEST_CASE("a refused SYN is tried again at the next poll", "[tcp][open]")
     App app;
     out.full = true;
     c.connect(cfg, 0, SeqNum(1000), out);
-    CHECK(c.next_deadline() == 1);
+    // Deadlines are kept in whole microseconds: "now + 1 ns" is the next one.
+    CHECK(c.next_deadline(0) == us(1));
     out.full = false;
-    c.poll(1, app, out);
+    c.poll(us(1), app, out);
     EXPECT_SEGS(out, Exp{kSyn, 1000, 0, 64000, 0, 0, false});
-    CHECK(c.next_deadline() == 1 + sec(1));
+    CHECK(c.next_deadline(us(1)) == us(1) + sec(1));
 }
 
 TEST_CASE("TIME-WAIT answers an old segment with an ACK", "[tcp][close]")
@@ -334,6 +335,6 @@ TEST_CASE("TIME-WAIT answers an old segment with an ACK", "[tcp][close]")
     REQUIRE(f.c.state() == TcpState::TimeWait);
     f.rx_data(ms(220), 0, 1, 1002);  // wholly before rcv.nxt: not acceptable
     EXPECT_SEGS(f.out, Exp{kAck, 1002, 5002, 64000});
-    CHECK(f.c.next_deadline() == ms(210) + sec(2));  // only a FIN restarts the wait
+    CHECK(f.deadline() == ms(210) + sec(2));  // only a FIN restarts the wait
     CHECK(f.app.rx_bytes == 0);
 }

@@ -15,7 +15,7 @@ TEST_CASE("sending: MSS-sized segments described by stream offset, ACKs restart 
     f.poll(ms(200));
     EXPECT_SEGS(f.out, Exp{kAck, 1001, 5001, 64000, 1000, 0, false}, Exp{kAck, 2001, 5001, 64000, 1000, 1000, false},
                 Exp{kAck | kPsh, 3001, 5001, 64000, 500, 2000, false});
-    CHECK(f.c.next_deadline() == ms(200) + ms(300));
+    CHECK(f.deadline() == ms(200) + ms(300));
 
     // 50 ms for the first segment: SRTT = (7*100 + 50)/8 = 93.75 ms,
     // RTTVAR = (3*50 + |100-50|)/4 = 50 ms, RTO = 93.75 + 200 ms.
@@ -24,11 +24,11 @@ TEST_CASE("sending: MSS-sized segments described by stream offset, ACKs restart 
     CHECK(f.app.last(TcpEvent::DataAcked) == 1000u);
     CHECK(f.c.tcb().srtt_us == 93750);
     CHECK(f.c.tcb().rttvar_us == 50000);
-    CHECK(f.c.next_deadline() == ms(250) + us(293750));
+    CHECK(f.deadline() == ms(250) + us(293750));
 
     f.rx(ms(260), mk(5001, 3501, kAck, 60000));
     CHECK(f.app.last(TcpEvent::DataAcked) == 1500u);
-    CHECK(f.c.next_deadline() == kNever);
+    CHECK(f.deadline() == kNever);
     CHECK(f.c.tcb().snd_una_off == 2500);
     // Slow start: IW10 plus min(acked, SMSS) per ACK (RFC 5681 §3.1).
     CHECK(f.c.tcb().cc.cwnd == 10000 + 1000 + 1000);
@@ -40,18 +40,18 @@ TEST_CASE("receiving: delayed ACK after 40 ms, immediate ACK every second segmen
     f.open();
     f.rx_data(ms(200), 0, 500, 1001);
     EXPECT_NONE(f.out);
-    CHECK(f.c.next_deadline() == ms(240));
+    CHECK(f.deadline() == ms(240));
     f.poll(ms(239));
     EXPECT_NONE(f.out);
     f.poll(ms(240));
     EXPECT_SEGS(f.out, Exp{kAck, 1001, 5501, 64000});
-    CHECK(f.c.next_deadline() == kNever);
+    CHECK(f.deadline() == kNever);
 
     f.rx_data(ms(300), 500, 1000, 1001);
     EXPECT_NONE(f.out);
     f.rx_data(ms(301), 1500, 1000, 1001);
     EXPECT_SEGS(f.out, Exp{kAck, 1001, 7501, 64000});
-    CHECK(f.c.next_deadline() == kNever);
+    CHECK(f.deadline() == kNever);
     CHECK(f.app.rx_bytes == 2500);
     CHECK(f.app.rx_ok);
     CHECK(f.app.rx == std::vector<std::pair<uint64_t, uint64_t>>{{0, 500}, {500, 1000}, {1500, 1000}});
@@ -66,7 +66,7 @@ TEST_CASE("receiving: delayed ACK after 40 ms, immediate ACK every second segmen
     f.app.tx_total = 10;
     f.poll(ms(501));
     EXPECT_SEGS(f.out, Exp{kAck | kPsh, 1001, 7601, 64000, 10, 0});
-    CHECK(f.c.tcb().delack_at == kNever);
+    CHECK(!f.c.tcb().delack_at.armed());
 }
 
 TEST_CASE("the peer's window limits what is sent, scaled by its shift", "[tcp][data][window]")
@@ -108,24 +108,24 @@ TEST_CASE("zero window: persist probes with backoff until the window opens", "[t
     f.poll(ms(200));
     EXPECT_NONE(f.out);
     CHECK(f.c.tcb().timer == TimerKind::Persist);
-    CHECK(f.c.next_deadline() == ms(500));
+    CHECK(f.deadline() == ms(500));
 
     f.poll(ms(499));
     EXPECT_NONE(f.out);
     f.poll(ms(500));  // one octet of new data (RFC 9293 §3.8.6.1)
     EXPECT_SEGS(f.out, Exp{kAck, 1001, 5001, 64000, 1, 0, false});
-    CHECK(f.c.next_deadline() == ms(500) + ms(600));
+    CHECK(f.deadline() == ms(500) + ms(600));
     // The peer refuses it: still zero; not a duplicate ACK.
     f.rx(ms(510), mk(5001, 1001, kAck, 0));
     EXPECT_NONE(f.out);
     CHECK(f.c.tcb().cc.dupacks == 0);
     f.poll(ms(1100));
     EXPECT_SEGS(f.out, Exp{kAck, 1001, 5001, 64000, 1, 0, true});
-    CHECK(f.c.next_deadline() == ms(1100) + ms(1200));
+    CHECK(f.deadline() == ms(1100) + ms(1200));
     f.rx(ms(1110), mk(5001, 1001, kAck, 0));
     f.poll(ms(2300));
     EXPECT_SEGS(f.out, Exp{kAck, 1001, 5001, 64000, 1, 0, true});
-    CHECK(f.c.next_deadline() == ms(2300) + ms(2400));
+    CHECK(f.deadline() == ms(2300) + ms(2400));
 
     // The window opens: data flows from the first unacknowledged byte, the
     // persist timer gives way to the retransmission timer.
@@ -133,7 +133,7 @@ TEST_CASE("zero window: persist probes with backoff until the window opens", "[t
     EXPECT_SEGS(f.out, Exp{kAck, 1001, 5001, 64000, 1000, 0}, Exp{kAck, 2001, 5001, 64000, 1000, 1000},
                 Exp{kAck | kPsh, 3001, 5001, 64000, 1000, 2000});
     CHECK(f.c.tcb().timer == TimerKind::Retransmit);
-    CHECK(f.c.next_deadline() == ms(2400) + ms(300));
+    CHECK(f.deadline() == ms(2400) + ms(300));
 }
 
 TEST_CASE("zero window: a probe the peer takes is acknowledged", "[tcp][data][window]")
@@ -266,7 +266,7 @@ TEST_CASE("sequence numbers wrap around 2^32 in both directions", "[tcp][data][w
     CHECK(c.tcb().rcv.nxt == SeqNum(irs + 1501));
     CHECK(c.tcb().rcv.nxt.raw() < 0x1000u);
     CHECK(c.tcb().snd_una_off == 3000);
-    CHECK(c.next_deadline() == ms(212) + ms(40));  // third segment waits for the delayed ACK
+    CHECK(c.next_deadline(ms(212)) == ms(212) + ms(40));  // third segment waits for the delayed ACK
     EXPECT_SEGS(out, Exp{kAck, iss + 3001, irs + 1001, 64000});
     c.close(ms(300), app, out);
     EXPECT_SEGS(out, Exp{kFin | kAck, iss + 3001, irs + 1501, 64000});

@@ -209,3 +209,25 @@ TEST_CASE("data acknowledged across snd.una == ISS counts every byte once", "[tc
     CHECK(f.app.last(TcpEvent::DataAcked) == 500u);
     CHECK(f.c.tcb().snd_una_off == at + 1500);
 }
+
+TEST_CASE("the longest stream, 2^48 - 1 bytes: nothing is sent past it, the window closes there", "[tcp][long]")
+{
+    ClientFixture f;
+    f.open();
+    // Sent and acknowledged elsewhere up to 1000 bytes before the end; the app offers more.
+    const uint64_t end = Offset48::kMax;
+    f.app.tx_total = end + 5000;
+    f.c.resume_send(ms(200), end - 1000, end - 1000, 60000, 0);
+    f.poll(ms(200));
+    uint64_t sent_to = 0;
+    for (const auto& s : f.out.take())
+        sent_to = std::max<uint64_t>(sent_to, s.payload_offset + s.seg.payload_len);
+    CHECK(sent_to == end);  // the last 1000 bytes, none beyond
+
+    // The receive window: what is left of the stream once that is below the configured window.
+    Tcb t = f.c.tcb();
+    t.rcv_nxt_off = end - 300;
+    CHECK(t.rcv_wnd() == 300u >> t.rcv.wscale << t.rcv.wscale);
+    t.rcv_nxt_off = end;
+    CHECK(t.rcv_wnd() == 0u);
+}

@@ -16,7 +16,7 @@ TEST_CASE("resume after a stream sent and acknowledged elsewhere: the FIN follow
     f.app.tx_total = n;
     f.c.resume_send(ms(200), n, n, 30000, 0);
     EXPECT_NONE(f.out);
-    CHECK(f.c.next_deadline() == kNever);
+    CHECK(f.deadline() == kNever);
     f.c.close(ms(200), f.app, f.out);
     const uint32_t fin_seq = ClientFixture::kIss + 1 + static_cast<uint32_t>(n);
     EXPECT_SEGS(f.out, Exp{kFin | kAck, fin_seq, 5001, 64000});
@@ -36,7 +36,7 @@ TEST_CASE("resume with bytes in flight: the connection resends them from una, th
     // Acknowledged up to 4000, sent up to 6000; the peer's window 8000.
     f.c.resume_send(ms(200), 4000, 6000, 8000, 0);
     EXPECT_NONE(f.out);
-    CHECK(f.c.next_deadline() == ms(200) + f.c.rto());
+    CHECK(f.deadline() == ms(200) + f.c.rto());
     // An ACK for 5000 arrives: new data may go as far as the window allows.
     f.rx(ms(210), mk(5001, 1001 + 5000, kAck, 8000));
     auto segs = f.out.take();

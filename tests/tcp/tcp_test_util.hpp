@@ -174,6 +174,10 @@ struct ClientFixture {
     Connection c;
     Sink out;
     App app;
+    uint64_t now = 0;  // the time of the last rx() or poll(): the deadlines' anchor
+
+    // The connection's next deadline, ns (kNever when none).
+    uint64_t deadline() const { return c.next_deadline(now); }
 
     void open(uint16_t peer_wnd = 60000, uint16_t peer_mss = 1000)
     {
@@ -188,6 +192,7 @@ struct ClientFixture {
     }
     void rx(uint64_t t, const Segment& s, std::span<const uint8_t> payload = {})
     {
+        now = t;
         c.on_segment(t, s, payload, app, out);
     }
     // Peer data at stream offset off (pattern salt 2), ACKing ack.
@@ -196,7 +201,11 @@ struct ClientFixture {
         auto p = pattern(off, len, app.rx_salt);
         rx(t, mk(kIrs + 1 + static_cast<uint32_t>(off), ack, kAck | extra, wnd, len), p);
     }
-    void poll(uint64_t t) { c.poll(t, app, out); }
+    void poll(uint64_t t)
+    {
+        now = t;
+        c.poll(t, app, out);
+    }
 };
 
 }  // namespace xdpgen::tcp::test

@@ -118,10 +118,10 @@ TEST_CASE("TIME-WAIT: a FIN at rcv.nxt does not restart the wait", "[tcp][hostil
     f.c.close(ms(200), f.app, f.out);
     f.rx(ms(250), mk(5001, 1002, kFin | kAck, 60000));
     REQUIRE(f.c.state() == TcpState::TimeWait);
-    const uint64_t deadline = f.c.next_deadline();
+    const uint64_t deadline = f.deadline();
     f.out.take();
     f.rx(ms(900), mk(5002, 1002, kFin | kAck, 60000));
-    CHECK(f.c.next_deadline() == deadline);
+    CHECK(f.deadline() == deadline);
     CHECK(f.app.count(TcpEvent::PeerFin) == 1);
 }
 

@@ -188,7 +188,7 @@ void run_transfer(const TcpConfig& cfg, uint64_t seed, unsigned loss)
         uint64_t next = net.next_at();
         for (Side* s : sides)
             if (s->c && s->c->state() != TcpState::Closed)
-                next = std::min(next, s->c->next_deadline());
+                next = std::min(next, s->c->next_deadline(net.now));
         REQUIRE(next != kNever);  // something must always be pending
         net.now = std::max(net.now, next);
 
@@ -229,7 +229,7 @@ void run_transfer(const TcpConfig& cfg, uint64_t seed, unsigned loss)
         for (Side* s : sides) {
             if (!s->c || s->c->state() == TcpState::Closed)
                 continue;
-            if (s->c->next_deadline() <= net.now)
+            if (s->c->next_deadline(net.now) <= net.now)
                 s->c->poll(net.now, s->app, *s);
             // The stories: the client closes as soon as it is connected (its
             // FIN follows the whole stream), the server once it has seen

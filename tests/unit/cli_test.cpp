@@ -241,6 +241,22 @@ TEST_CASE("cli: client bad escape, port range, CPU list, zero-copy mode", "[cli]
                     {"xdpgen: ", "/nonexistent/file"});
 }
 
+// The per-flow deadlines and start times are compact (README: timers): the
+// waits that feed them are bounded, the same bound in every command.
+TEST_CASE("cli: timers beyond what a flow can hold are refused", "[cli]")
+{
+    for (const char* cmd : {"client", "server"}) {
+        const std::string target = "198.18.0.2:80";  // the client's target, the server's address
+        INFO(cmd);
+        check_one_error(run_xdpgen({cmd, "-i", "lo", target, "--time-wait", "1801"}), {"--time-wait", "1801"});
+        check_one_error(run_xdpgen({cmd, "-i", "lo", target, "--timeout", "43201"}), {"--timeout", "43201"});
+        check_one_error(run_xdpgen({cmd, "-i", "lo", target, "--connect-timeout", "3601"}),
+                        {"--connect-timeout", "3601"});
+    }
+    check_one_error(run_xdpgen({"tcp", "-i", "lo", "198.18.0.2", "--connect-timeout", "3601"}),
+                    {"--connect-timeout", "3601"});
+}
+
 TEST_CASE("cli: client on an interface that does not exist", "[cli]")
 {
     check_one_error(run_xdpgen({"client", "-i", "no-such-if0", "198.18.0.2:80"}), {"xdpgen: ", "no-such-if0"});
