@@ -4,7 +4,7 @@
 //
 // How the engine drives it
 // ------------------------
-//   Connection c;                         // 112 bytes, by flow id in the engine
+//   Connection c;                         // 100 bytes, by flow id in the engine
 //   c.connect(cfg, now, iss, sink);       // client: emits the SYN
 //   c.accept(cfg, syn, now, iss, sink);   // server: from a SYN seen in LISTEN
 //   c.on_segment(now, seg, payload, app, sink);  // for every segment of the flow

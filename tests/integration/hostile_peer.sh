@@ -182,7 +182,7 @@ echo "VmRSS client: $cli_rss0 kB before, $cli_rss1 kB after, $cli_max kB most se
 # table, control blocks, UMEM), so hostile frames can only make it touch
 # more of it, as far as the flows they can keep at once: the server's
 # half-open ones stop at --syn-backlog (4096; SYN cookies beyond, no state)
-# and the client has 100 ports. At 208 bytes a flow at most (million_flows)
+# and the client has 100 ports. At 188 bytes a flow at most (million_flows)
 # that is about 1 MiB; 1 MiB more for the allocator and stacks. A leak of
 # 50 bytes per hostile frame (40,000 of them) would pass 2 MiB.
 for side in srv cli; do
