@@ -96,14 +96,17 @@ struct xg_steer_counters {
 #endif
 
 /*
- * Latency histogram buckets, log-linear: values below 16 ns get a bucket
- * each, above that every power of two is split into 8 sub-buckets (worst
- * relative error 12.5%). 16 + 8 * (40 - 4) buckets reach 2^40 ns (18 min).
+ * Latency histogram buckets, log-linear as HdrHistogram's: values below
+ * 256 ns get a bucket each, above that every power of two is split into 128
+ * sub-buckets, so a bucket is at most 1/128 (0.78%) of its lower edge wide
+ * and a percentile read at its bucket's upper edge is within 1% of the
+ * truth. 256 + 128 * (40 - 8) buckets reach 2^40 ns (18 min).
  */
-#define XG_LAT_SUB_BITS 3
-#define XG_LAT_LINEAR 16
+#define XG_LAT_SUB_BITS 7
+#define XG_LAT_MIN_POW (XG_LAT_SUB_BITS + 1)
+#define XG_LAT_LINEAR (1 << XG_LAT_MIN_POW)
 #define XG_LAT_MAX_POW 40
-#define XG_LAT_BUCKETS (XG_LAT_LINEAR + (1 << XG_LAT_SUB_BITS) * (XG_LAT_MAX_POW - 4))
+#define XG_LAT_BUCKETS (XG_LAT_LINEAR + (1 << XG_LAT_SUB_BITS) * (XG_LAT_MAX_POW - XG_LAT_MIN_POW))
 
 static __always_inline __u32 xg_msb64(__u64 v)
 {
@@ -127,7 +130,7 @@ static __always_inline __u32 xg_lat_bucket(__u64 ns)
 	msb = xg_msb64(ns);
 	if (msb >= XG_LAT_MAX_POW)
 		return XG_LAT_BUCKETS - 1;
-	idx = XG_LAT_LINEAR + (msb - 4) * (1 << XG_LAT_SUB_BITS) +
+	idx = XG_LAT_LINEAR + (msb - XG_LAT_MIN_POW) * (1 << XG_LAT_SUB_BITS) +
 	      (__u32)((ns >> (msb - XG_LAT_SUB_BITS)) & ((1 << XG_LAT_SUB_BITS) - 1));
 	return idx;
 }
@@ -140,7 +143,7 @@ static __always_inline __u64 xg_lat_bucket_floor(__u32 idx)
 	if (idx < XG_LAT_LINEAR)
 		return idx;
 	idx -= XG_LAT_LINEAR;
-	pow = idx / (1 << XG_LAT_SUB_BITS) + 4;
+	pow = idx / (1 << XG_LAT_SUB_BITS) + XG_LAT_MIN_POW;
 	sub = idx % (1 << XG_LAT_SUB_BITS);
 	return ((__u64)1 << pow) | ((__u64)sub << (pow - XG_LAT_SUB_BITS));
 }

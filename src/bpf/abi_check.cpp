@@ -35,7 +35,7 @@ static_assert(offsetof(xg_sink_stream, run) == 24);
 
 static_assert((XG_MAX_STREAMS & (XG_MAX_STREAMS - 1)) == 0, "indexed with a mask");
 static_assert((XG_MAX_CPUS & (XG_MAX_CPUS - 1)) == 0, "indexed with a mask");
-static_assert(XG_LAT_BUCKETS == 304);
+static_assert(XG_LAT_BUCKETS == 4352);
 
 static_assert(sizeof(xg_steer_counters) == 128, "two whole cache lines per CPU slot");
 static_assert(offsetof(xg_steer_counters, steered) == 0);

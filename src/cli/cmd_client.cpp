@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/latency_report.hpp"
 #include "cli/link_guard.hpp"
 #include "cli/options.hpp"
 #include "cli/rx_csum.hpp"
@@ -39,6 +40,7 @@ struct ClientOptions {
     int64_t max_failures = -1;  // -1 = default: 0 for a --connections run, unlimited otherwise
     double min_cps = 0;
     OutputOptions out;
+    LatencyDetail latency;
     bool per_worker = false;
     std::string on_link_down = "fail";
     std::string rx_csum = "auto";
@@ -136,6 +138,8 @@ int run_client(ClientOptions o)
     auto link_policy = option_on_link_down(o.on_link_down);
     if (!link_policy)
         return fail_setup(link_policy.error());
+    if (auto lf = prepare_latency_file(o.latency); !lf)
+        return fail_setup(lf.error());
     const auto mode = o.xdp_mode == "skb" ? XdpMode::Skb : XdpMode::Native;
     if (o.xdp_mode != "skb" && o.xdp_mode != "native")
         return fail_setup(make_error(fmt::format("--xdp-mode '{}' is not native or skb", o.xdp_mode)));
@@ -325,6 +329,9 @@ int run_client(ClientOptions o)
         out.line("first byte: " + latency_line(s.first_byte));
     if (s.total.count())
         out.line("total:      " + latency_line(s.total));
+    const auto lat_written =
+        report_latency(o.latency, {{"connect", &s.connect}, {"first byte", &s.first_byte}, {"total", &s.total}},
+                       [&](const std::string& l) { out.line(l); });
     per_worker.summary(out, end_snap);
 
     if (rc == kExitOk) {
@@ -383,6 +390,10 @@ int run_client(ClientOptions o)
     };
     if (auto wj = out.write_json(doc, &intervals); !wj) {
         print_error(wj.error());
+        return kExitRunFailed;
+    }
+    if (!lat_written) {
+        print_error(lat_written.error());
         return kExitRunFailed;
     }
     return rc;
@@ -465,6 +476,7 @@ Command add_client_command(CLI::App& app)
     sub->add_option("--json", o->out.json_path, "Write the report as JSON to FILE ('-' = stdout; lines then go to stderr)")->group(out);
     sub->add_flag("--quiet", o->out.quiet, "No per-interval lines, only the summary")->group(out);
     sub->add_flag("--per-worker", o->per_worker, "Also show each worker's counters, live and in the summary")->group(out);
+    add_latency_options(sub, o->latency, out);
     return Command{sub, [o] { return run_client(*o); }};
 }
 

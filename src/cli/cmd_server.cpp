@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/latency_report.hpp"
 #include "cli/link_guard.hpp"
 #include "cli/options.hpp"
 #include "cli/rx_csum.hpp"
@@ -37,6 +38,7 @@ struct ServerOptions {
     uint16_t mss = 1460;
     program::ServerQuick prog;
     OutputOptions out;
+    LatencyDetail latency;
     bool per_worker = false;
     std::string on_link_down = "fail";
     std::string rx_csum = "auto";
@@ -107,6 +109,8 @@ int run_server(ServerOptions o)
     auto link_policy = option_on_link_down(o.on_link_down);
     if (!link_policy)
         return fail_setup(link_policy.error());
+    if (auto lf = prepare_latency_file(o.latency); !lf)
+        return fail_setup(lf.error());
     std::vector<int> cpus;
     if (!o.cores.empty()) {
         auto c = parse_cpu_list(o.cores);
@@ -243,6 +247,8 @@ int run_server(ServerOptions o)
         out.line(l);
     if (s.total.count())
         out.line("total:      " + latency_line(s.total));
+    const auto lat_written = report_latency(o.latency, {{"connect", &s.connect}, {"total", &s.total}},
+                                            [&](const std::string& l) { out.line(l); });
     per_worker.summary(out, end_snap);
 
     nlohmann::json doc = {
@@ -270,6 +276,10 @@ int run_server(ServerOptions o)
     };
     if (auto wj = out.write_json(doc, &intervals); !wj) {
         print_error(wj.error());
+        return kExitRunFailed;
+    }
+    if (!lat_written) {
+        print_error(lat_written.error());
         return kExitRunFailed;
     }
     return rc;
@@ -335,6 +345,7 @@ Command add_server_command(CLI::App& app)
     sub->add_option("--json", o->out.json_path, "Write the report as JSON to FILE ('-' = stdout; lines then go to stderr)")->group(out);
     sub->add_flag("--quiet", o->out.quiet, "No per-interval lines, only the summary")->group(out);
     sub->add_flag("--per-worker", o->per_worker, "Also show each worker's counters, live and in the summary")->group(out);
+    add_latency_options(sub, o->latency, out);
     return Command{sub, [o] { return run_server(*o); }};
 }
 

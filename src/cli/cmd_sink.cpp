@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/latency_report.hpp"
 #include "cli/options.hpp"
 #include "sink/udp_sink.hpp"
 #include "stats/units.hpp"
@@ -24,6 +25,7 @@ struct SinkOptions {
     uint64_t num_packets = 0;
     double interval = 1.0, duration = 0, idle_timeout = 0;
     OutputOptions out;
+    LatencyDetail latency;
 };
 
 int run_sink(const SinkOptions& o)
@@ -32,6 +34,8 @@ int run_sink(const SinkOptions& o)
     auto dst = option_ip_opt(o.dst_addr, "--dst-addr");
     if (!dst)
         return fail_setup(dst.error());
+    if (auto lf = prepare_latency_file(o.latency); !lf)
+        return fail_setup(lf.error());
     PortRange ports;
     if (!o.ports.empty()) {
         auto r = option_port_range(o.ports, "--dst-port");
@@ -127,6 +131,8 @@ int run_sink(const SinkOptions& o)
                              fmt_ns(static_cast<double>(s.latency.quantile(0.5))), fmt_ns(static_cast<double>(s.latency.quantile(0.9))),
                              fmt_ns(static_cast<double>(s.latency.quantile(0.99))), fmt_ns(static_cast<double>(s.latency.quantile(0.999))),
                              fmt_ns(static_cast<double>(s.latency.max())), fmt_count(s.latency.count())));
+    const auto lat_written =
+        report_latency(o.latency, {{"latency", &s.latency}}, [&](const std::string& l) { out.line(l); });
     if (rc != kExitOk)
         print_error(make_error(reason));
 
@@ -161,6 +167,10 @@ int run_sink(const SinkOptions& o)
         print_error(w.error());
         return kExitRunFailed;
     }
+    if (!lat_written) {
+        print_error(lat_written.error());
+        return kExitRunFailed;
+    }
     return rc;
 }
 
@@ -183,6 +193,7 @@ Command add_sink_command(CLI::App& app)
         ->check(CLI::NonNegativeNumber);
     sub->add_option("--json", o->out.json_path, "Write the report as JSON to FILE ('-' = stdout; lines then go to stderr)");
     sub->add_flag("--quiet", o->out.quiet, "No per-interval lines, only the summary");
+    add_latency_options(sub, o->latency, "Options");
     return Command{sub, [o] { return run_sink(*o); }};
 }
 

@@ -10,6 +10,9 @@
 
 namespace xdpgen {
 
+// Highest value that falls into bucket idx.
+uint64_t lat_bucket_ceil(uint32_t idx);
+
 class LatencyHistogram {
 public:
     void add(uint64_t ns, uint64_t count = 1);
@@ -24,13 +27,18 @@ public:
     uint64_t max() const;
     uint64_t min() const;
     double mean() const;  // from bucket midpoints
+    // f(lower_ns, upper_ns, count) for each non-empty bucket, lowest first.
+    template <typename F>
+    void for_each_bucket(F&& f) const
+    {
+        for (uint32_t i = 0; i < b_.size(); i++)
+            if (b_[i])
+                f(xg_lat_bucket_floor(i), lat_bucket_ceil(i), b_[i]);
+    }
 
 private:
     std::array<uint64_t, XG_LAT_BUCKETS> b_{};
     uint64_t total_ = 0;
 };
-
-// Highest value that falls into bucket idx.
-uint64_t lat_bucket_ceil(uint32_t idx);
 
 }  // namespace xdpgen
