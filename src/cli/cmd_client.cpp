@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/http_target.hpp"
 #include "cli/latency_report.hpp"
 #include "cli/link_guard.hpp"
 #include "cli/options.hpp"
@@ -112,13 +113,36 @@ std::string server_gone_hint(const engine::WorkerCounters& c, const std::string&
                        "during the run?", target, fmt_count(c.established));
 }
 
+// HOST:PORT, or a URL: its path and Host header become the --http request's.
+Result<Endpoint> client_target(ClientOptions& o)
+{
+    if (!looks_like_url(o.target)) {
+        if (auto ep = parse_endpoint(o.target))
+            return *ep;
+        return make_error(fmt::format("'{}' is not HOST:PORT or a URL", o.target), 0,
+                          "e.g. 198.18.0.2:80, [fd00:18::2]:80 or http://198.18.0.2:8080/index.html");
+    }
+    auto url = parse_http_url(o.target);
+    if (!url)
+        return url.error();
+    if (!o.prog.http_get_path.empty())
+        return make_error(fmt::format("--http {} and the URL {} both give the path: give one", o.prog.http_get_path,
+                                      o.target));
+    auto addr = resolve_host(url->host);
+    if (!addr)
+        return addr.error();
+    o.prog.http_get_path = url->path;
+    if (o.prog.http_host.empty())
+        o.prog.http_host = url->host_header();
+    return Endpoint{*addr, url->port};
+}
+
 int run_client(ClientOptions o)
 {
     Output out(o.out);
-    auto ep = parse_endpoint(o.target);
+    auto ep = client_target(o);
     if (!ep)
-        return fail_setup(make_error(fmt::format("'{}' is not HOST:PORT", o.target), 0,
-                                     "e.g. 198.18.0.2:80 or [fd00:18::2]:80"));
+        return fail_setup(ep.error());
     std::optional<AddrRange> src_range;
     if (!o.src_addr.empty()) {
         auto r = option_addr_range(o.src_addr, "--src-addr");
@@ -405,7 +429,7 @@ Command add_client_command(CLI::App& app)
 {
     auto o = std::make_shared<ClientOptions>();
     CLI::App* sub = app.add_subcommand("client", "Open real TCP connections to a server from the AF_XDP engine, each running a small program");
-    sub->add_option("target", o->target, "Server as HOST:PORT ([v6]:port for IPv6)")->required();
+    sub->add_option("target", o->target, "Server as HOST:PORT ([v6]:port for IPv6), or http://HOST[:PORT]/PATH (implies --http PATH)")->required();
     sub->add_option("-i,--interface", o->ifname, "Interface to use")->required();
 
     auto* load = "Load";
@@ -427,6 +451,11 @@ Command add_client_command(CLI::App& app)
     sub->add_flag("--recv-until-close", o->prog.recv_until_close, "Then receive until the server closes")->group(prog);
     sub->add_option("--http", o->prog.http_get_path, "Shortcut: GET PATH and receive the HTTP response")->group(prog);
     sub->add_option("--http-host", o->prog.http_host, "Host header for --http (default: the target)")->group(prog);
+    sub->add_option("--method", o->prog.http_method, "HTTP method for --http or a URL (default GET; POST with a body)")->group(prog);
+    sub->add_option("-H,--header", o->prog.http_headers, "Add this header to the HTTP request, as 'Name: value' (repeatable)")
+        ->group(prog);
+    sub->add_option("--body", o->prog.http_body, "HTTP request body (Content-Length is set)")->group(prog);
+    sub->add_option("--body-file", o->prog.http_body_file, "HTTP request body: the contents of FILE")->group(prog);
     sub->add_option("--requests-per-connection", o->prog.requests, "Repeat send+receive this many times per connection (keep-alive)")
         ->capture_default_str()->check(CLI::Range(1u, 1'000'000u))->group(prog);
     sub->add_option("--delay", o->prog.delay_ms, "Wait this many ms after each exchange")->group(prog);

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include "program/quick.hpp"
 
+#include <strings.h>
+
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 namespace xdpgen::program {
@@ -52,6 +56,80 @@ bool valid_host(const std::string& h)
         if (c <= ' ' || c == 0x7f)
             return false;
     return !h.empty();
+}
+
+bool is_token_char(unsigned char c)
+{
+    return std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+}
+
+// "Name: value" with a token name and a value without CR or LF (RFC 9110 §5).
+Result<std::pair<std::string, std::string>> split_header(const std::string& h)
+{
+    const auto colon = h.find(':');
+    if (colon == std::string::npos || colon == 0)
+        return make_error("-H '" + h + "' is not a header", 0, "e.g. -H 'Accept: text/html'");
+    const std::string name = h.substr(0, colon);
+    for (unsigned char c : name)
+        if (!is_token_char(c))
+            return make_error("-H '" + h + "': the header name '" + name + "' has a character names cannot have");
+    std::string value = h.substr(colon + 1);
+    const auto first = value.find_first_not_of(" \t");
+    value = first == std::string::npos ? "" : value.substr(first);
+    if (value.find_first_of("\r\n") != std::string::npos)
+        return make_error("-H '" + name + "': a header value cannot hold a line break");
+    return std::pair{name, value};
+}
+
+bool same_name(const std::string& a, const char* b) { return strcasecmp(a.c_str(), b) == 0; }
+
+// The request line, Host and User-Agent (unless -H gives them), the -H
+// headers in order, Content-Length with a body, then the body.
+Result<std::string> http_request(const QuickProgram& q)
+{
+    if (!valid_path(q.http_get_path))
+        return make_error("--http '" + q.http_get_path + "' is not a path", 0, "e.g. --http /index.html");
+    if (!q.http_body.empty() && !q.http_body_file.empty())
+        return make_error("--body and --body-file exclude each other: give one");
+    std::string body = q.http_body;
+    if (!q.http_body_file.empty()) {
+        auto f = read_file("--body-file", q.http_body_file);
+        if (!f)
+            return f.error();
+        body = std::move(f.value());
+    }
+    const bool has_body = !q.http_body.empty() || !q.http_body_file.empty();
+    std::string method = q.http_method.empty() ? (has_body ? "POST" : "GET") : q.http_method;
+    for (unsigned char c : method)
+        if (!is_token_char(c))
+            return make_error("--method '" + method + "' is not a method name", 0, "e.g. GET, POST, PUT, DELETE");
+    if (method == "HEAD" || method == "CONNECT")
+        return make_error("--method " + method + " is not supported: its response is not read like the others'", 0,
+                          "use GET");
+    std::string headers;
+    bool own_host = false, own_agent = false;
+    for (const auto& h : q.http_headers) {
+        auto nv = split_header(h);
+        if (!nv)
+            return nv.error();
+        const auto& [name, value] = nv.value();
+        if (same_name(name, "Content-Length") || same_name(name, "Transfer-Encoding"))
+            return make_error("-H '" + name + "': xdpgen sets the body's framing itself (from --body / --body-file)");
+        own_host |= same_name(name, "Host");
+        own_agent |= same_name(name, "User-Agent");
+        headers += name + ": " + value + "\r\n";
+    }
+    if (!own_host && !valid_host(q.http_host))
+        return make_error("--http needs a host name for its Host header, not '" + q.http_host + "'");
+    std::string r = method + " " + q.http_get_path + " HTTP/1.1\r\n";
+    if (!own_host)
+        r += "Host: " + q.http_host + "\r\n";
+    if (!own_agent)
+        r += "User-Agent: xdpgen\r\n";
+    r += headers;
+    if (has_body || method == "POST" || method == "PUT" || method == "PATCH")
+        r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    return r + "\r\n" + body;
 }
 
 }  // namespace
@@ -116,15 +194,18 @@ Result<ProgramSpec> build_quick_program(const QuickProgram& q)
     if (q.verify && recvs == 0)
         return make_error("--verify needs something to receive: --recv or --recv-until-close");
 
+    const bool http_extras = !q.http_method.empty() || !q.http_headers.empty() || !q.http_body.empty() ||
+                             !q.http_body_file.empty();
+    if (http_extras && !http)
+        return make_error("--method, -H, --body and --body-file shape the HTTP request: give --http PATH or a URL");
+
     Op send{OpKind::Send};
     bool has_send = true;
     if (http) {
-        if (!valid_path(q.http_get_path))
-            return make_error("--http '" + q.http_get_path + "' is not a path", 0, "e.g. --http /index.html");
-        if (!valid_host(q.http_host))
-            return make_error("--http needs a host name for its Host header, not '" + q.http_host + "'");
-        send.send.bytes = "GET " + q.http_get_path + " HTTP/1.1\r\nHost: " + q.http_host +
-                          "\r\nUser-Agent: xdpgen\r\n\r\n";
+        auto req = http_request(q);
+        if (!req)
+            return req.error();
+        send.send.bytes = std::move(req.value());
     } else if (!q.send_text.empty()) {
         auto t = decode_escapes(q.send_text);
         if (!t)

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "program/program.hpp"
@@ -25,8 +26,12 @@ struct QuickProgram {
     uint64_t hold_ms = 0;        // --hold: stay connected and idle this long before closing
     bool verify = false;         // --verify
     uint16_t expect_status = 0;  // --expect-status (with --recv-http / --http); 0 = any 2xx
-    std::string http_get_path;   // --http PATH: a GET of PATH, then recv-http
+    std::string http_get_path;   // --http PATH (or a URL's path): a request for PATH, then recv-http
     std::string http_host;       // the Host header for --http (the caller's destination)
+    std::string http_method;     // --method: "" = GET, or POST when there is a body
+    std::vector<std::string> http_headers;  // -H "Name: value", each; Host and User-Agent replace ours
+    std::string http_body;       // --body TEXT: the request body, with Content-Length
+    std::string http_body_file;  // --body-file PATH: the request body, the file's bytes, read now
 };
 
 // loop(requests) { send; recv; delay }, hold, close -- each part only when given.

@@ -59,5 +59,25 @@ expect_eq "404: exit status" "$rc" 1
 expect_match "404: failure cause" "$(json "$TMP/c4.json" .counters.failed_by_cause.http_status)" '^[1-9]'
 expect_match "404: reason on the last line" "$(tail -n1 "$TMP/c4.out")" 'FAILED: .*HTTP status'
 
+# A URL as the target (its path, query and Host), -H headers that replace
+# ours (User-Agent) or add to them (Referer): nginx logs both with the path.
+base=$(nginx_requests)
+gen timeout 60 "$XDPGEN" client -i "$IF_GEN" "http://198.18.0.2/index.html?x=1" -n 100 -c 10 --quiet \
+  -H "User-Agent: xg-agent/1" -H "Referer: xg-ref" --json "$TMP/u1.json" >"$TMP/u1.out" 2>&1 ||
+  fail "URL client exited with $?: $(cat "$TMP/u1.out")"
+expect_eq "URL: completed" "$(json "$TMP/u1.json" .counters.completed)" 100
+wait_until 5 "nginx logs 100 URL requests" logged 100
+expect_eq "URL: nginx lines with the path and both header values" \
+  "$(tail -n 100 "$TMP/nginx/access.log" | grep -c '"GET /index.html?x=1 HTTP/1.1" 200 .* "xg-ref" "xg-agent/1"')" 100
+
+# A body makes a POST (with Content-Length): nginx answers a static file's
+# POST with 405, which --expect-status accepts.
+base=$(nginx_requests)
+gen timeout 60 "$XDPGEN" client -i "$IF_GEN" "http://198.18.0.2/index.html" -n 50 -c 10 --quiet --body 'a=1&b=2' \
+  --expect-status 405 --json "$TMP/u2.json" >"$TMP/u2.out" 2>&1 || fail "POST client exited with $?: $(cat "$TMP/u2.out")"
+expect_eq "POST: completed" "$(json "$TMP/u2.json" .counters.completed)" 50
+wait_until 5 "nginx logs 50 POSTs" logged 50
+expect_eq "POST: nginx lines" "$(tail -n 50 "$TMP/nginx/access.log" | grep -c '"POST /index.html HTTP/1.1" 405 ')" 50
+
 # Nothing of ours left on the interface.
 expect_eq "no XDP left on the generator" "$(xdp_attached "${PREFIX}gen" "$IF_GEN")" ""

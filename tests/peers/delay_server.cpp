@@ -32,9 +32,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "net/addr.hpp"
-#include "util/fd.hpp"
-#include "util/result.hpp"
+#include "kernel_peer.hpp"
 
 using namespace xdpgen;
 
@@ -48,12 +46,7 @@ constexpr uint64_t kStopCheckNs = 50'000'000;
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
 
-uint64_t now_ns()
-{
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
-}
+using peer::now_ns;
 
 struct Due {
     uint64_t at;
@@ -97,31 +90,10 @@ private:
 
 Status Server::setup()
 {
-    sockaddr_storage ss{};
-    socklen_t len;
-    if (ep_.addr.v6) {
-        auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons(ep_.port);
-        std::memcpy(&s6->sin6_addr, ep_.addr.b.data(), 16);
-        len = sizeof(*s6);
-    } else {
-        auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(ep_.port);
-        s4->sin_addr.s_addr = ep_.addr.v4_be();
-        len = sizeof(*s4);
-    }
-    listen_ = Fd(socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!listen_.valid())
-        return sys_error("cannot create the listening socket");
-    const int one = 1;
-    if (setsockopt(listen_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
-        return sys_error("cannot set SO_REUSEADDR");
-    if (bind(listen_.get(), reinterpret_cast<sockaddr*>(&ss), len))
-        return sys_error(fmt::format("cannot bind to {}", ep_.str()));
-    if (::listen(listen_.get(), 4096))
-        return sys_error(fmt::format("cannot listen on {}", ep_.str()));
+    auto l = peer::listen_tcp(ep_, 4096);
+    if (!l)
+        return l.error();
+    listen_ = std::move(l.value());
     epoll_ = Fd(epoll_create1(EPOLL_CLOEXEC));
     if (!epoll_.valid())
         return sys_error("cannot create an epoll instance");

@@ -47,6 +47,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "kernel_peer.hpp"
 #include "net/addr.hpp"
 #include "program/quick.hpp"
 #include "stats/latency.hpp"
@@ -66,12 +67,7 @@ constexpr uint64_t kUnlimited = UINT64_MAX;
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
 
-uint64_t now_ns()
-{
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
-}
+using peer::now_ns;
 
 void print_error(const Error& e)
 {

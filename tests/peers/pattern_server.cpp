@@ -38,6 +38,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "kernel_peer.hpp"
 #include "net/addr.hpp"
 #include "util/fd.hpp"
 #include "util/result.hpp"
@@ -63,12 +64,7 @@ constexpr size_t kPrecomputed = 4u << 20;
 constexpr size_t kChunk = 256u << 10;
 constexpr int kAcceptBatch = 64;
 
-uint64_t now_ns()
-{
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
-}
+using peer::now_ns;
 
 void print_error(const Error& e)
 {
@@ -155,35 +151,10 @@ private:
 
 Status Server::setup()
 {
-    const Endpoint& ep = o_.listen;
-    sockaddr_storage ss{};
-    socklen_t len;
-    if (ep.addr.v6) {
-        auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons(ep.port);
-        std::memcpy(&s6->sin6_addr, ep.addr.b.data(), 16);
-        len = sizeof(*s6);
-    } else {
-        auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(ep.port);
-        s4->sin_addr.s_addr = ep.addr.v4_be();
-        len = sizeof(*s4);
-    }
-
-    listen_ = Fd(socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!listen_.valid())
-        return sys_error("cannot create the listening socket");
-    const int one = 1;
-    if (setsockopt(listen_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
-        return sys_error("cannot set SO_REUSEADDR");
-    if (bind(listen_.get(), reinterpret_cast<sockaddr*>(&ss), len))
-        return sys_error(fmt::format("cannot bind to {}", ep.str()), errno,
-                         errno == EADDRNOTAVAIL ? "is the address configured on an interface of this namespace?" : "");
-    // The kernel caps the backlog at net.core.somaxconn.
-    if (::listen(listen_.get(), 65535))
-        return sys_error(fmt::format("cannot listen on {}", ep.str()));
+    auto l = peer::listen_tcp(o_.listen, 65535);
+    if (!l)
+        return l.error();
+    listen_ = std::move(l.value());
 
     epoll_ = Fd(epoll_create1(EPOLL_CLOEXEC));
     if (!epoll_.valid())

@@ -64,6 +64,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "kernel_peer.hpp"
 #include "net/addr.hpp"
 #include "util/fd.hpp"
 #include "util/result.hpp"
@@ -92,12 +93,7 @@ struct Options {
     std::string json;
 };
 
-uint64_t now_ns()
-{
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
-}
+using peer::now_ns;
 
 void print_error(const Error& e)
 {
@@ -300,22 +296,7 @@ private:
     bool accept_warned_ = false;
 };
 
-socklen_t to_sockaddr(const Endpoint& ep, sockaddr_storage& ss)
-{
-    ss = {};
-    if (ep.addr.v6) {
-        auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons(ep.port);
-        std::memcpy(&s6->sin6_addr, ep.addr.b.data(), 16);
-        return sizeof(*s6);
-    }
-    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons(ep.port);
-    s4->sin_addr.s_addr = ep.addr.v4_be();
-    return sizeof(*s4);
-}
+using peer::to_sockaddr;
 
 Status Sink::connect_to(const Endpoint& ep)
 {

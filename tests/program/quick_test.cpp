@@ -231,3 +231,70 @@ TEST_CASE("quick options refuse conflicting and meaningless combinations", "[pro
         CHECK_THAT(error(q), Equals("--send: unknown escape \\z"));
     }
 }
+
+TEST_CASE("HTTP request options: method, headers, body", "[program][quick]")
+{
+    QuickProgram q;
+    q.http_get_path = "/api?id=7";
+    q.http_host = "example:8080";
+    SECTION("headers are added in order; Host and User-Agent given replace ours")
+    {
+        q.http_headers = {"Accept: text/html", "User-Agent:  curl/8", "X-Empty:"};
+        Program p = build(q);
+        CHECK(stream(p) == "GET /api?id=7 HTTP/1.1\r\nHost: example:8080\r\n"
+                           "Accept: text/html\r\nUser-Agent: curl/8\r\nX-Empty: \r\n\r\n");
+        q.http_headers = {"host: other"};
+        CHECK(stream(build(q)) == "GET /api?id=7 HTTP/1.1\r\nUser-Agent: xdpgen\r\nhost: other\r\n\r\n");
+    }
+    SECTION("a body makes a POST with its Content-Length; --method overrides")
+    {
+        q.http_body = "a=1&b=2";
+        CHECK(stream(build(q)) == "POST /api?id=7 HTTP/1.1\r\nHost: example:8080\r\nUser-Agent: xdpgen\r\n"
+                                  "Content-Length: 7\r\n\r\na=1&b=2");
+        q.http_method = "PUT";
+        CHECK_THAT(stream(build(q)), Catch::StartsWith("PUT /api?id=7 HTTP/1.1\r\n") && Contains("Content-Length: 7"));
+        q.http_body.clear();
+        q.http_method = "DELETE";
+        CHECK(stream(build(q)) == "DELETE /api?id=7 HTTP/1.1\r\nHost: example:8080\r\nUser-Agent: xdpgen\r\n\r\n");
+        q.http_method = "POST";  // an empty POST still says its length
+        CHECK_THAT(stream(build(q)), Contains("Content-Length: 0\r\n\r\n"));
+    }
+    SECTION("a body from a file, byte for byte")
+    {
+        char path[] = "/tmp/xdpgen-body-XXXXXX";
+        const int fd = mkstemp(path);
+        REQUIRE(fd >= 0);
+        const std::string body("x\0y\r\n", 5);
+        REQUIRE(write(fd, body.data(), body.size()) == 5);
+        close(fd);
+        q.http_body_file = path;
+        const std::string s = stream(build(q));
+        std::remove(path);
+        CHECK(s == "POST /api?id=7 HTTP/1.1\r\nHost: example:8080\r\nUser-Agent: xdpgen\r\nContent-Length: 5\r\n\r\n" +
+                       body);
+    }
+    SECTION("what is refused, and why")
+    {
+        q.http_headers = {"NoColon"};
+        CHECK_THAT(error(q), Contains("is not a header"));
+        q.http_headers = {"Bad Name: x"};
+        CHECK_THAT(error(q), Contains("has a character names cannot have"));
+        q.http_headers = {"X: a\r\nInjected: 1"};
+        CHECK_THAT(error(q), Contains("cannot hold a line break"));
+        q.http_headers = {"Content-Length: 3"};
+        CHECK_THAT(error(q), Contains("sets the body's framing itself"));
+        q.http_headers.clear();
+        q.http_method = "HEAD";
+        CHECK_THAT(error(q), Contains("--method HEAD is not supported"));
+        q.http_method = "GE T";
+        CHECK_THAT(error(q), Contains("is not a method name"));
+        q.http_method.clear();
+        q.http_body = "a";
+        q.http_body_file = "/etc/hostname";
+        CHECK_THAT(error(q), Contains("--body and --body-file exclude each other"));
+        QuickProgram plain;
+        plain.send_text = "x";
+        plain.http_headers = {"A: b"};
+        CHECK_THAT(error(plain), Contains("give --http PATH or a URL"));
+    }
+}

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <regex>
 #include <thread>
 #include <vector>
 
@@ -297,4 +298,54 @@ TEST_CASE("cli: a wrong --on-link-down is named in the error", "[cli]")
                     {"--on-link-down", "wait:0"});
     check_one_error(run_xdpgen({"tcp", "-i", "lo", "198.18.0.2", "--on-link-down", "wait:x"}),
                     {"--on-link-down", "wait:x"});
+}
+
+// The README names the option: `--name` not followed by more of a longer
+// option's name (--latency is not found in --latency-file).
+bool mentions(const std::string& readme, const std::string& opt)
+{
+    for (size_t at = readme.find(opt); at != std::string::npos; at = readme.find(opt, at + 1)) {
+        const size_t end = at + opt.size();
+        const char next = end < readme.size() ? readme[end] : ' ';
+        if (!std::isalnum(static_cast<unsigned char>(next)) && next != '-')
+            return true;
+    }
+    return false;
+}
+
+// Each command's options, as its --help lists them, are explained in the
+// README under the same name: a new or renamed flag without its text fails here.
+TEST_CASE("cli: every option in each command's --help is in the README", "[cli]")
+{
+    const std::string readme = slurp(XDPGEN_README);
+    REQUIRE(readme.size() > 10000);
+    const std::regex opt(R"(^\s+(?:-[A-Za-z],)?(--[a-z0-9-]+))");
+    for (const char* cmd : {"udp", "sink", "probe", "client", "server", "tcp"}) {
+        const Run r = run_xdpgen({cmd, "--help"});
+        REQUIRE(r.status == 0);
+        int seen = 0;
+        for (const auto& l : lines(r.out)) {
+            std::smatch m;
+            if (!std::regex_search(l, m, opt) || m[1] == "--help")
+                continue;
+            seen++;
+            INFO(cmd << " " << m[1]);
+            CHECK(mentions(readme, m[1].str()));
+        }
+        INFO(cmd);
+        CHECK(seen > 0);
+    }
+}
+
+TEST_CASE("cli: client URL targets and HTTP request options, refused with their reason", "[cli]")
+{
+    check_one_error(run_xdpgen({"client", "-i", "lo", "https://198.18.0.2/"}), {"https is not supported yet"});
+    check_one_error(run_xdpgen({"client", "-i", "lo", "http://198.18.0.2/a", "--http", "/b"}),
+                    {"--http /b", "both give the path"});
+    check_one_error(run_xdpgen({"client", "-i", "lo", "http://198.18.0.2:99999/"}), {"is not 1-65535"});
+    check_one_error(run_xdpgen({"client", "-i", "lo", "198.18.0.2:80", "-H", "A: b"}), {"give --http PATH or a URL"});
+    check_one_error(run_xdpgen({"client", "-i", "lo", "http://198.18.0.2/", "--method", "HEAD"}),
+                    {"--method HEAD is not supported"});
+    check_one_error(run_xdpgen({"client", "-i", "lo", "http://198.18.0.2/", "-H", "X: a\r\nY: b"}),
+                    {"cannot hold a line break"});
 }
