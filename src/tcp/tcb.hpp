@@ -19,6 +19,7 @@
 #include "tcp/ooo_store.hpp"
 #include "tcp/segment.hpp"
 #include "tcp/seq.hpp"
+#include "util/uint48.hpp"
 #include "util/us_deadline.hpp"
 
 namespace xdpgen::tcp {
@@ -110,34 +111,11 @@ enum class TimerKind : uint8_t {
     FinWait2,    // peer never sends its FIN
 };
 
-// A stream offset in 6 bytes: a stream carries at most kMax bytes (256 TiB)
-// each way. The connection never sends past it (Connection::data_available)
-// and closes its receive window there (Tcb::rcv_wnd).
-class Offset48 {
-public:
-    static constexpr uint64_t kMax = (uint64_t(1) << 48) - 1;
-    constexpr Offset48() = default;
-    constexpr Offset48(uint64_t v) { set(v); }  // NOLINT: stands for a uint64_t
-    constexpr operator uint64_t() const
-    {
-        return uint64_t(w_[0]) | uint64_t(w_[1]) << 16 | uint64_t(w_[2]) << 32;
-    }
-    constexpr Offset48& operator+=(uint64_t d)
-    {
-        set(uint64_t(*this) + d);
-        return *this;
-    }
-
-private:
-    constexpr void set(uint64_t v)
-    {
-        w_[0] = static_cast<uint16_t>(v);
-        w_[1] = static_cast<uint16_t>(v >> 16);
-        w_[2] = static_cast<uint16_t>(v >> 32);
-    }
-    uint16_t w_[3] = {0, 0, 0};
-};
-static_assert(sizeof(Offset48) == 6 && alignof(Offset48) == 2);
+// A stream offset in 6 bytes: a stream carries at most Offset48::kMax bytes
+// (256 TiB) each way. The connection never sends past it
+// (Connection::data_available) and closes its receive window there
+// (Tcb::rcv_wnd).
+using Offset48 = util::Uint48;
 
 struct Tcb {
     // RFC 9293 §3.3.1 send sequence variables.

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "util/uint48.hpp"
+
 namespace xdpgen::util {
 
 class NsTime48 {
@@ -14,28 +16,20 @@ public:
     static constexpr uint64_t kHorizonNs = uint64_t(1) << 47;
 
     constexpr NsTime48() = default;
-    explicit constexpr NsTime48(uint64_t ns) { set(ns); }
+    explicit constexpr NsTime48(uint64_t ns) : low_(ns) {}
 
     // The time in full, its upper bits taken from now.
     constexpr uint64_t ns(uint64_t now) const
     {
         // The signed 48-bit distance from this time to now.
-        const uint64_t d = (low48(now) - low()) & kMask;
+        const uint64_t d = (now - uint64_t(low_)) & kMask;
         const int64_t ahead = static_cast<int64_t>(d << 16) >> 16;
         return now - static_cast<uint64_t>(ahead);
     }
 
 private:
-    static constexpr uint64_t kMask = (uint64_t(1) << 48) - 1;
-    static constexpr uint64_t low48(uint64_t v) { return v & kMask; }
-    constexpr uint64_t low() const { return uint64_t(w_[0]) | uint64_t(w_[1]) << 16 | uint64_t(w_[2]) << 32; }
-    constexpr void set(uint64_t v)
-    {
-        w_[0] = static_cast<uint16_t>(v);
-        w_[1] = static_cast<uint16_t>(v >> 16);
-        w_[2] = static_cast<uint16_t>(v >> 32);
-    }
-    uint16_t w_[3] = {0, 0, 0};
+    static constexpr uint64_t kMask = Uint48::kMax;
+    Uint48 low_;  // the time's low 48 bits
 };
 static_assert(sizeof(NsTime48) == 6 && alignof(NsTime48) == 2);
 
