@@ -65,6 +65,8 @@ nlohmann::json counters_json(const engine::WorkerCounters& c)
           {"verify_mismatch", c.failed_verify},
           {"peer_closed_early", c.failed_peer_closed}}},
         {"unfinished", c.unfinished},
+        {"server_closed", c.server_closed},
+        {"http_responses", c.http_responses},
         {"open_at_end", c.open},
         {"time_wait_at_end", c.time_wait},
         {"retransmitted_segments", c.retransmits},
@@ -102,6 +104,15 @@ std::string failure_causes(const engine::WorkerCounters& c)
     add("verify mismatch", c.failed_verify);
     add("peer closed early", c.failed_peer_closed);
     return s;
+}
+
+std::string http_summary_line(const engine::WorkerCounters& c)
+{
+    std::string l = fmt::format("http: {} responses", fmt_count(c.http_responses));
+    if (c.server_closed)
+        l += fmt::format(", {} keep-alive connections closed by the server (their programs went on over new ones)",
+                         fmt_count(c.server_closed));
+    return l;
 }
 
 // Refusals after connections were established: nothing listens there any more.
@@ -336,6 +347,8 @@ int run_client(ClientOptions o)
     out.line(fmt::format("traffic: sent {} B, received {} B, {} packets out, {} in, {} retransmitted segments",
                          fmt_count(s.c.tx_bytes), fmt_count(s.c.rx_bytes), fmt_count(s.c.tx_packets),
                          fmt_count(s.c.rx_packets), fmt_count(s.c.retransmits)));
+    if (o.prog.recv_http || !o.prog.http_get_path.empty())
+        out.line(http_summary_line(s.c));
     if (const std::string l = link.summary_line(); !l.empty())
         out.line(l);
     if (steer.kernel_owned || engine::PortPool::kernel_ports_skipped())

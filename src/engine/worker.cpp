@@ -391,9 +391,29 @@ void Worker::handle_frame(uint64_t now, std::span<const uint8_t> frame, bool che
     after_call(id, now, app, sink);
 }
 
-bool Worker::start_connections(uint64_t now)
+uint32_t Worker::start_continuations(uint64_t now)
 {
     uint32_t n = 0;
+    while (!continuations_.empty() && n < kStartsPerLoop) {
+        uint32_t pair;
+        if (table_.size() >= table_.capacity() || !pool_.acquire(now, pair)) {
+            st_.c.ports_exhausted++;
+            break;
+        }
+        const uint32_t pc = continuations_.back();
+        continuations_.pop_back();
+        start_one(now, now, pair, pc);
+        n++;
+    }
+    return n;
+}
+
+bool Worker::start_connections(uint64_t now)
+{
+    // Programs already running come first: they hold their place in -c.
+    uint32_t n = start_continuations(now);
+    if (!continuations_.empty())
+        return n > 0;
     while (n < kStartsPerLoop) {
         if (cfg_.bounded && started_ >= cfg_.connections)
             break;
@@ -413,7 +433,7 @@ bool Worker::start_connections(uint64_t now)
     return n > 0;
 }
 
-void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair)
+void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t resume_pc)
 {
     const auto local = static_cast<uint16_t>(PortPool::addr_of(pair));  // pool addresses are local_addrs indices
     const FlowKey key = FlowKey::make(local, PortPool::port_of(pair), cfg_.remote, cfg_.remote_port);
@@ -426,11 +446,16 @@ void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair)
     }
     const uint32_t id = ins.id;
     conns_[id] = tcp::Connection{};
-    reset_program(id);
     recs_[id] = FlowRecord::starting(sched, now, pair);
-    started_++;
-    active_++;
-    st_.c.attempted++;
+    if (resume_pc) {
+        // A program that goes on: counted when it started.
+        program::Runner::prepare_resume(*cfg_.program, resume_pc, progs_[id], http_[id]);
+    } else {
+        reset_program(id);
+        started_++;
+        active_++;
+        st_.c.attempted++;
+    }
     const tcp::SeqNum iss(static_cast<uint32_t>(rng_()));
     if (cfg_.bulk) {
         bulk_slot_[id] = BulkHandover::kNoSlot;
@@ -553,6 +578,15 @@ void Worker::finish(uint32_t id, uint64_t now, bool completed, program::Failure 
     if (rec.done)
         return;
     rec.done = true;
+    if (!http_.empty() && cfg_.role == Role::Client)
+        st_.c.http_responses += runner(id).http_messages_here();
+    if (progs_[id].server_closed && pf == program::Failure::None) {
+        // Not done, not failed: the program goes on over a new connection,
+        // whatever ended this one after the response that closed it.
+        st_.c.server_closed++;
+        continuations_.push_back(progs_[id].pc);
+        return;
+    }
     active_--;
     if (rec.half_open) {
         rec.half_open = false;
@@ -592,6 +626,9 @@ void Worker::free_flow(uint32_t id, uint64_t now, bool quarantine)
 
 void Worker::abort_all(uint64_t now)
 {
+    active_ -= std::min<uint64_t>(active_, continuations_.size());
+    st_.c.unfinished += continuations_.size();
+    continuations_.clear();
     for (uint32_t id = 0; id < table_.capacity(); id++) {
         if (conns_[id].state() == TcpState::Closed)
             continue;

@@ -154,7 +154,10 @@ private:
     void reset_program(uint32_t id);
 
     bool start_connections(uint64_t now);
-    void start_one(uint64_t now, uint64_t sched, uint32_t pair);
+    // resume_pc: 0 for a new program; else the step where a program goes on
+    // after the server closed its connection (program::Runner::server_closed).
+    void start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t resume_pc = 0);
+    uint32_t start_continuations(uint64_t now);
     void fire(uint32_t id, uint64_t now);
     void after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink);
     void finish(uint32_t id, uint64_t now, bool completed, program::Failure pf, tcp::TcpEvent ev);
@@ -192,6 +195,9 @@ private:
     std::vector<program::FlowState> progs_;
     std::vector<program::HttpState> http_;  // by flow id, when the program parses HTTP; else empty
     std::vector<FlowRecord> recs_;
+    // Programs the server's close cut, waiting for a local pair to go on
+    // over a new connection: their resume steps. Still active_.
+    std::vector<uint32_t> continuations_;
     MacTable macs_;  // server: the flows' next-hop MACs
     // With cfg_.bulk, by flow id: the handover slot, and the stream length
     // the worker's own sending may reach (0 until the handover was decided).

@@ -17,6 +17,8 @@ void WorkerCounters::add(const WorkerCounters& o)
     failed_verify += o.failed_verify;
     failed_peer_closed += o.failed_peer_closed;
     unfinished += o.unfinished;
+    server_closed += o.server_closed;
+    http_responses += o.http_responses;
     open += o.open;
     time_wait += o.time_wait;
     ports_resting += o.ports_resting;

@@ -25,6 +25,8 @@ struct WorkerCounters {
     uint64_t failed_verify = 0;
     uint64_t failed_peer_closed = 0; // the peer closed before the program had what it waited for
     uint64_t unfinished = 0;   // still open when the run ended (reset by us then)
+    uint64_t server_closed = 0;  // connections a response closed before the program's end: it went on over a new one
+    uint64_t http_responses = 0; // client: HTTP responses received complete
     uint64_t open = 0;         // gauge: connections started and not yet completed or failed
     uint64_t time_wait = 0;    // gauge: flows kept only for our TIME-WAIT
     uint64_t ports_resting = 0;  // gauge (client): local pairs resting while the peer may hold their TIME-WAIT

@@ -35,7 +35,7 @@ enum State : uint8_t {
     kChunkDataLf,     // ... the LF after that CR
     kTrailerStart,    // a trailer field line, or the empty line ending the message
     kTrailerLine,     // a trailer field, up to LF
-    kClosed,          // a request asked to close: nothing more is read
+    kClosed,          // the last message ended the connection: nothing more is read
     kMalformed,
     kBadStatus,
     kStateCount
@@ -49,7 +49,7 @@ enum Flag : uint8_t {
     kChunked = 4,      // ... and chunked is its final coding
     kConnClose = 8,    // Connection lists "close"
     kKeepAlive = 16,   // Connection lists "keep-alive"
-    kHttp10 = 32,      // the request line says HTTP/1.0: no persistence unless asked (RFC 9112 §9.3)
+    kHttp10 = 32,      // the start line says HTTP/1.0: no persistence unless asked (RFC 9112 §9.3)
 };
 
 // Sub-positions for a number surrounded by optional whitespace.
@@ -120,7 +120,7 @@ bool HttpParser::idle() const { return state_ == kMessageStart || state_ == kClo
 
 bool HttpParser::failed() const { return state_ == kMalformed || state_ == kBadStatus; }
 
-bool HttpParser::close_requested() const { return state_ == kClosed; }
+bool HttpParser::closes() const { return state_ == kClosed; }
 
 bool HttpParser::fail(HttpVerdict v, HttpProgress& p)
 {
@@ -152,9 +152,10 @@ bool HttpParser::complete(uint16_t expect_status, bool request, HttpProgress& p)
     if (!request && !status_ok(status_, expect_status))
         return fail(HttpVerdict::BadStatus, p);
     ++p.completed;
-    // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive".
-    const bool close =
-        request && ((flags_ & kConnClose) || ((flags_ & kHttp10) && !(flags_ & kKeepAlive)));
+    // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with
+    // "keep-alive"; a body read to the peer's FIN ends the connection anyway.
+    const bool close = (flags_ & kConnClose) || ((flags_ & kHttp10) && !(flags_ & kKeepAlive)) ||
+                       state_ == kBodyUntilClose;
     reset_message();
     if (close)
         state_ = kClosed;
@@ -277,11 +278,13 @@ HttpProgress HttpParser::run(std::span<const uint8_t> data, uint16_t expect_stat
             }
             break;
         case kStatusVersion:
-            if (pos_ < kVersionLen)
+            if (pos_ < kVersionLen) {
                 ok = c == uint8_t(kVersion[pos_]);  // HTTP-name is case-sensitive (RFC 9112 §2.3)
-            else if (pos_ == kVersionLen)
+            } else if (pos_ == kVersionLen) {
                 ok = is_digit(c);
-            else
+                if (c == '0')
+                    flags_ |= kHttp10;
+            } else
                 ok = c == ' ';
             if (ok && ++pos_ == kVersionLen + 2) {
                 state_ = kStatusCode;

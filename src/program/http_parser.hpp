@@ -79,15 +79,16 @@ public:
     // body by chunked or Content-Length, or none (RFC 9112 §6.3 rules 4-7:
     // a Transfer-Encoding that does not end in chunked is malformed).
     HttpProgress feed_request(std::span<const uint8_t> data);
-    // The last request completed asked to close the connection ("close" in
-    // Connection, or HTTP/1.0 without "keep-alive"). The client sends
-    // nothing after it (RFC 9112 §9.6), so the parser reads nothing more:
+    // The last message completed ends the connection: a request or response
+    // with "close" in Connection, HTTP/1.0 without "keep-alive" (RFC 9112
+    // §9.3), or a response whose body ran to the peer's FIN. Nothing is sent
+    // after it on that connection (§9.6), so the parser reads nothing more:
     // further bytes are ignored and complete nothing.
-    bool close_requested() const;
+    bool closes() const;
 
     // Between messages: no byte of a next one has been seen (empty lines
-    // that may precede a start line do not count). True after a request
-    // that asked to close.
+    // that may precede a start line do not count). True after a message
+    // that closes().
     bool idle() const;
     bool failed() const;
 

@@ -363,6 +363,9 @@ Result<Program> Program::compile(const ProgramSpec& spec)
         p.steps_.push_back(s);
     }
     p.tx_total_ = tx;
+    for (size_t k = 0; k < p.steps_.size(); ++k)
+        if (p.steps_[k].kind == OpKind::Send || is_recv(p.steps_[k].kind))
+            p.last_exchange_ = k;
 
     if (p.forever()) {
         // Iterations stop where a count in the flow state or a stream
@@ -462,7 +465,7 @@ uint64_t Runner::tx_available(uint64_t offset)
 {
     if (!s_.started)
         return 0;
-    uint64_t released = p_.tx_released(s_.pc, s_.iterations);
+    uint64_t released = p_.tx_released(s_.pc, s_.iterations) - tx_base();
     return released > offset ? released - offset : 0;
 }
 
@@ -471,7 +474,22 @@ void Runner::tx_fill(uint64_t offset, std::span<uint8_t> dst)
     // Until the loop has ended its body repeats without end; after, the
     // steps that follow it start where its last iteration stopped.
     bool ended = p_.forever() && s_.pc >= p_.loop_end();
-    p_.fill(offset, dst, ended ? s_.iterations : Program::kLoopRunning);
+    p_.fill(tx_base() + offset, dst, ended ? s_.iterations : Program::kLoopRunning);
+}
+
+uint64_t Runner::http_messages_here() const
+{
+    const uint64_t before = s_.resume_pc && !p_.forever() ? p_.step(s_.resume_pc - 1).arg : 0;
+    return http_responses() - std::min(before, http_responses());
+}
+
+void Runner::prepare_resume(const Program& p, uint32_t pc, FlowState& s, HttpState& h)
+{
+    s = FlowState{};
+    h = HttpState{};
+    s.pc = pc;
+    s.resume_pc = pc;
+    h.responses = uint32_t(p.step(pc - 1).arg);
 }
 
 void Runner::set_failure(Failure f)
@@ -567,6 +585,12 @@ Next Runner::advance(uint64_t now, uint64_t rx_contiguous, bool peer_fin)
         return fail(Failure(s_.failure));
     if (s_.reset_handed || finished())
         return n;
+    if (s_.server_closed) {
+        // The rest goes over a new connection: this one only closes.
+        if (!s_.close_handed && hand(Action::Close))
+            s_.close_handed = 1;
+        return n;
+    }
 
     if (p_.in_order() && !p_.reads_requests() && s_.peer_fin) {
         // The end of the stream ends a close-delimited body.
@@ -606,12 +630,21 @@ Next Runner::advance(uint64_t now, uint64_t rx_contiguous, bool peer_fin)
             // ordinal of the first iteration applies to every one.
             if (h_->responses < st.arg) {
                 // Nothing of a next message, and none will come.
-                bool over = h_->http.idle() && (s_.peer_fin || h_->http.close_requested());
+                bool over = h_->http.idle() && (s_.peer_fin || h_->http.closes());
                 if (loop_head && over) {
                     s_.pc = uint32_t(p_.loop_end());
                     continue;
                 }
                 return s_.peer_fin ? fail(Failure::PeerClosedEarly) : n;
+            }
+            // This response ended the connection with more of the program
+            // to come: as wrk, go on over a new one (the worker opens it).
+            if (h_->http.closes() && h_->responses == st.arg && p_.can_resume_at(s_.pc + 1)) {
+                ++s_.pc;
+                s_.server_closed = 1;
+                if (!s_.close_handed && hand(Action::Close))
+                    s_.close_handed = 1;
+                return n;
             }
             break;
         case OpKind::Delay:

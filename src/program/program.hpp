@@ -154,6 +154,17 @@ public:
     uint32_t period_http() const { return period_http_; }
     uint32_t max_iterations() const { return max_iterations_; }
 
+    // A client's HTTP program (no loop until the peer closes) can go on over
+    // a new connection from step `pc`: the steps from there send or receive
+    // something. The first step of such a connection's program is pc, its
+    // stream starts at tx_before(pc), and its responses count on from the
+    // ordinal of the RecvHttp before pc.
+    bool can_resume_at(size_t pc) const
+    {
+        return http_ == Http::Responses && !forever() && pc > 0 && pc <= last_exchange_ &&
+               steps_[pc - 1].kind == OpKind::RecvHttp;
+    }
+
     // Bytes of the send stream at [off, off + dst.size()): copies of a
     // Bytes source, or xg_pattern_byte(stream offset) for a Pattern. With a
     // loop until the peer closes, `iterations` is how many it ran once it
@@ -176,6 +187,7 @@ private:
     uint64_t period_tx_ = 0, period_rx_ = 0;
     uint32_t period_http_ = 0;
     uint32_t max_iterations_ = 0;
+    size_t last_exchange_ = 0;  // the last Send or receive step (0 if none)
     uint16_t expect_status_ = 0;
     bool verify_ = false;
     Http http_ = Http::None;
@@ -192,7 +204,14 @@ struct FlowState {
     // now / 1 ms, mod 2^32, rounded up. Compared by signed difference, so
     // the clock's wrap does not matter for delays under 24 days.
     uint32_t wake_ms = 0;
-    uint32_t iterations = 0;  // the loop until the peer closes: iterations completed
+    union {
+        // A program with a loop until the peer closes: its iterations completed.
+        uint32_t iterations = 0;
+        // Any other program: the step it started at. Not 0 on a connection
+        // that continues a program after the server closed the one before
+        // (Program::resume_at): its stream begins at tx_before(resume_pc).
+        uint32_t resume_pc;
+    };
     uint32_t pc : 21 = 0;     // the step to run next; step_count() = the program completed
     uint32_t failure : 3 = 0; // a Failure
     uint32_t started : 1 = 0;       // Established seen: the program runs
@@ -201,6 +220,10 @@ struct FlowState {
     uint32_t close_handed : 1 = 0;  // Action::Close was reported
     uint32_t reset_handed : 1 = 0;  // Action::Reset was reported
     uint32_t early_tx : 1 = 0;      // sends released at establishment, not yet reported as tx_grew
+    // A response ended the connection (HttpParser::closes) while the
+    // program had more to exchange: it stops at pc, which is where a new
+    // connection goes on (Runner::server_closed).
+    uint32_t server_closed : 1 = 0;
 };
 static_assert(sizeof(FlowState) <= 12, "the engine holds one per flow, millions of them");
 
@@ -249,18 +272,31 @@ public:
     // HTTP messages completed: responses for a client, requests for a server.
     uint64_t http_responses() const
     {
-        return (p_.in_order() ? h_->responses : 0) + uint64_t(s_.iterations) * p_.period_http();
+        return (p_.in_order() ? h_->responses : 0) + uint64_t(iterations()) * p_.period_http();
     }
     uint64_t http_requests() const { return http_responses(); }
+    // ... on this connection only: without those of the connections before
+    // it in a program that the server's closes split (resume_pc).
+    uint64_t http_messages_here() const;
     // Iterations the loop until the peer closes completed (0 without one).
-    uint32_t iterations() const { return s_.iterations; }
+    uint32_t iterations() const { return p_.forever() ? s_.iterations : 0; }
+    // A response ended the connection before the program's last exchange:
+    // the program is neither done nor failed; it goes on from resume_at()
+    // over a new connection (FlowState::server_closed).
+    bool server_closed() const { return s_.server_closed; }
+    uint32_t resume_at() const { return s_.pc; }
+    // Sets up `s` and `h` for a connection that goes on with the program at
+    // step pc (Program::can_resume_at(pc)).
+    static void prepare_resume(const Program& p, uint32_t pc, FlowState& s, HttpState& h);
     // Reading requests: the last one asked to close the connection (the loop
     // until the peer closes ends at its next iteration).
-    bool peer_asked_close() const { return p_.reads_requests() && h_->http.close_requested(); }
+    bool peer_asked_close() const { return p_.reads_requests() && h_->http.closes(); }
 
 private:
     bool stopped() const { return !s_.started || s_.failure || s_.reset_handed || finished(); }
     bool in_loop_body() const { return s_.pc >= p_.loop_begin() && s_.pc < p_.loop_end(); }
+    // Where this connection's stream begins in the program's send stream.
+    uint64_t tx_base() const { return p_.forever() ? 0 : p_.tx_before(s_.resume_pc); }
     void set_failure(Failure f);
     void add_messages(uint32_t n);
 

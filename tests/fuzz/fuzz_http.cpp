@@ -55,7 +55,7 @@ Outcome run(std::span<const uint8_t> stream, bool request, uint16_t expect, uint
         if (pr.verdict != HttpVerdict::Ok)
             o.verdict = pr.verdict;
         FUZZ_CHECK((pr.verdict != HttpVerdict::Ok) == p.failed());
-        if (p.close_requested())
+        if (p.closes())
             FUZZ_CHECK(request && p.idle());
         at += n;
     }
@@ -71,7 +71,7 @@ Outcome run(std::span<const uint8_t> stream, bool request, uint16_t expect, uint
     o.status = p.status();
     o.idle = p.idle();
     o.failed = p.failed();
-    o.close = p.close_requested();
+    o.close = p.closes();
     return o;
 }
 

@@ -112,8 +112,8 @@ settle() {
 # /index.html ("hello from nginx\n") and files the test puts in
 # $TMP/nginx/www. The access log ($TMP/nginx/access.log) has one line per
 # request. Killed by the cleanup with the other background processes.
-nginx_start() {
-  bg "$ROOT/tools/nginx-peer" --prefix "$PREFIX" "$TMP/nginx"
+nginx_start() { # nginx_start [nginx-peer OPTIONS...]
+  bg "$ROOT/tools/nginx-peer" --prefix "$PREFIX" "$@" "$TMP/nginx"
   local i
   for ((i = 0; i < 100; i++)); do
     peer curl -s -o /dev/null --max-time 1 http://198.18.0.2/ && return 0
@@ -137,6 +137,13 @@ stop_xdpgen_server() { # stop_xdpgen_server JSON [SECONDS to wait for the report
 }
 
 nginx_requests() { wc -l <"$TMP/nginx/access.log"; }
+nginx_gone() { ! kill -0 "$1" 2>/dev/null; }
+nginx_stop() { # stops the nginx of nginx_start (its access log stays)
+  local pid
+  pid=$(cat "$TMP/nginx/nginx.pid" 2>/dev/null) || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  wait_until 10 "nginx stops" nginx_gone "$pid"
+}
 
 # The kernel's pattern server (tests/peers) in the peer namespace, on
 # 198.18.0.2:PORT, bounded by SERVE_SECONDS (default 120); its output in

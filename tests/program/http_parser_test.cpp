@@ -434,3 +434,43 @@ TEST_CASE("nginx-style responses", "[program][http]")
     CHECK(f.verdict == HttpVerdict::BadStatus);
     CHECK(parse(not_found, 404).completed == 1);
 }
+
+TEST_CASE("a response that ends the connection stops the parser after it", "[program][http]")
+{
+    const std::string next = with_length("HTTP/1.1 200 OK", "next");
+    struct Case {
+        std::string response;
+        bool closes;
+    };
+    for (const Case& c : {
+             Case{with_length("HTTP/1.1 200 OK", "hi", "Connection: close\r\n"), true},
+             Case{with_length("HTTP/1.1 200 OK", "hi", "Connection: Keep-Alive, CLOSE\r\n"), true},
+             Case{with_length("HTTP/1.0 200 OK", "hi"), true},  // HTTP/1.0 persists only when asked
+             Case{with_length("HTTP/1.0 200 OK", "hi", "Connection: keep-alive\r\n"), false},
+             Case{with_length("HTTP/1.1 200 OK", "hi"), false},
+             Case{with_length("HTTP/1.1 200 OK", "hi", "Connection: closed\r\n"), false},
+             Case{with_length("HTTP/1.1 200 OK", "hi", "X-Connection: close\r\n"), false},
+             Case{"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", true},
+         }) {
+        INFO(c.response);
+        // Split anywhere: the verdict is the same, and after a closing
+        // response the next one is never read.
+        Fed f = parse(c.response + next);
+        CHECK(f.verdict == HttpVerdict::Ok);
+        CHECK(f.completed == (c.closes ? 1u : 2u));
+        HttpParser p;
+        feed_bytes(p, c.response);
+        CHECK(p.closes() == c.closes);
+        CHECK(p.idle());
+    }
+    // The interim response's Connection does not decide: the final one's does.
+    HttpParser p;
+    Fed f = feed(p, "HTTP/1.1 100 Continue\r\nConnection: close\r\n\r\n" + with_length("HTTP/1.1 200 OK", "x"));
+    CHECK(f.completed == 1);
+    CHECK_FALSE(p.closes());
+    // A body read to the FIN ends the connection too.
+    HttpParser q;
+    feed(q, "HTTP/1.1 200 OK\r\n\r\nbody");
+    CHECK(q.finish(0).completed == 1);
+    CHECK(q.closes());
+}

@@ -55,9 +55,9 @@ Fed parse(const std::string& s, bool* close = nullptr)
     CHECK(whole.completed == one.completed);
     CHECK(whole.verdict == one.verdict);
     CHECK(p.idle() == q.idle());
-    CHECK(p.close_requested() == q.close_requested());
+    CHECK(p.closes() == q.closes());
     if (close)
-        *close = p.close_requested();
+        *close = p.closes();
     return whole;
 }
 
@@ -99,7 +99,7 @@ TEST_CASE("a request without a body ends at the empty line", "[program][http][re
     CHECK(f.completed == 1);
     CHECK(f.verdict == HttpVerdict::Ok);
     CHECK(p.idle());
-    CHECK_FALSE(p.close_requested());
+    CHECK_FALSE(p.closes());
     CHECK(p.status() == 0);  // requests have none
 
     // Any token is a method; any visible bytes are a target; bare LF;
@@ -187,7 +187,7 @@ TEST_CASE("a keep-alive request sequence completes each request at its last byte
         }
         CHECK(total == rs.size());
         CHECK(p.idle());
-        CHECK_FALSE(p.close_requested());
+        CHECK_FALSE(p.closes());
     };
 
     SECTION("whole") { run({stream.size()}); }
@@ -322,7 +322,7 @@ TEST_CASE("requests that ask to close the connection", "[program][http][request]
             REQUIRE(r.verdict == HttpVerdict::Ok);
             total += r.completed;
             size_t end = std::min(stream.size(), at + split);
-            CHECK(p.close_requested() == (end >= kGet.size() + last.size()));
+            CHECK(p.closes() == (end >= kGet.size() + last.size()));
         }
         CHECK(total == 2);
         CHECK(p.idle());

@@ -464,3 +464,64 @@ TEST_CASE("failure names are the JSON keys", "[program][runner]")
     CHECK(std::string(failure_name(Failure::VerifyMismatch)) == "verify_mismatch");
     CHECK(std::string(failure_name(Failure::PeerClosedEarly)) == "peer_closed_early");
 }
+
+TEST_CASE("a response that closes the connection hands the rest of the program to a new one", "[program][runner]")
+{
+    const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+    const std::string closing = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi";
+    // Three requests, each different, so the bytes show where a stream begins.
+    auto program = [] {
+        return std::vector<Op>{send("GET /1 HTTP/1.1\r\n\r\n"), op(OpKind::RecvHttp), send("GET /2 HTTP/1.1\r\n\r\n"),
+                               op(OpKind::RecvHttp), send("GET /3 HTTP/1.1\r\n\r\n"), op(OpKind::RecvHttp)};
+    };
+    Flow f(program());
+    f.event(TcpEvent::Established);
+    f.adv(0);
+    f.rx(0, ok);
+    CHECK(f.adv(1, ok.size()).tx_grew);
+    CHECK(f.avail(0) == 38);
+    f.rx(ok.size(), closing + ok);  // bytes after the closing response are not a response
+    Next n = f.adv(2, ok.size() + closing.size());
+    CHECK(n.action == Action::Close);
+    CHECK_FALSE(n.tx_grew);
+    CHECK(f.avail(0) == 38);  // the third request does not go out on this connection
+    CHECK(f.failure() == Failure::None);
+    CHECK_FALSE(f.finished());
+    CHECK(f.r().server_closed());
+    CHECK(f.r().http_messages_here() == 2);
+    // The peer's FIN after it is expected: no failure, no second close.
+    CHECK(nothing(f.adv(3, ok.size() + closing.size(), true)));
+    CHECK(f.failure() == Failure::None);
+
+    const uint32_t at = f.r().resume_at();
+    REQUIRE(f.p.can_resume_at(at));
+    Flow g(program());
+    Runner::prepare_resume(g.p, at, g.s, g.h);
+    CHECK(g.avail(0) == 0);  // nothing before the connection is up
+    g.event(TcpEvent::Established);
+    CHECK(g.adv(4).tx_grew);
+    REQUIRE(g.avail(0) == 19);
+    CHECK(g.fill(0, 19) == "GET /3 HTTP/1.1\r\n\r\n");
+    g.rx(0, ok);
+    CHECK(g.adv(5, ok.size()).action == Action::Close);
+    CHECK(g.finished());
+    CHECK_FALSE(g.r().server_closed());
+    CHECK(g.r().http_messages_here() == 1);
+    CHECK(g.r().http_responses() == 3);
+}
+
+TEST_CASE("a closing response to the program's last request ends it as usual", "[program][runner]")
+{
+    const std::string closing = "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+    Flow f({op(OpKind::Loop, 2), send("GET / HTTP/1.1\r\n\r\n"), op(OpKind::RecvHttp), op(OpKind::EndLoop)});
+    f.event(TcpEvent::Established);
+    f.adv(0);
+    const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+    f.rx(0, ok);
+    f.adv(1, ok.size());
+    f.rx(ok.size(), closing);
+    CHECK(f.adv(2, ok.size() + closing.size()).action == Action::Close);
+    CHECK(f.finished());
+    CHECK_FALSE(f.r().server_closed());
+    CHECK_FALSE(f.p.can_resume_at(f.p.step_count()));
+}
