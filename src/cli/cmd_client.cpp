@@ -33,6 +33,7 @@ struct ClientOptions {
     uint32_t queues = 0;  // 0 = all of the interface's
     uint32_t concurrency = 100;
     double cps = 0, duration = 0, ramp_up = 0, interval = 1.0;
+    double rps = 0;  // --rps: requests per second over the open connections
     uint64_t connections = 0;
     double hold = 0;  // --hold, seconds
     double connect_timeout = 10, timeout = 60, time_wait = 1, peer_time_wait = 60, drain = 2;
@@ -65,6 +66,8 @@ nlohmann::json counters_json(const engine::WorkerCounters& c)
           {"verify_mismatch", c.failed_verify},
           {"peer_closed_early", c.failed_peer_closed}}},
         {"unfinished", c.unfinished},
+        {"requests_sent", c.requests_sent},
+        {"requests_due", c.requests_due},
         {"server_closed", c.server_closed},
         {"http_responses", c.http_responses},
         {"open_at_end", c.open},
@@ -104,6 +107,26 @@ std::string failure_causes(const engine::WorkerCounters& c)
     add("verify mismatch", c.failed_verify);
     add("peer closed early", c.failed_peer_closed);
     return s;
+}
+
+// --rps: what was due, what went out, how late, and the latency from each
+// request's scheduled time.
+std::vector<std::string> rps_summary(double rps, const engine::WorkerStats& s, double elapsed)
+{
+    std::vector<std::string> l;
+    const double sent_rate = elapsed > 0 ? static_cast<double>(s.c.requests_sent) / elapsed : 0;
+    l.push_back(fmt::format("requests: {} sent of {} due ({} req/s, asked {}){}", fmt_count(s.c.requests_sent),
+                            fmt_count(s.c.requests_due), fmt_si(sent_rate, ""), fmt_si(rps, ""),
+                            s.c.requests_due > s.c.requests_sent
+                                ? fmt::format(": {} never sent (every connection was waiting for a response: "
+                                              "raise -c, or the server is slower than the rate)",
+                                              fmt_count(s.c.requests_due - s.c.requests_sent))
+                                : ""));
+    if (s.send_lag.count())
+        l.push_back("send lag:   " + latency_line(s.send_lag));
+    if (s.request.count())
+        l.push_back("request:    " + latency_line(s.request));
+    return l;
 }
 
 std::string http_summary_line(const engine::WorkerCounters& c)
@@ -188,6 +211,11 @@ int run_client(ClientOptions o)
             return fail_setup(make_error(fmt::format("--cores '{}' is not a CPU list", o.cores), 0, "e.g. 0,1 or 2-3"));
         cpus = *c;
     }
+    if (o.rps > 0) {
+        if (o.connections)
+            return fail_setup(make_error("--rps runs for --duration: -n/--connections does not apply"));
+        o.prog.on_schedule = true;
+    }
     if (o.prog.http_host.empty())
         o.prog.http_host = ep->port == 80 ? ep->addr.str() : ep->str();
     o.prog.hold_ms = static_cast<uint64_t>(o.hold * 1000 + 0.5);
@@ -231,11 +259,13 @@ int run_client(ClientOptions o)
     w.port_hi = ports->hi;
     w.connections = o.connections;
     w.cps = o.cps;
+    w.rps = o.rps;
     w.ramp_up_s = o.ramp_up;
     w.concurrency = o.concurrency;
     w.connect_timeout_ns = to_ns(o.connect_timeout);
     // --hold is time the user asked for: it does not count against --timeout.
-    w.timeout_ns = to_ns(o.timeout + o.hold);
+    // With --rps a connection serves requests for the whole run.
+    w.timeout_ns = to_ns(o.timeout + o.hold + (o.rps > 0 ? o.duration + o.drain : 0));
     w.peer_time_wait_ns = to_ns(o.peer_time_wait);
     w.drain_ns = to_ns(o.drain);
     w.rx_csum = rx_csum_check(o.rx_csum);
@@ -264,7 +294,8 @@ int run_client(ClientOptions o)
     out.line(fmt::format("load: {}{}, concurrency {}{}, local ports {}-{}",
                          o.connections ? fmt::format("{} connections", fmt_count(o.connections))
                                        : fmt::format("{} s", o.duration),
-                         o.cps > 0 ? fmt::format(" at {} conn/s", fmt_si(o.cps, "")) : "", o.concurrency,
+                         o.rps > 0 ? fmt::format(" at {} req/s", fmt_si(o.rps, ""))
+                         : o.cps > 0 ? fmt::format(" at {} conn/s", fmt_si(o.cps, "")) : "", o.concurrency,
                          o.ramp_up > 0 ? fmt::format(", ramp-up {} s", o.ramp_up) : "", ports->lo, ports->hi));
     if (auto n = host_port_notice(ports->lo, ports->hi, fmt::format("local ports {}-{}", ports->lo, ports->hi)))
         out.line(*n);
@@ -366,9 +397,16 @@ int run_client(ClientOptions o)
         out.line("first byte: " + latency_line(s.first_byte));
     if (s.total.count())
         out.line("total:      " + latency_line(s.total));
-    const auto lat_written =
-        report_latency(o.latency, {{"connect", &s.connect}, {"first byte", &s.first_byte}, {"total", &s.total}},
-                       [&](const std::string& l) { out.line(l); });
+    if (o.rps > 0)
+        for (const auto& l : rps_summary(o.rps, s, elapsed))
+            out.line(l);
+    std::vector<LatencyColumn> lat_detail = {
+        {"connect", &s.connect}, {"first byte", &s.first_byte}, {"total", &s.total}};
+    if (o.rps > 0) {
+        lat_detail.push_back({"request", &s.request});
+        lat_detail.push_back({"send lag", &s.send_lag});
+    }
+    const auto lat_written = report_latency(o.latency, lat_detail, [&](const std::string& l) { out.line(l); });
     per_worker.summary(out, end_snap);
 
     if (rc == kExitOk) {
@@ -406,6 +444,7 @@ int run_client(ClientOptions o)
           {"connections", o.connections},
           {"duration_s", o.duration},
           {"cps", o.cps},
+          {"rps", o.rps},
           {"concurrency", o.concurrency},
           {"ramp_up_s", o.ramp_up},
           {"program", program->describe()},
@@ -417,7 +456,8 @@ int run_client(ClientOptions o)
         {"interrupted", stop_requested()},
         {"connections_per_s", cps},
         {"counters", counters_json(s.c)},
-        {"latency", {{"connect", latency_json(s.connect)}, {"first_byte", latency_json(s.first_byte)}, {"total", latency_json(s.total)}}},
+        {"latency", {{"connect", latency_json(s.connect)}, {"first_byte", latency_json(s.first_byte)}, {"total", latency_json(s.total)},
+                     {"request", latency_json(s.request)}, {"send_lag", latency_json(s.send_lag)}}},
         {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}, {"arp_replies", steer.arp_replies}, {"na_replies", steer.na_replies}, {"kernel_owned", steer.kernel_owned}, {"kernel_ports_skipped", engine::PortPool::kernel_ports_skipped()}}},
         {"per_worker", PerWorkerReport::totals_json(end_snap)},
         {"link", link.json()},
@@ -453,7 +493,12 @@ Command add_client_command(CLI::App& app)
         ->check(CLI::Range(1u, 10'000'000u))->group(load);
     sub->add_option("--cps", o->cps, "New connections per second, spread evenly (0 = as fast as concurrency allows)")
         ->check(CLI::NonNegativeNumber)->group(load);
-    sub->add_option("--ramp-up", o->ramp_up, "Seconds over which --cps grows from 0")->check(CLI::NonNegativeNumber)->group(load);
+    sub->add_option("--rps", o->rps,
+                    "Requests per second in total, each sent when due over -c keep-alive connections (open loop, as wrk2 -R); "
+                    "latency counts from when a request was due")
+        ->check(CLI::PositiveNumber)
+        ->group(load);
+    sub->add_option("--ramp-up", o->ramp_up, "Seconds over which --cps (or --rps) grows from 0")->check(CLI::NonNegativeNumber)->group(load);
 
     auto* prog = "Program (what each connection does; nothing = connect and close)";
     sub->add_option("--send", o->prog.send_text, "Send this text (escapes: \\r \\n \\t \\\\ \\0 \\xHH)")->group(prog);

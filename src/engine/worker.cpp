@@ -71,6 +71,10 @@ Worker::Worker(const WorkerConfig& cfg)
     // Only flows of a program that parses HTTP keep a parser.
     if (cfg.program && cfg.program->in_order())
         http_.resize(table_.capacity());
+    if (cfg.rps > 0) {
+        req_due_.assign(table_.capacity(), 0);
+        gate_queued_.assign(table_.capacity(), 0);
+    }
     if (cfg.bulk) {
         bulk_slot_.assign(table_.capacity(), BulkHandover::kNoSlot);
         bulk_end_.assign(table_.capacity(), 0);
@@ -127,6 +131,8 @@ void Worker::publish()
     st_.c.time_wait = table_.size() - std::min<uint64_t>(table_.size(), active_);
     if (cfg_.role == Role::Client)
         st_.c.ports_resting = pool_.quarantined();
+    if (req_started_)  // up to the last look before the stop: the drain schedules nothing
+        st_.c.requests_due = std::max(req_issued_, rps_scheduled_by(req_looked_at_));
     mailbox_.publish(st_);
 }
 
@@ -230,6 +236,14 @@ void Worker::loop_once(uint64_t now, bool& busy)
         bulk_poll(now);
     if (!stopping_ && cfg_.role == Role::Client && !paused_.load(std::memory_order_relaxed))
         busy |= start_connections(now);
+    if (cfg_.rps > 0 && !stopping_)
+        req_looked_at_ = now;
+    if (cfg_.rps > 0 && !gate_q_.empty()) {
+        if (stopping_)
+            rps_end_gates(now);
+        else if (!paused_.load(std::memory_order_relaxed))
+            busy |= rps_issue(now);
+    }
     if (auto r = flush_tx(); !r && result_)
         result_ = r.error();
     if (cfg_.fail_after_ns && now - start_ns_ >= cfg_.fail_after_ns && result_)
@@ -499,7 +513,7 @@ void Worker::fire(uint32_t id, uint64_t now)
     after_call(id, now, app, sink);
 }
 
-void Worker::after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink)
+void Worker::after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink, program::Gate gate)
 {
     tcp::Connection& c = conns_[id];
     FlowRecord& rec = recs_[id];
@@ -507,11 +521,19 @@ void Worker::after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink)
 
     uint64_t wake = tcp::kNever;
     bool program_reset = false;
+    bool reached_gate = false, waits_at_gate = false;
+    // A stopping run sends no more requests: gates end their loops.
+    if (stopping_)
+        gate = program::Gate::End;
     // The program reacts to what the call changed; what it asks for may
     // change the connection again (a close, newly released bytes), hence
     // the loop. Bounded: each round either acts once or ends it.
     for (int round = 0; round < 4 && !app.terminal && c.state() != TcpState::Closed; round++) {
-        const program::Next n = r.advance(now, c.tcb().rcv_nxt_off, tcp::have_rcvd_fin(c.state()));
+        const program::Next n = r.advance(now, c.tcb().rcv_nxt_off, tcp::have_rcvd_fin(c.state()), gate);
+        if (gate == program::Gate::Open)
+            gate = program::Gate::Wait;  // one go per call
+        reached_gate |= n.reached_gate;
+        waits_at_gate = n.waits_at_gate;
         wake = n.wake_at;
         if (n.action == program::Action::Reset) {
             c.abort(now, sink);
@@ -525,6 +547,9 @@ void Worker::after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink)
         else
             break;
     }
+
+    if (reached_gate && cfg_.rps > 0)
+        rps_reached_gate(id, now, waits_at_gate);
 
     if (app.established && !rec.established) {
         rec.established = true;
@@ -616,6 +641,8 @@ void Worker::finish(uint32_t id, uint64_t now, bool completed, program::Failure 
 void Worker::free_flow(uint32_t id, uint64_t now, bool quarantine)
 {
     wheel_.cancel(id);
+    if (cfg_.rps > 0)
+        rps_forget(id);
     conns_[id].release_ooo();  // a flow dropped while holes were open
     if (cfg_.role == Role::Client)
         pool_.release(recs_[id].pair_or_mac, now, quarantine);
@@ -790,6 +817,10 @@ void Worker::idle_wait(uint64_t now)
         return;
     }
     uint64_t wait = 1'000'000;  // the timer wheel's tick
+    if (cfg_.rps > 0 && !gate_q_.empty() && !paused) {
+        const uint64_t due = rps_next_due();
+        wait = due > now ? std::min(wait, due - now) : 0;
+    }
     if (!stopping_ && !paused && !sched_.unlimited() && active_ < cfg_.concurrency &&
         (!cfg_.bounded || started_ < cfg_.connections)) {
         const uint64_t due = sched_.due(started_);

@@ -14,6 +14,7 @@
 //   role 12 B more.
 
 #include <atomic>
+#include <deque>
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -61,6 +62,9 @@ struct WorkerConfig {
     uint64_t connections = 0;     // this worker's share (may be 0) when `bounded`
     bool bounded = false;         // a --connections run; else until stopped
     double cps = 0;               // this worker's share; 0 = as fast as allowed
+    // --rps: this worker's share of requests per second, sent on a fixed
+    // schedule over its open connections (the program's Gate); 0 = none.
+    double rps = 0;
     double ramp_up_s = 0;
     uint32_t concurrency = 1;     // most connections open at once (TIME-WAIT not counted)
     uint32_t max_flows = 0;       // flow table capacity (TIME-WAIT included); 0 = derived
@@ -159,7 +163,16 @@ private:
     void start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t resume_pc = 0);
     uint32_t start_continuations(uint64_t now);
     void fire(uint32_t id, uint64_t now);
-    void after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink);
+    void after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink,
+                    program::Gate gate = program::Gate::Wait);
+    // worker_rps.cpp: requests on a schedule (cfg_.rps) over the flows
+    // waiting at their program's Gate.
+    void rps_reached_gate(uint32_t id, uint64_t now, bool waits);
+    bool rps_issue(uint64_t now);
+    void rps_end_gates(uint64_t now);
+    uint64_t rps_next_due() const;
+    uint64_t rps_scheduled_by(uint64_t now) const;
+    void rps_forget(uint32_t id);
     void finish(uint32_t id, uint64_t now, bool completed, program::Failure pf, tcp::TcpEvent ev);
     void free_flow(uint32_t id, uint64_t now, bool quarantine);
     void abort_all(uint64_t now);
@@ -198,6 +211,16 @@ private:
     // Programs the server's close cut, waiting for a local pair to go on
     // over a new connection: their resume steps. Still active_.
     std::vector<uint32_t> continuations_;
+    // --rps: flows waiting at their Gate, oldest first (an id may be stale:
+    // gate_queued_ says whether it still waits); by flow id, when each
+    // one's request was due (0: none outstanding) and whether it is queued.
+    std::deque<uint32_t> gate_q_;
+    std::vector<uint64_t> req_due_;
+    std::vector<uint8_t> gate_queued_;
+    ConnectSchedule req_sched_{0, 0, 0};
+    bool req_started_ = false;  // the schedule starts when the first flow is ready
+    uint64_t req_issued_ = 0;
+    uint64_t req_looked_at_ = 0;  // the last loop before the stop: requests due by then count
     MacTable macs_;  // server: the flows' next-hop MACs
     // With cfg_.bulk, by flow id: the handover slot, and the stream length
     // the worker's own sending may reach (0 until the handover was decided).

@@ -19,6 +19,8 @@ void WorkerCounters::add(const WorkerCounters& o)
     unfinished += o.unfinished;
     server_closed += o.server_closed;
     http_responses += o.http_responses;
+    requests_sent += o.requests_sent;
+    requests_due += o.requests_due;
     open += o.open;
     time_wait += o.time_wait;
     ports_resting += o.ports_resting;
@@ -52,6 +54,8 @@ void WorkerStats::add(const WorkerStats& o)
     connect.merge(o.connect);
     first_byte.merge(o.first_byte);
     total.merge(o.total);
+    request.merge(o.request);
+    send_lag.merge(o.send_lag);
 }
 
 }  // namespace xdpgen::engine

@@ -27,6 +27,8 @@ struct WorkerCounters {
     uint64_t unfinished = 0;   // still open when the run ended (reset by us then)
     uint64_t server_closed = 0;  // connections a response closed before the program's end: it went on over a new one
     uint64_t http_responses = 0; // client: HTTP responses received complete
+    uint64_t requests_sent = 0;  // --rps: requests sent on their schedule (each may be late: send_lag)
+    uint64_t requests_due = 0;   // --rps: gauge, requests the schedule had made due by now
     uint64_t open = 0;         // gauge: connections started and not yet completed or failed
     uint64_t time_wait = 0;    // gauge: flows kept only for our TIME-WAIT
     uint64_t ports_resting = 0;  // gauge (client): local pairs resting while the peer may hold their TIME-WAIT
@@ -59,6 +61,8 @@ struct WorkerStats {
     LatencyHistogram connect;     // scheduled start → handshake done
     LatencyHistogram first_byte;  // scheduled start → first byte received
     LatencyHistogram total;       // scheduled start → closed (or TIME-WAIT entered)
+    LatencyHistogram request;     // --rps: a request's scheduled time → its response complete
+    LatencyHistogram send_lag;    // --rps: a request's scheduled time → sent (no idle connection, or a busy worker)
 
     void add(const WorkerStats& o);
 };

@@ -79,6 +79,7 @@ std::string describe_op(const Op& op)
     case OpKind::Delay: return "delay " + fmt_count(op.count) + " ms";
     case OpKind::Close: return "close";
     case OpKind::Reset: return "reset";
+    case OpKind::Gate: return "on schedule";
     default: return op_name(op.kind);
     }
 }
@@ -86,7 +87,8 @@ std::string describe_op(const Op& op)
 // ops[i, end) at one nesting level; i is left after the level's EndLoop.
 // A loop that opens the whole program reads "a, b, x10": the count closes
 // everything before it. Elsewhere the body is bracketed: "a, [b, c] x10".
-// A loop until the peer closes reads "until the peer closes" for "x10".
+// A loop until the peer closes reads "until the peer closes" for "x10"
+// ("until the run ends" when a gate begins it).
 std::string describe_level(const std::vector<Op>& ops, size_t& i, bool top)
 {
     std::string out;
@@ -102,10 +104,11 @@ std::string describe_level(const std::vector<Op>& ops, size_t& i, bool top)
             continue;
         }
         bool bare = top && out.empty();
+        const bool gated = i < ops.size() && ops[i].kind == OpKind::Gate;
         std::string body = describe_level(ops, i, false);
         ++i;  // the EndLoop
         std::string times = op.count ? fmt_count(op.count) : std::string();
-        times.insert(0, op.count ? "x" : "until the peer closes");
+        times.insert(0, op.count ? "x" : gated ? "until the run ends" : "until the peer closes");
         if (bare)
             add(body + ", " + times);
         else
@@ -129,6 +132,7 @@ const char* op_name(OpKind k)
     case OpKind::Reset: return "reset";
     case OpKind::Loop: return "loop";
     case OpKind::EndLoop: return "end-loop";
+    case OpKind::Gate: return "gate";
     }
     return "?";
 }
@@ -211,14 +215,19 @@ Result<Program> Program::compile(const ProgramSpec& spec)
             if (op.count > kU64Max / tcp::kMs)
                 return make_error(op_label(i, op) + ": delay of " + std::to_string(op.count) + " ms is too long");
             break;
+        case OpKind::Gate:
+            if (!in_forever || !forever_first)
+                return make_error(op_label(i, op) + ": a gate can only begin " + kForever +
+                                  ": the engine ends that loop there when the run ends");
+            break;
         }
         if (in_forever) {
-            // The loop's end is decided at the receive step that begins an
+            // The loop's end is decided at the step that begins an
             // iteration: the peer closing there is the normal way out.
-            if (forever_first && !is_recv(op.kind))
+            if (forever_first && !is_recv(op.kind) && op.kind != OpKind::Gate)
                 return make_error(op_label(forever_at, ops[forever_at]) + ": " + kForever +
-                                  " must begin with a receive step: the peer closing while it waits there "
-                                  "ends the loop (op " + std::to_string(i + 1) + " is a " + op_name(op.kind) +
+                                  " must begin with a receive step or a gate: the peer closing while it waits "
+                                  "there ends the loop (op " + std::to_string(i + 1) + " is a " + op_name(op.kind) +
                                   ")");
             forever_first = false;
             if (op.kind == OpKind::Close || op.kind == OpKind::Reset || op.kind == OpKind::RecvUntilClose)
@@ -552,7 +561,7 @@ bool Runner::close_on_peer_fin()
     return true;
 }
 
-Next Runner::advance(uint64_t now, uint64_t rx_contiguous, bool peer_fin)
+Next Runner::advance(uint64_t now, uint64_t rx_contiguous, bool peer_fin, Gate gate)
 {
     Next n;
     if (!s_.started)
@@ -647,6 +656,22 @@ Next Runner::advance(uint64_t now, uint64_t rx_contiguous, bool peer_fin)
                 return n;
             }
             break;
+        case OpKind::Gate: {
+            // Always the head of the loop until the peer closes. A go finds
+            // the program already there (its arrival was reported).
+            n.reached_gate = gate != Gate::Open;
+            const bool closed = s_.peer_fin || (p_.in_order() && h_->http.closes());
+            if (gate == Gate::End || closed) {
+                s_.pc = uint32_t(p_.loop_end());
+                continue;
+            }
+            if (gate != Gate::Open) {
+                n.waits_at_gate = true;
+                return n;
+            }
+            gate = Gate::Wait;  // one go, one pass
+            break;
+        }
         case OpKind::Delay:
             if (!s_.delay_armed) {
                 s_.wake_ms = static_cast<uint32_t>((sat_add(now, st.arg) + tcp::kMs - 1) / tcp::kMs);

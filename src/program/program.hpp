@@ -68,6 +68,10 @@ enum class OpKind : uint8_t {
     Reset,
     Loop,
     EndLoop,
+    // Waits for the engine's go (a request due on a schedule: --rps). Only
+    // at the head of the loop until the peer closes: the engine's "end"
+    // there ends the loop.
+    Gate,
 };
 const char* op_name(OpKind k);
 
@@ -240,10 +244,16 @@ static_assert(Program::kMaxSteps < (1u << 21), "FlowState::pc must hold every st
 
 enum class Action : uint8_t { None, Close, Reset };
 
+// What the engine tells a program at a Gate step: nothing yet, go (one
+// pass), or the run is ending (the loop the gate begins ends).
+enum class Gate : uint8_t { Wait, Open, End };
+
 struct Next {
     bool tx_grew = false;          // new send bytes were released: poll the connection so they go out
     Action action = Action::None;  // each reported once per flow: Close -> Connection::close, Reset -> abort
     uint64_t wake_at = tcp::kNever;  // a Delay ends then (ns): call advance() again at that time
+    bool reached_gate = false;     // the program came to its Gate: the exchange before it is complete
+    bool waits_at_gate = false;    // ... and waits there: call advance() with Gate::Open or Gate::End
 };
 
 // The program of one flow as the TCP core's application. Built on the stack
@@ -264,7 +274,14 @@ public:
     // Runs the program from its step as far as it can at `now`. Call after
     // every call into the Connection. rx_contiguous = Tcb::rcv_nxt_off;
     // peer_fin = the peer's FIN has been received.
-    Next advance(uint64_t now, uint64_t rx_contiguous, bool peer_fin);
+    // `gate` is for a program waiting at a Gate (Next::waits_at_gate).
+    Next advance(uint64_t now, uint64_t rx_contiguous, bool peer_fin, Gate gate = Gate::Wait);
+    // The program waits at its Gate (what the last advance() reported).
+    bool at_gate() const
+    {
+        return s_.started && !stopped() && !s_.server_closed && s_.pc < p_.step_count() &&
+               p_.step(s_.pc).kind == OpKind::Gate;
+    }
 
     bool started() const { return s_.started; }
     bool finished() const { return s_.started && s_.pc >= p_.step_count(); }

@@ -132,6 +132,30 @@ Result<std::string> http_request(const QuickProgram& q)
     return r + "\r\n" + body;
 }
 
+// --rps: the engine sends each request when it is due, over connections
+// that stay open for the whole run.
+Result<ProgramSpec> scheduled_program(const QuickProgram& q, ProgramSpec spec, Op send, bool has_send, Op recv,
+                                      bool has_recv)
+{
+    if (!has_send || !has_recv || recv.kind == OpKind::RecvUntilClose)
+        return make_error("--rps sends requests and reads their answers: give --http (or a URL), or --send with "
+                          "--recv or --recv-http");
+    if (q.requests != 1)
+        return make_error("--rps keeps each connection open for the whole run: --requests-per-connection does not "
+                          "apply");
+    if (q.hold_ms)
+        return make_error("--rps keeps each connection open for the whole run: --hold does not apply");
+    spec.ops.push_back(Op{OpKind::Loop, {}, 0});
+    spec.ops.push_back(Op{OpKind::Gate});
+    spec.ops.push_back(std::move(send));
+    spec.ops.push_back(std::move(recv));
+    if (q.delay_ms)
+        spec.ops.push_back(Op{OpKind::Delay, {}, q.delay_ms});
+    spec.ops.push_back(Op{OpKind::EndLoop});
+    spec.ops.push_back(Op{OpKind::Close});
+    return spec;
+}
+
 }  // namespace
 
 Result<std::string> decode_escapes(std::string_view text)
@@ -248,6 +272,8 @@ Result<ProgramSpec> build_quick_program(const QuickProgram& q)
     ProgramSpec spec;
     spec.verify = q.verify;
     spec.expect_status = q.expect_status;
+    if (q.on_schedule)
+        return scheduled_program(q, std::move(spec), std::move(send), has_send, std::move(recv), has_recv);
     if (q.requests > 1)
         spec.ops.push_back(Op{OpKind::Loop, {}, q.requests});
     if (has_send)

@@ -32,9 +32,11 @@ struct QuickProgram {
     std::vector<std::string> http_headers;  // -H "Name: value", each; Host and User-Agent replace ours
     std::string http_body;       // --body TEXT: the request body, with Content-Length
     std::string http_body_file;  // --body-file PATH: the request body, the file's bytes, read now
+    bool on_schedule = false;    // --rps: each exchange waits for the engine's go (a Gate)
 };
 
 // loop(requests) { send; recv; delay }, hold, close -- each part only when given.
+// on_schedule: loop until the run ends { gate; send; recv; delay }, close.
 // Nothing given at all is the empty program: connect, then close.
 Result<ProgramSpec> build_quick_program(const QuickProgram& q);
 

@@ -47,7 +47,7 @@ struct Reader {
 
 constexpr size_t kRefCap = 1 << 16;  // reference streams longer than this are not built
 
-// Op list: a count byte, then per op a kind byte (mod 10) and its argument.
+// Op list: a count byte, then per op a kind byte (mod 11) and its argument.
 // Loop counts are small (0 = until the peer closes) but may nest; a Recv
 // or a pattern Send may be large (u16 << shift).
 ProgramSpec decode(Reader& r)
@@ -59,7 +59,7 @@ ProgramSpec decode(Reader& r)
     s.expect_status = kStatus[(flags >> 1) & 3];
     const size_t n = r.u8() % 32;
     for (size_t i = 0; i < n && !r.empty(); ++i) {
-        Op op{OpKind(r.u8() % 10), {}, 0};
+        Op op{OpKind(r.u8() % 11), {}, 0};
         switch (op.kind) {
         case OpKind::Send: {
             const uint8_t m = r.u8();
@@ -176,7 +176,8 @@ void check_steps(const Program& p)
     FUZZ_CHECK(tx == p.tx_total());
 }
 
-// The peer as records: 0 bytes arrive (u8 length), 1 FIN, 2 time passes.
+// The peer as records: 0 bytes arrive (u8 length), 1 FIN, 2 time passes;
+// the engine's go or end at a gate with 3 (and bit 3 for end).
 void run(const Program& p, Reader& r)
 {
     FlowState st{};
@@ -186,8 +187,11 @@ void run(const Program& p, Reader& r)
     uint64_t now = tcp::kMs, rx = 0, released = 0;
     bool fin = false, closed = false, reset = false;
     std::vector<uint8_t> first;  // the first bytes of the send stream as first offered
+    Gate gate = Gate::Wait;
     for (int steps = 0; steps < 256; ++steps) {
-        const Next n = run.advance(now, rx, fin);
+        const Next n = run.advance(now, rx, fin, gate);
+        gate = Gate::Wait;
+        FUZZ_CHECK(!n.waits_at_gate || (n.reached_gate && run.at_gate()));
         FUZZ_CHECK(!(n.action == Action::Close && closed));
         FUZZ_CHECK(!(n.action == Action::Reset && reset));
         closed |= n.action == Action::Close;
@@ -206,7 +210,7 @@ void run(const Program& p, Reader& r)
         if (r.empty() || reset)
             break;
         const uint8_t op = r.u8();
-        switch (op % 3) {
+        switch (op % 4) {
         case 0: {
             if (fin)
                 break;
@@ -225,6 +229,9 @@ void run(const Program& p, Reader& r)
             break;
         case 2:
             now = n.wake_at != tcp::kNever && (op & 4) ? n.wake_at : now + uint64_t(r.u8()) * tcp::kMs;
+            break;
+        case 3:
+            gate = (op & 8) ? Gate::End : Gate::Open;
             break;
         }
     }

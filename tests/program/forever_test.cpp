@@ -103,8 +103,8 @@ const std::string kGet = "GET /x HTTP/1.1\r\nHost: h\r\n\r\n";
 TEST_CASE("compile refuses what a loop until the peer closes cannot do", "[program][forever][compile]")
 {
     CHECK_THAT(compile_error(spec({forever(), send("a"), req(), end()})),
-               Equals("op 1 (loop): a loop until the peer closes (count 0) must begin with a receive step: the "
-                      "peer closing while it waits there ends the loop (op 2 is a send)"));
+               Equals("op 1 (loop): a loop until the peer closes (count 0) must begin with a receive step or a gate: "
+                      "the peer closing while it waits there ends the loop (op 2 is a send)"));
     CHECK_THAT(compile_error(spec({forever(), op(OpKind::Delay, 1), recv(1), end()})),
                Contains("must begin with a receive step"));
     CHECK_THAT(compile_error(spec({forever(), loop(2), send("a"), end(), recv(1), end()})),
@@ -502,4 +502,73 @@ TEST_CASE("a client may loop until the server closes, too", "[program][forever][
     CHECK(f.r().http_responses() == 3);
     CHECK(f.avail(0) == 9);
     CHECK(f.r().failure() == Failure::None);
+}
+
+TEST_CASE("a gate only begins a loop until the peer closes", "[program][forever][compile][gate]")
+{
+    const Op gate = op(OpKind::Gate);
+    CHECK_THAT(compile_error(spec({gate, send("a"), recv(1)})), Contains("a gate can only begin"));
+    CHECK_THAT(compile_error(spec({forever(), recv(1), gate, end()})), Contains("a gate can only begin"));
+    CHECK_THAT(compile_error(spec({loop(3), gate, send("a"), end()})), Contains("a gate can only begin"));
+    const Program p = compile_ok(spec({forever(), gate, send("GET\n"), op(OpKind::RecvHttp), end(), op(OpKind::Close)}));
+    CHECK(p.forever());
+    CHECK(p.period_tx() == 4);
+    CHECK(p.describe() == "on schedule, send 4 B, recv http, until the run ends, close");
+}
+
+TEST_CASE("a gated loop sends one request per go and ends at the engine's end or the server's close",
+          "[program][forever][runner][gate]")
+{
+    const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+    const std::string get = "GET /r HTTP/1.1\r\n\r\n";
+    ProgramSpec sp = spec({forever(), op(OpKind::Gate), send(get), op(OpKind::RecvHttp), end(), op(OpKind::Close)});
+    const Program p = compile_ok(sp);
+    FlowState s{};
+    HttpState h{};
+    auto r = [&] { return Runner(p, s, &h); };
+    r().on_event(TcpEvent::Established, 0);
+    uint64_t rx = 0;
+    for (int i = 0; i < 100; ++i) {
+        Next n = r().advance(1, rx, false);
+        CHECK(n.reached_gate);
+        CHECK(n.waits_at_gate);
+        CHECK_FALSE(n.tx_grew);
+        CHECK(r().at_gate());
+        CHECK(r().tx_available(0) == i * get.size());  // nothing more until the go
+        n = r().advance(2, rx, false, Gate::Open);
+        CHECK(n.tx_grew);
+        CHECK_FALSE(n.waits_at_gate);
+        CHECK_FALSE(r().at_gate());
+        REQUIRE(r().tx_available(0) == (i + 1) * get.size());
+        std::vector<uint8_t> b(get.size());
+        r().tx_fill(i * get.size(), b);
+        CHECK(std::string(b.begin(), b.end()) == get);
+        // A second go while the response is outstanding sends nothing.
+        CHECK_FALSE(r().advance(3, rx, false, Gate::Open).tx_grew);
+        r().rx_data(rx, std::span(reinterpret_cast<const uint8_t*>(ok.data()), ok.size()));
+        rx += ok.size();
+    }
+    SECTION("the engine ends it")
+    {
+        Next n = r().advance(4, rx, false, Gate::End);
+        CHECK(n.reached_gate);
+        CHECK_FALSE(n.waits_at_gate);
+        CHECK(n.action == Action::Close);
+        CHECK(r().finished());
+        CHECK(r().failure() == Failure::None);
+        CHECK(r().http_responses() == 100);
+    }
+    SECTION("the server closes after a response")
+    {
+        Next n = r().advance(4, rx, false, Gate::Open);
+        REQUIRE(n.tx_grew);
+        const std::string closing = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        r().rx_data(rx, std::span(reinterpret_cast<const uint8_t*>(closing.data()), closing.size()));
+        n = r().advance(5, rx + closing.size(), false);
+        CHECK(n.reached_gate);
+        CHECK_FALSE(n.waits_at_gate);
+        CHECK(n.action == Action::Close);
+        CHECK(r().failure() == Failure::None);
+        CHECK(r().finished());
+    }
 }
