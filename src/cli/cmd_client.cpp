@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/find_max.hpp"
 #include "cli/common.hpp"
 #include "cli/http_target.hpp"
 #include "cli/latency_report.hpp"
@@ -34,6 +35,9 @@ struct ClientOptions {
     uint32_t concurrency = 100;
     double cps = 0, duration = 0, ramp_up = 0, interval = 1.0;
     double rps = 0;  // --rps: requests per second over the open connections
+    // --find-max cps|rps: the highest rate meeting --slo, by short runs of --step-duration.
+    std::string find_max, slo = "errors=0", plot;
+    double find_max_start = 1000, step_duration = 3, find_max_precision = 0.05;
     uint64_t connections = 0;
     double hold = 0;  // --hold, seconds
     double connect_timeout = 10, timeout = 60, time_wait = 1, peer_time_wait = 60, drain = 2;
@@ -171,7 +175,14 @@ Result<Endpoint> client_target(ClientOptions& o)
     return Endpoint{*addr, url->port};
 }
 
-int run_client(ClientOptions o)
+// What a run measured, for a caller that runs several (--find-max).
+struct ClientRunResult {
+    engine::WorkerStats s;
+    double elapsed = 0;
+    std::string reason;
+};
+
+int run_client(ClientOptions o, ClientRunResult* result = nullptr)
 {
     Output out(o.out);
     auto ep = client_target(o);
@@ -211,6 +222,8 @@ int run_client(ClientOptions o)
             return fail_setup(make_error(fmt::format("--cores '{}' is not a CPU list", o.cores), 0, "e.g. 0,1 or 2-3"));
         cpus = *c;
     }
+    if (!o.plot.empty())
+        return fail_setup(make_error("--plot draws the steps of --find-max: give --find-max cps or rps"));
     if (o.rps > 0) {
         if (o.connections)
             return fail_setup(make_error("--rps runs for --duration: -n/--connections does not apply"));
@@ -429,6 +442,8 @@ int run_client(ClientOptions o)
             out.line("  hint: " + h);
     }
 
+    if (result)
+        *result = {s, elapsed, reason};
     nlohmann::json doc = {
         {"command", "client"},
         {"interface", path->dev.name},
@@ -471,6 +486,112 @@ int run_client(ClientOptions o)
     }
     if (!lat_written) {
         print_error(lat_written.error());
+        return kExitRunFailed;
+    }
+    return rc;
+}
+
+// "2.06 k", "500": a rate without fmt_si's padding for a missing prefix.
+std::string rate_text(double r)
+{
+    std::string t = fmt_si(r, "");
+    while (!t.empty() && t.back() == ' ')
+        t.pop_back();
+    return t;
+}
+
+// One --find-max step: a silent run at `rate`, judged against the SLO.
+StepRow find_max_step(const ClientOptions& o, const Slo& slo, double rate, int& rc)
+{
+    ClientOptions step = o;
+    step.find_max.clear();
+    step.out = OutputOptions{};
+    step.out.silent = true;
+    step.latency = LatencyDetail{};
+    step.per_worker = false;
+    step.duration = o.step_duration;
+    (o.find_max == "rps" ? step.rps : step.cps) = rate;
+    ClientRunResult r;
+    rc = run_client(step, &r);
+    const bool rps = o.find_max == "rps";
+    const auto& c = r.s.c;
+    StepMeasure m;
+    m.asked = rate;
+    m.reached = r.elapsed > 0 ? static_cast<double>(rps ? c.requests_sent : c.completed) / r.elapsed : 0;
+    m.failed = c.failed;
+    m.latencies = {{"connect", &r.s.connect}, {"first_byte", &r.s.first_byte}, {"total", &r.s.total},
+                   {"request", &r.s.request}};
+    const LatencyHistogram& own = rps ? r.s.request : r.s.total;
+    StepVerdict v = judge_step(slo, rps ? "request" : "total", m);
+    if (rc != kExitOk && v.ok)
+        v = {false, r.reason};  // the run itself failed (e.g. the link went down)
+    return {rate, m.reached, m.failed, own.count() ? own.quantile(0.5) : 0, own.count() ? own.quantile(0.99) : 0,
+            v.ok, v.why};
+}
+
+int run_find_max(const ClientOptions& o)
+{
+    Output out(o.out);
+    if (o.find_max != "cps" && o.find_max != "rps")
+        return fail_setup(make_error(fmt::format("--find-max '{}' is not cps or rps", o.find_max)));
+    if (o.connections || o.cps > 0 || o.rps > 0)
+        return fail_setup(make_error("--find-max sets the rate of each step itself: -n, --cps and --rps do not apply"));
+    auto slo = parse_slo(o.slo);
+    if (!slo)
+        return fail_setup(slo.error());
+    const char* unit = o.find_max == "rps" ? "req/s" : "conn/s";
+    out.line(fmt::format("find-max: the highest {} meeting {}, {} s per step from {}/s", unit, slo->text(),
+                         o.step_duration, rate_text(o.find_max_start)));
+    RateSearch search(o.find_max_start, 2, o.find_max_precision);
+    std::vector<StepRow> rows;
+    while (auto rate = search.next()) {
+        if (stop_requested())
+            break;
+        int rc = kExitOk;
+        StepRow row = find_max_step(o, *slo, *rate, rc);
+        if (rc == kExitSetup)
+            return rc;  // already said why
+        search.record(*rate, row.ok);
+        rows.push_back(row);
+        out.line(fmt::format("step {}: {}/s: reached {}/s, p99 {}: {}", rows.size(), rate_text(*rate),
+                             rate_text(row.reached), row.p99_ns ? fmt_ns(static_cast<double>(row.p99_ns)) : "-",
+                             row.ok ? "ok" : "broke: " + row.why));
+    }
+    for (const auto& l : find_max_table(rows, unit))
+        out.line(l);
+    nlohmann::json fm = find_max_json(rows, *slo, search, unit);
+    int rc = kExitOk;
+    std::string reason;
+    if (search.best_ok()) {
+        reason = fmt::format("max: {} {} met {}", rate_text(*search.best_ok()), unit, slo->text());
+        if (search.first_bad())
+            reason += fmt::format("; {} {} broke it: {}", rate_text(*search.first_bad()), unit,
+                                  fm["first_bad_why"].get<std::string>());
+        out.line(reason);
+    } else {
+        rc = kExitRunFailed;
+        reason = rows.empty() ? "interrupted before the first step"
+                              : fmt::format("no rate met {}: the lowest tried, {} {}, broke it: {}", slo->text(),
+                                            rate_text(rows.back().asked), unit, rows.back().why);
+        out.line("FAILED: " + reason);
+    }
+    if (!o.plot.empty()) {
+        if (auto p = plot_find_max(o.plot, rows, unit); !p) {
+            print_error(p.error());
+            rc = kExitRunFailed;
+        } else {
+            out.line("plot: " + o.plot);
+        }
+    }
+    nlohmann::json doc = {{"command", "client"},
+                          {"config", {{"target", o.target}, {"find_max", o.find_max}, {"slo", slo->text()},
+                                      {"step_duration_s", o.step_duration}, {"concurrency", o.concurrency}}},
+                          {"find_max", fm},
+                          {"interrupted", stop_requested()},
+                          {"result", rc == kExitOk ? "ok" : "failed"},
+                          {"reason", reason}};
+    if (auto wj = out.write_json(doc); !wj) {
+        print_error(wj.error());
         return kExitRunFailed;
     }
     return rc;
@@ -564,7 +685,25 @@ Command add_client_command(CLI::App& app)
     sub->add_flag("--quiet", o->out.quiet, "No per-interval lines, only the summary")->group(out);
     sub->add_flag("--per-worker", o->per_worker, "Also show each worker's counters, live and in the summary")->group(out);
     add_latency_options(sub, o->latency, out);
-    return Command{sub, [o] { return run_client(*o); }};
+    auto* fm = "Finding the limit";
+    sub->add_option("--find-max", o->find_max,
+                    "Find the highest cps or rps meeting --slo: short runs that double the rate, then bisect")
+        ->check(CLI::IsMember({"cps", "rps"}))
+        ->group(fm);
+    sub->add_option("--slo", o->slo,
+                    "What a step must meet, e.g. 'p99<10ms,errors=0' (also connect.p99<.., max<.., rate>=0.95)")
+        ->capture_default_str()
+        ->group(fm);
+    sub->add_option("--find-max-start", o->find_max_start, "The first step's rate")
+        ->capture_default_str()->check(CLI::PositiveNumber)->group(fm);
+    sub->add_option("--step-duration", o->step_duration, "Seconds per step")
+        ->capture_default_str()->check(CLI::Range(0.5, 3600.0))->group(fm);
+    sub->add_option("--find-max-precision", o->find_max_precision,
+                    "Stop bisecting when the rates that met and broke the SLO are this close (a share of the higher)")
+        ->capture_default_str()->check(CLI::Range(0.001, 0.5))->group(fm);
+    sub->add_option("--plot", o->plot, "With --find-max: draw latency (p50, p99) against rate into this PNG (gnuplot)")
+        ->group(fm);
+    return Command{sub, [o] { return o->find_max.empty() ? run_client(*o) : run_find_max(*o); }};
 }
 
 }  // namespace xdpgen

@@ -48,6 +48,8 @@ Output::Output(const OutputOptions& o) : opts_(o), human_(o.json_path == "-" ? s
 
 void Output::line(const std::string& s) const
 {
+    if (opts_.silent)
+        return;
     fmt::print(human_, "{}\n", s);
     std::fflush(human_);
 }

@@ -33,6 +33,7 @@ bool stop_requested();
 struct OutputOptions {
     std::string json_path;  // "" = none, "-" = stdout
     bool quiet = false;     // no per-interval lines
+    bool silent = false;    // no lines at all (a run inside another, e.g. a --find-max step)
 };
 
 class Output {
