@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/engine_report.hpp"
 #include "cli/find_max.hpp"
 #include "cli/common.hpp"
 #include "cli/http_target.hpp"
@@ -54,83 +55,18 @@ struct ClientOptions {
 
 uint64_t to_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
 
-nlohmann::json counters_json(const engine::WorkerCounters& c)
+// --rps: what was due, what went out and the rate reached (the latencies
+// from each request's due time follow with the others).
+std::string rps_summary_line(double rps, const engine::WorkerCounters& c, double elapsed)
 {
-    return {
-        {"attempted", c.attempted},
-        {"established", c.established},
-        {"completed", c.completed},
-        {"failed", c.failed},
-        {"failed_by_cause",
-         {{"timeout", c.failed_timeout},
-          {"refused", c.failed_refused},
-          {"reset", c.failed_reset},
-          {"http_status", c.failed_http_status},
-          {"http_malformed", c.failed_http_malformed},
-          {"verify_mismatch", c.failed_verify},
-          {"peer_closed_early", c.failed_peer_closed}}},
-        {"unfinished", c.unfinished},
-        {"requests_sent", c.requests_sent},
-        {"requests_due", c.requests_due},
-        {"server_closed", c.server_closed},
-        {"http_responses", c.http_responses},
-        {"open_at_end", c.open},
-        {"time_wait_at_end", c.time_wait},
-        {"retransmitted_segments", c.retransmits},
-        {"tx_bytes", c.tx_bytes},
-        {"rx_bytes", c.rx_bytes},
-        {"tx_packets", c.tx_packets},
-        {"rx_packets", c.rx_packets},
-        {"rx_no_flow", c.rx_no_flow},
-        {"rx_invalid", c.rx_invalid},
-        {"rx_bad_csum", c.rx_bad_csum},
-        {"rx_csum_offloaded", c.rx_csum_offloaded},
-        {"rx_icmp", c.rx_icmp},
-        {"rx_icmp_mss_lowered", c.rx_icmp_mss_lowered},
-        {"rx_handed_off", c.rx_handed_off},
-        {"handoff_dropped", c.handoff_dropped},
-        {"tx_ring_full", c.tx_ring_full},
-        {"tx_oversize", c.tx_oversize},
-        {"ports_exhausted", c.ports_exhausted},
-        {"ports_resting_at_end", c.ports_resting},
-    };
-}
-
-std::string failure_causes(const engine::WorkerCounters& c)
-{
-    std::string s;
-    auto add = [&](const char* name, uint64_t n) {
-        if (n)
-            s += fmt::format("{}{} {}", s.empty() ? "" : ", ", fmt_count(n), name);
-    };
-    add("timeout", c.failed_timeout);
-    add("refused", c.failed_refused);
-    add("reset by peer", c.failed_reset);
-    add("HTTP status", c.failed_http_status);
-    add("malformed HTTP", c.failed_http_malformed);
-    add("verify mismatch", c.failed_verify);
-    add("peer closed early", c.failed_peer_closed);
-    return s;
-}
-
-// --rps: what was due, what went out, how late, and the latency from each
-// request's scheduled time.
-std::vector<std::string> rps_summary(double rps, const engine::WorkerStats& s, double elapsed)
-{
-    std::vector<std::string> l;
-    const double sent_rate = elapsed > 0 ? static_cast<double>(s.c.requests_sent) / elapsed : 0;
-    l.push_back(fmt::format("requests: {} sent of {} due ({} req/s, asked {}){}", fmt_count(s.c.requests_sent),
-                            fmt_count(s.c.requests_due), fmt_si(sent_rate, ""), fmt_si(rps, ""),
-                            s.c.requests_due > s.c.requests_sent
-                                ? fmt::format(": {} never sent (every connection was waiting for a response: "
-                                              "raise -c, or the server is slower than the rate)",
-                                              fmt_count(s.c.requests_due - s.c.requests_sent))
-                                : ""));
-    if (s.send_lag.count())
-        l.push_back("send lag:   " + latency_line(s.send_lag));
-    if (s.request.count())
-        l.push_back("request:    " + latency_line(s.request));
-    return l;
+    const double sent_rate = elapsed > 0 ? static_cast<double>(c.requests_sent) / elapsed : 0;
+    return fmt::format("requests: {} sent of {} due ({} req/s, asked {}){}", fmt_count(c.requests_sent),
+                       fmt_count(c.requests_due), fmt_si(sent_rate, ""), fmt_si(rps, ""),
+                       c.requests_due > c.requests_sent
+                           ? fmt::format(": {} never sent (every connection was waiting for a response: "
+                                         "raise -c, or the server is slower than the rate)",
+                                         fmt_count(c.requests_due - c.requests_sent))
+                           : "");
 }
 
 std::string http_summary_line(const engine::WorkerCounters& c)
@@ -388,9 +324,7 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr)
                          fmt_count(s.c.failed), s.c.failed ? fmt::format(" ({})", failure_causes(s.c)) : "",
                          s.c.unfinished ? fmt::format(", {} unfinished at the end", fmt_count(s.c.unfinished)) : "",
                          elapsed, fmt_si(cps, ""), stop_requested() ? " (interrupted)" : ""));
-    out.line(fmt::format("traffic: sent {} B, received {} B, {} packets out, {} in, {} retransmitted segments",
-                         fmt_count(s.c.tx_bytes), fmt_count(s.c.rx_bytes), fmt_count(s.c.tx_packets),
-                         fmt_count(s.c.rx_packets), fmt_count(s.c.retransmits)));
+    out.line(traffic_line(s.c, engine::Role::Client));
     if (o.prog.recv_http || !o.prog.http_get_path.empty())
         out.line(http_summary_line(s.c));
     if (const std::string l = link.summary_line(); !l.empty())
@@ -404,22 +338,12 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr)
         port_lim = port_limit(port_use(s.c));  // waited only between the last tick and the end
     if (port_lim)
         out.line("ports: " + port_limit_note(*port_lim, s.c.ports_exhausted));
-    if (s.connect.count())
-        out.line("connect:    " + latency_line(s.connect));
-    if (s.first_byte.count())
-        out.line("first byte: " + latency_line(s.first_byte));
-    if (s.total.count())
-        out.line("total:      " + latency_line(s.total));
+    const auto lat_cols = latency_columns(s, engine::Role::Client, o.rps > 0);
     if (o.rps > 0)
-        for (const auto& l : rps_summary(o.rps, s, elapsed))
-            out.line(l);
-    std::vector<LatencyColumn> lat_detail = {
-        {"connect", &s.connect}, {"first byte", &s.first_byte}, {"total", &s.total}};
-    if (o.rps > 0) {
-        lat_detail.push_back({"request", &s.request});
-        lat_detail.push_back({"send lag", &s.send_lag});
-    }
-    const auto lat_written = report_latency(o.latency, lat_detail, [&](const std::string& l) { out.line(l); });
+        out.line(rps_summary_line(o.rps, s.c, elapsed));
+    for (const auto& l : latency_lines(lat_cols))
+        out.line(l);
+    const auto lat_written = report_latency(o.latency, lat_cols, [&](const std::string& l) { out.line(l); });
     per_worker.summary(out, end_snap);
 
     if (rc == kExitOk) {
@@ -470,16 +394,16 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr)
         {"duration_s", elapsed},
         {"interrupted", stop_requested()},
         {"connections_per_s", cps},
-        {"counters", counters_json(s.c)},
-        {"latency", {{"connect", latency_json(s.connect)}, {"first_byte", latency_json(s.first_byte)}, {"total", latency_json(s.total)},
-                     {"request", latency_json(s.request)}, {"send_lag", latency_json(s.send_lag)}}},
-        {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}, {"arp_replies", steer.arp_replies}, {"na_replies", steer.na_replies}, {"kernel_owned", steer.kernel_owned}, {"kernel_ports_skipped", engine::PortPool::kernel_ports_skipped()}}},
+        {"counters", engine_counters_json(s.c, engine::Role::Client)},
+        {"latency", latencies_json(lat_cols)},
+        {"steering", steering_json(steer)},
         {"per_worker", PerWorkerReport::totals_json(end_snap)},
         {"link", link.json()},
         {"port_limit", port_lim ? port_limit_json(*port_lim, s.c.ports_exhausted) : nlohmann::json(nullptr)},
         {"result", rc == kExitOk ? "ok" : "failed"},
         {"reason", reason},
     };
+    doc["steering"]["kernel_ports_skipped"] = engine::PortPool::kernel_ports_skipped();
     if (auto wj = out.write_json(doc, &intervals); !wj) {
         print_error(wj.error());
         return kExitRunFailed;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/engine_report.hpp"
 #include "cli/common.hpp"
 #include "cli/latency_report.hpp"
 #include "cli/link_guard.hpp"
@@ -45,44 +46,6 @@ struct ServerOptions {
 };
 
 uint64_t to_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
-
-nlohmann::json server_counters_json(const engine::WorkerCounters& c)
-{
-    return {
-        {"accepted", c.attempted},
-        {"established", c.established},
-        {"completed", c.completed},
-        {"failed", c.failed},
-        {"failed_by_cause",
-         {{"timeout", c.failed_timeout},
-          {"reset", c.failed_reset},
-          {"http_status", c.failed_http_status},
-          {"http_malformed", c.failed_http_malformed},
-          {"peer_closed_early", c.failed_peer_closed}}},
-        {"unfinished", c.unfinished},
-        {"open_at_end", c.open},
-        {"time_wait_at_end", c.time_wait},
-        {"retransmitted_segments", c.retransmits},
-        {"tx_bytes", c.tx_bytes},
-        {"rx_bytes", c.rx_bytes},
-        {"tx_packets", c.tx_packets},
-        {"rx_packets", c.rx_packets},
-        {"rx_no_flow", c.rx_no_flow},
-        {"rx_handed_off", c.rx_handed_off},
-        {"handoff_dropped", c.handoff_dropped},
-        {"rx_invalid", c.rx_invalid},
-        {"rx_bad_csum", c.rx_bad_csum},
-        {"rx_csum_offloaded", c.rx_csum_offloaded},
-        {"rx_icmp", c.rx_icmp},
-        {"rx_icmp_mss_lowered", c.rx_icmp_mss_lowered},
-        {"tx_ring_full", c.tx_ring_full},
-        {"tx_oversize", c.tx_oversize},
-        {"syn_cookies_sent", c.syn_cookies_sent},
-        {"syn_cookies_accepted", c.syn_cookies_accepted},
-        {"syn_dropped", c.syn_dropped},
-        {"time_wait_reopened", c.time_wait_reopened},
-    };
-}
 
 int run_server(ServerOptions o)
 {
@@ -229,15 +192,11 @@ int run_server(ServerOptions o)
         rc = kExitRunFailed;
         reason = run_error->message();
     }
-    out.line(fmt::format("summary: {} accepted, {} established, {} completed, {} failed, {} unfinished at the end in {:.2f} s{}",
+    out.line(fmt::format("summary: {} accepted, {} established, {} completed, {} failed{}, {} unfinished at the end in {:.2f} s{}",
                          fmt_count(s.c.attempted), fmt_count(s.c.established), fmt_count(s.c.completed),
-                         fmt_count(s.c.failed), fmt_count(s.c.unfinished), elapsed,
-                         stop_requested() ? " (interrupted)" : ""));
-    out.line(fmt::format("traffic: sent {} B, received {} B, {} packets out, {} in, {} retransmitted segments, "
-                         "{} SYN cookies sent, {} accepted",
-                         fmt_count(s.c.tx_bytes), fmt_count(s.c.rx_bytes), fmt_count(s.c.tx_packets),
-                         fmt_count(s.c.rx_packets), fmt_count(s.c.retransmits), fmt_count(s.c.syn_cookies_sent),
-                         fmt_count(s.c.syn_cookies_accepted)));
+                         fmt_count(s.c.failed), s.c.failed ? fmt::format(" ({})", failure_causes(s.c)) : "",
+                         fmt_count(s.c.unfinished), elapsed, stop_requested() ? " (interrupted)" : ""));
+    out.line(traffic_line(s.c, engine::Role::Server));
     if (const std::string l = link.summary_line(); !l.empty())
         out.line(l);
     if (steer.kernel_owned)
@@ -245,10 +204,10 @@ int run_server(ServerOptions o)
                              fmt_count(steer.kernel_owned)));
     if (const std::string l = rx_csum_summary(s.c, rx_csum_check(o.rx_csum)); !l.empty())
         out.line(l);
-    if (s.total.count())
-        out.line("total:      " + latency_line(s.total));
-    const auto lat_written = report_latency(o.latency, {{"connect", &s.connect}, {"total", &s.total}},
-                                            [&](const std::string& l) { out.line(l); });
+    const auto lat_cols = latency_columns(s, engine::Role::Server);
+    for (const auto& l : latency_lines(lat_cols))
+        out.line(l);
+    const auto lat_written = report_latency(o.latency, lat_cols, [&](const std::string& l) { out.line(l); });
     per_worker.summary(out, end_snap);
 
     nlohmann::json doc = {
@@ -266,9 +225,9 @@ int run_server(ServerOptions o)
           {"rx_csum", o.rx_csum}}},
         {"duration_s", elapsed},
         {"interrupted", stop_requested()},
-        {"counters", server_counters_json(s.c)},
-        {"latency", {{"connect", latency_json(s.connect)}, {"total", latency_json(s.total)}}},
-        {"steering", {{"steered", steer.steered}, {"passed", steer.passed}, {"no_socket", steer.no_socket}, {"arp_replies", steer.arp_replies}, {"na_replies", steer.na_replies}, {"kernel_owned", steer.kernel_owned}}},
+        {"counters", engine_counters_json(s.c, engine::Role::Server)},
+        {"latency", latencies_json(lat_cols)},
+        {"steering", steering_json(steer)},
         {"per_worker", PerWorkerReport::totals_json(end_snap)},
         {"link", link.json()},
         {"result", rc == kExitOk ? "ok" : "failed"},

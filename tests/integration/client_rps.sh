@@ -40,7 +40,7 @@ bg gen timeout 60 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:80 --http /index.html
   --json "$TMP/r2.json" >"$TMP/r2.out" 2>&1
 client=${BG_PIDS[-1]}
 wait_until 10 "requests flow" logged 2000
-worker=$(pgrep -f '^nginx: worker process' | head -n1)
+worker=$(pgrep -P "$(cat "$TMP/nginx/nginx.pid")" | head -n1)  # this test's nginx, not another's
 [[ -n $worker ]] || fail "no nginx worker to stall"
 kill -STOP "$worker"
 sleep 1  # the stall itself, not synchronisation
