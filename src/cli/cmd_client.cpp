@@ -36,6 +36,8 @@ struct ClientOptions {
     uint32_t concurrency = 100;
     double cps = 0, duration = 0, ramp_up = 0, interval = 1.0;
     double rps = 0;  // --rps: requests per second over the open connections
+    std::string urls, urls_order = "round-robin";  // --urls FILE: a request per connection from its lines
+    uint64_t seed = 1;                             // --seed: for --urls-order random
     // --find-max cps|rps: the highest rate meeting --slo, by short runs of --step-duration.
     std::string find_max, slo = "errors=0", plot;
     double find_max_start = 1000, step_duration = 3, find_max_precision = 0.05;
@@ -118,9 +120,36 @@ struct ClientRunResult {
     std::string reason;
 };
 
+// --urls: one program per line of the file, each o.prog with that line's
+// path (and Host); one is chosen per connection.
+Result<std::vector<program::Program>> url_programs(const ClientOptions& o, const Endpoint& ep, bool url_target)
+{
+    if (!url_target && !o.prog.http_get_path.empty())
+        return make_error("--urls gives the paths: --http does not apply");
+    auto lines = load_url_list(o.urls, ep);
+    if (!lines)
+        return lines.error();
+    std::vector<program::Program> progs;
+    for (const auto& l : *lines) {
+        program::QuickProgram q = o.prog;
+        q.http_get_path = l.path;
+        if (!l.host_header.empty())
+            q.http_host = l.host_header;
+        auto spec = program::build_quick_program(q);
+        if (!spec)
+            return spec.error().context("--urls " + l.path);
+        auto prog = program::Program::compile(spec.value());
+        if (!prog)
+            return prog.error().context("--urls " + l.path);
+        progs.push_back(std::move(prog.value()));
+    }
+    return progs;
+}
+
 int run_client(ClientOptions o, ClientRunResult* result = nullptr)
 {
     Output out(o.out);
+    const bool url_target = looks_like_url(o.target);
     auto ep = client_target(o);
     if (!ep)
         return fail_setup(ep.error());
@@ -168,10 +197,21 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr)
     if (o.prog.http_host.empty())
         o.prog.http_host = ep->port == 80 ? ep->addr.str() : ep->str();
     o.prog.hold_ms = static_cast<uint64_t>(o.hold * 1000 + 0.5);
+    std::vector<program::Program> variants;
+    if (!o.urls.empty()) {
+        if (o.prog.http_host.empty())
+            o.prog.http_host = ep->port == 80 ? ep->addr.str() : ep->str();
+        auto v = url_programs(o, *ep, url_target);
+        if (!v)
+            return fail_setup(v.error());
+        variants = std::move(v.value());
+    } else if (o.urls_order != "round-robin") {
+        return fail_setup(make_error("--urls-order chooses among the lines of --urls: give --urls FILE"));
+    }
     auto spec = program::build_quick_program(o.prog);
-    if (!spec)
+    if (!spec && variants.empty())
         return fail_setup(spec.error());
-    auto prog = program::Program::compile(spec.value());
+    auto prog = variants.empty() ? program::Program::compile(spec.value()) : Result<program::Program>(variants[0]);
     if (!prog)
         return fail_setup(prog.error());
     const auto program = std::make_shared<program::Program>(std::move(prog.value()));
@@ -219,6 +259,11 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr)
     w.drain_ns = to_ns(o.drain);
     w.rx_csum = rx_csum_check(o.rx_csum);
     w.program = program.get();
+    if (variants.size() > 1) {
+        w.programs = &variants;
+        w.random_choice = o.urls_order == "random";
+        w.choice_seed = o.seed;
+    }
     const SegmentPlan seg = plan_segments(o.mss, path->dev.mtu, path->dst.v6);
     if (!seg.note.empty())
         out.line("note: " + seg.note);
@@ -239,7 +284,10 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr)
         w.local_addrs.size() > 1 ? fmt::format("{}-{}", path->src.str(), w.local_addrs.back().str()) : path->src.str();
     out.line(fmt::format("client {} -> {} on {} ({} -> {}), {} worker{}{}, program: {}", src_text, ep->str(),
                          path->dev.name, path->src_mac.str(), path->dst_mac.str(), e.workers(), e.workers() == 1 ? "" : "s",
-                         e.zero_copy() ? " (zero-copy)" : "", program->describe()));
+                         e.zero_copy() ? " (zero-copy)" : "",
+                         variants.size() > 1 ? fmt::format("{} (one of {} URLs per connection, {})", program->describe(),
+                                                           variants.size(), o.urls_order)
+                                             : program->describe()));
     out.line(fmt::format("load: {}{}, concurrency {}{}, local ports {}-{}",
                          o.connections ? fmt::format("{} connections", fmt_count(o.connections))
                                        : fmt::format("{} s", o.duration),
@@ -559,6 +607,16 @@ Command add_client_command(CLI::App& app)
         ->group(prog);
     sub->add_option("--body", o->prog.http_body, "HTTP request body (Content-Length is set)")->group(prog);
     sub->add_option("--body-file", o->prog.http_body_file, "HTTP request body: the contents of FILE")->group(prog);
+    sub->add_option("--urls", o->urls,
+                    "Paths or URLs of the target, one per line: each connection requests one (implies --http)")
+        ->group(prog);
+    sub->add_option("--urls-order", o->urls_order, "Which line each connection takes: round-robin or random (--seed)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"round-robin", "random"}))
+        ->group(prog);
+    sub->add_option("--seed", o->seed, "Seed of --urls-order random: the same seed, the same choices")
+        ->capture_default_str()
+        ->group(prog);
     sub->add_option("--requests-per-connection", o->prog.requests, "Repeat send+receive this many times per connection (keep-alive)")
         ->capture_default_str()->check(CLI::Range(1u, 1'000'000u))->group(prog);
     sub->add_option("--delay", o->prog.delay_ms, "Wait this many ms after each exchange")->group(prog);

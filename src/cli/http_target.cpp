@@ -116,3 +116,66 @@ Result<IpAddr> resolve_host(const std::string& host)
 }
 
 }  // namespace xdpgen
+
+namespace xdpgen {
+
+namespace {
+
+Result<UrlLine> url_line(const std::string& line, const Endpoint& target)
+{
+    if (!looks_like_url(line)) {
+        for (unsigned char c : line)
+            if (!valid_path_char(c))
+                return make_error("a path cannot hold spaces or control characters");
+        if (line[0] != '/')
+            return make_error(fmt::format("'{}' is neither a path (/...) nor a URL", line));
+        return UrlLine{line, ""};
+    }
+    auto url = parse_http_url(line);
+    if (!url)
+        return url.error();
+    auto addr = resolve_host(url->host);
+    if (!addr)
+        return addr.error();
+    if (!(*addr == target.addr) || url->port != target.port)
+        return make_error(fmt::format("{} is not the target {}: xdpgen sends every request to one server", line,
+                                      target.str()));
+    return UrlLine{url->path, url->host_header()};
+}
+
+}  // namespace
+
+Result<std::vector<UrlLine>> load_url_list(const std::string& file, const Endpoint& target)
+{
+    std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(file.c_str(), "r"), std::fclose);
+    if (!f)
+        return sys_error("--urls: cannot open " + file, errno);
+    std::vector<UrlLine> out;
+    char* buf = nullptr;
+    size_t cap = 0;
+    ssize_t n;
+    for (size_t no = 1; (n = getline(&buf, &cap, f.get())) >= 0; no++) {
+        std::string line(buf, size_t(n));
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+            line.pop_back();
+        const auto first = line.find_first_not_of(" \t");
+        if (first == std::string::npos || line[first] == '#')
+            continue;
+        auto u = url_line(line.substr(first), target);
+        if (!u) {
+            std::free(buf);
+            return make_error(fmt::format("--urls {} line {}: {}", file, no, u.error().message()), 0, u.error().hint);
+        }
+        if (out.size() == kMaxUrls) {
+            std::free(buf);
+            return make_error(fmt::format("--urls {}: more than {} URLs", file, kMaxUrls));
+        }
+        out.push_back(std::move(*u));
+    }
+    std::free(buf);
+    if (out.empty())
+        return make_error(fmt::format("--urls {}: no path or URL in it", file), 0, "one per line, e.g. /index.html");
+    return out;
+}
+
+}  // namespace xdpgen

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/addr.hpp"
 #include "util/result.hpp"
@@ -25,6 +26,18 @@ struct HttpUrl {
 bool looks_like_url(std::string_view s);
 
 Result<HttpUrl> parse_http_url(std::string_view s);
+
+// --urls FILE: one path ("/a?b") or URL per line; blank lines and lines
+// starting with '#' are skipped. A URL must name the target (same address
+// and port: xdpgen sends to one server); its host as written becomes that
+// request's Host header (host_header here, "" for a bare path). At most
+// kMaxUrls; an error names the line.
+struct UrlLine {
+    std::string path;
+    std::string host_header;
+};
+inline constexpr size_t kMaxUrls = 65535;
+Result<std::vector<UrlLine>> load_url_list(const std::string& file, const Endpoint& target);
 
 // The URL's host as an address: a literal as is, a name through the resolver
 // (the first address it gives).

@@ -71,6 +71,10 @@ Worker::Worker(const WorkerConfig& cfg)
     // Only flows of a program that parses HTTP keep a parser.
     if (cfg.program && cfg.program->in_order())
         http_.resize(table_.capacity());
+    if (cfg.programs && cfg.programs->size() > 1) {
+        variant_.assign(table_.capacity(), 0);
+        choice_rng_.seed(cfg.choice_seed * 0x9e3779b97f4a7c15ull + cfg.index);
+    }
     if (cfg.rps > 0) {
         req_due_.assign(table_.capacity(), 0);
         gate_queued_.assign(table_.capacity(), 0);
@@ -115,7 +119,13 @@ size_t Worker::bytes_per_flow(bool http)
 
 program::Runner Worker::runner(uint32_t id)
 {
-    return program::Runner(*cfg_.program, progs_[id], http_state(id));
+    return program::Runner(program_of(id), progs_[id], http_state(id));
+}
+
+uint16_t Worker::choose_variant()
+{
+    const uint64_t n = cfg_.programs->size();
+    return static_cast<uint16_t>(cfg_.random_choice ? choice_rng_() % n : chosen_++ % n);
 }
 
 void Worker::reset_program(uint32_t id)
@@ -414,9 +424,9 @@ uint32_t Worker::start_continuations(uint64_t now)
             st_.c.ports_exhausted++;
             break;
         }
-        const uint32_t pc = continuations_.back();
+        const Continuation k = continuations_.back();
         continuations_.pop_back();
-        start_one(now, now, pair, pc);
+        start_one(now, now, pair, k.pc, k.variant);
         n++;
     }
     return n;
@@ -447,7 +457,7 @@ bool Worker::start_connections(uint64_t now)
     return n > 0;
 }
 
-void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t resume_pc)
+void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t resume_pc, uint16_t variant)
 {
     const auto local = static_cast<uint16_t>(PortPool::addr_of(pair));  // pool addresses are local_addrs indices
     const FlowKey key = FlowKey::make(local, PortPool::port_of(pair), cfg_.remote, cfg_.remote_port);
@@ -461,9 +471,11 @@ void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t res
     const uint32_t id = ins.id;
     conns_[id] = tcp::Connection{};
     recs_[id] = FlowRecord::starting(sched, now, pair);
+    if (!variant_.empty())
+        variant_[id] = resume_pc ? variant : choose_variant();
     if (resume_pc) {
         // A program that goes on: counted when it started.
-        program::Runner::prepare_resume(*cfg_.program, resume_pc, progs_[id], http_[id]);
+        program::Runner::prepare_resume(program_of(id), resume_pc, progs_[id], http_[id]);
     } else {
         reset_program(id);
         started_++;
@@ -609,7 +621,7 @@ void Worker::finish(uint32_t id, uint64_t now, bool completed, program::Failure 
         // Not done, not failed: the program goes on over a new connection,
         // whatever ended this one after the response that closed it.
         st_.c.server_closed++;
-        continuations_.push_back(progs_[id].pc);
+        continuations_.push_back({progs_[id].pc, variant_.empty() ? uint16_t(0) : variant_[id]});
         return;
     }
     active_--;
@@ -673,7 +685,7 @@ void Worker::abort_all(uint64_t now)
         if (cfg_.bulk) {
             app = &bulk_app.emplace(*cfg_.bulk, bulk_end_[id]);
         } else {
-            r.emplace(*cfg_.program, progs_[id], http_state(id));
+            r.emplace(program_of(id), progs_[id], http_state(id));
             app = &flow_app.emplace(*r);
         }
         FlowSink sink(*this, id, *app);

@@ -74,6 +74,12 @@ struct WorkerConfig {
     uint64_t drain_ns = 2'000'000'000;            // after a stop: time for open connections to finish
     tcp::TcpConfig tcp;
     const program::Program* program = nullptr;
+    // Client: programs to choose from per connection (--urls), all of one
+    // shape (each parses HTTP or none does); `program` is the first.
+    // Chosen in turn, or at random from `choice_seed`.
+    const std::vector<program::Program>* programs = nullptr;
+    bool random_choice = false;
+    uint64_t choice_seed = 1;
     tcp::CsumCheck rx_csum = tcp::CsumCheck::Auto;  // which received checksums are checked
     uint64_t seed = 0;  // ISNs and the flow table's hash
     Handoff* handoff = nullptr;  // with several workers: frames of other workers' flows go there
@@ -160,7 +166,7 @@ private:
     bool start_connections(uint64_t now);
     // resume_pc: 0 for a new program; else the step where a program goes on
     // after the server closed its connection (program::Runner::server_closed).
-    void start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t resume_pc = 0);
+    void start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t resume_pc = 0, uint16_t variant = 0);
     uint32_t start_continuations(uint64_t now);
     void fire(uint32_t id, uint64_t now);
     void after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink,
@@ -210,7 +216,20 @@ private:
     std::vector<FlowRecord> recs_;
     // Programs the server's close cut, waiting for a local pair to go on
     // over a new connection: their resume steps. Still active_.
-    std::vector<uint32_t> continuations_;
+    struct Continuation {
+        uint32_t pc;       // the step it goes on from
+        uint16_t variant;  // of cfg_.programs
+    };
+    std::vector<Continuation> continuations_;
+    // With cfg_.programs, by flow id: which one the flow runs.
+    std::vector<uint16_t> variant_;
+    std::mt19937_64 choice_rng_;
+    uint64_t chosen_ = 0;  // programs chosen in turn so far
+    const program::Program& program_of(uint32_t id) const
+    {
+        return variant_.empty() ? *cfg_.program : (*cfg_.programs)[variant_[id]];
+    }
+    uint16_t choose_variant();
     // --rps: flows waiting at their Gate, oldest first (an id may be stale:
     // gate_queued_ says whether it still waits); by flow id, when each
     // one's request was due (0: none outstanding) and whether it is queued.

@@ -79,5 +79,32 @@ expect_eq "POST: completed" "$(json "$TMP/u2.json" .counters.completed)" 50
 wait_until 5 "nginx logs 50 POSTs" logged 50
 expect_eq "POST: nginx lines" "$(tail -n 50 "$TMP/nginx/access.log" | grep -c '"POST /index.html HTTP/1.1" 405 ')" 50
 
+# --urls: each connection requests one line of the file, in turn or at
+# random with a seed (the same seed, the same choices).
+printf '/index.html?u=1\n# a comment\n\nhttp://198.18.0.2/index.html?u=2\n/index.html?u=3\n' >"$TMP/urls"
+per_url() { tail -n "$1" "$TMP/nginx/access.log" | grep -o 'GET /index.html?u=[0-9]' | sort | uniq -c | awk '{print $1}' | paste -sd' '; }
+base=$(nginx_requests)
+gen timeout 60 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:80 --urls "$TMP/urls" -n 300 -c 10 --quiet \
+  --json "$TMP/l1.json" >"$TMP/l1.out" 2>&1 || fail "--urls client exited with $?: $(cat "$TMP/l1.out")"
+expect_eq "--urls: completed" "$(json "$TMP/l1.json" .counters.completed)" 300
+wait_until 5 "nginx logs 300 --urls requests" logged 300
+expect_eq "--urls round-robin: requests per URL" "$(per_url 300)" "100 100 100"
+for run in 1 2; do
+  base=$(nginx_requests)
+  gen timeout 60 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:80 --urls "$TMP/urls" --urls-order random --seed 42 -n 300 \
+    -c 10 --quiet --json "$TMP/r$run.json" >"$TMP/r$run.out" 2>&1 || fail "random --urls exited with $?: $(cat "$TMP/r$run.out")"
+  wait_until 5 "nginx logs 300 random --urls requests" logged 300
+  counts[run]=$(per_url 300)
+done
+expect_eq "--urls random: the same seed, the same choices" "${counts[2]}" "${counts[1]}"
+for c in ${counts[1]}; do (( c > 50 )) || fail "--urls random: ${counts[1]} is no spread over three URLs"; done
+printf 'http://198.18.0.9/x\n' >"$TMP/bad-urls"
+set +e
+gen "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:80 --urls "$TMP/bad-urls" -n 1 >"$TMP/bad.out" 2>&1
+rc=$?
+set -e
+expect_eq "--urls with another server: exit status" "$rc" 2
+expect_match "--urls with another server: the error" "$(cat "$TMP/bad.out")" 'line 1: http://198.18.0.9/x is not the target'
+
 # Nothing of ours left on the interface.
 expect_eq "no XDP left on the generator" "$(xdp_attached "${PREFIX}gen" "$IF_GEN")" ""
