@@ -13,6 +13,7 @@
 #include "cli/http_target.hpp"
 #include "cli/latency_report.hpp"
 #include "cli/link_guard.hpp"
+#include "cli/local_target.hpp"
 #include "cli/options.hpp"
 #include "cli/rx_csum.hpp"
 #include "cli/per_worker.hpp"
@@ -38,6 +39,7 @@ struct ClientOptions {
     double rps = 0;  // --rps: requests per second over the open connections
     std::string urls, urls_order = "round-robin";  // --urls FILE: a request per connection from its lines
     uint64_t seed = 1;                             // --seed: for --urls-order random
+    LocalOptions local;  // no -i: local mode (--local-range, and -q for its queues)
     // --find-max cps|rps: the highest rate meeting --slo, by short runs of --step-duration.
     std::string find_max, slo = "errors=0", plot;
     double find_max_start = 1000, step_duration = 3, find_max_precision = 0.05;
@@ -146,15 +148,51 @@ Result<std::vector<program::Program>> url_programs(const ClientOptions& o, const
     return progs;
 }
 
-int run_client(ClientOptions o, ClientRunResult* result = nullptr)
+// No -i: the target must be this host's, reached through local mode's pair.
+Result<std::unique_ptr<local::LocalNet>> client_local_net(const ClientOptions& o, const IpAddr& target)
+{
+    if (!local::is_host_address(target))
+        return make_error(fmt::format("{} is not an address of this host: give the interface that reaches it with -i",
+                                      target.str()),
+                          0, "without -i (local mode) xdpgen reaches servers on this host: 127.0.0.1, localhost, "
+                             "[::1] or an address of one of its interfaces");
+    LocalOptions lo = o.local;
+    lo.queues = o.queues;
+    return open_local_net(lo);
+}
+
+// net: local mode's pair made by the caller (--find-max makes it once for
+// all its steps); null = make one if there is no -i.
+int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::LocalNet* net = nullptr)
 {
     Output out(o.out);
     const bool url_target = looks_like_url(o.target);
     auto ep = client_target(o);
     if (!ep)
         return fail_setup(ep.error());
+    if (!o.local.ranges.empty() && !o.ifname.empty())
+        return fail_setup(make_error("--local-range is for local mode: leave -i out"));
+    std::unique_ptr<local::LocalNet> own_net;
+    if (o.ifname.empty() && !net) {
+        auto n = client_local_net(o, ep->addr);
+        if (!n)
+            return fail_setup(n.error());
+        own_net = std::move(n.value());
+        net = own_net.get();
+    }
+    std::optional<LocalClientPath> lpath;
+    if (net) {
+        auto lp = local_client_path(*net, ep->addr, o.src_addr);
+        if (!lp)
+            return fail_setup(lp.error());
+        lpath = *lp;
+        o.ifname = lp->ifname;
+        out.line(net->describe());
+    }
     std::optional<AddrRange> src_range;
-    if (!o.src_addr.empty()) {
+    if (lpath) {
+        src_range = lpath->src;
+    } else if (!o.src_addr.empty()) {
         auto r = option_addr_range(o.src_addr, "--src-addr");
         if (!r)
             return fail_setup(r.error());
@@ -216,8 +254,9 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr)
         return fail_setup(prog.error());
     const auto program = std::make_shared<program::Program>(std::move(prog.value()));
 
-    PathRequest req{o.ifname, ep->addr, src_range ? std::optional<IpAddr>(src_range->first) : std::nullopt,
-                    std::nullopt, dmac.value()};
+    PathRequest req{o.ifname, lpath ? lpath->dst : ep->addr,
+                    src_range ? std::optional<IpAddr>(src_range->first) : std::nullopt, std::nullopt,
+                    lpath ? std::optional<MacAddr>(lpath->dst_mac) : dmac.value()};
     auto path = resolve_path(req);
     if (!path)
         return fail_setup(path.error());
@@ -294,7 +333,8 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr)
                          o.rps > 0 ? fmt::format(" at {} req/s", fmt_si(o.rps, ""))
                          : o.cps > 0 ? fmt::format(" at {} conn/s", fmt_si(o.cps, "")) : "", o.concurrency,
                          o.ramp_up > 0 ? fmt::format(", ramp-up {} s", o.ramp_up) : "", ports->lo, ports->hi));
-    if (auto n = host_port_notice(ports->lo, ports->hi, fmt::format("local ports {}-{}", ports->lo, ports->hi)))
+    // In local mode the host's own connections never use the generator's addresses.
+    if (auto n = lpath ? std::nullopt : host_port_notice(ports->lo, ports->hi, fmt::format("local ports {}-{}", ports->lo, ports->hi)))
         out.line(*n);
 
     IntervalLog intervals;  // streamed to a temporary file: constant memory
@@ -412,6 +452,8 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr)
         out.line("FAILED: " + reason);
         if (const std::string h = server_gone_hint(s.c, ep->str()); !h.empty())
             out.line("  hint: " + h);
+        if (lpath && ep->addr.v6 && !(lpath->dst == ep->addr) && s.c.failed_refused)
+            out.line("  hint: " + local::loopback_v6_hint());
     }
 
     if (result)
@@ -473,7 +515,7 @@ std::string rate_text(double r)
 }
 
 // One --find-max step: a silent run at `rate`, judged against the SLO.
-StepRow find_max_step(const ClientOptions& o, const Slo& slo, double rate, int& rc)
+StepRow find_max_step(const ClientOptions& o, const Slo& slo, double rate, const local::LocalNet* net, int& rc)
 {
     ClientOptions step = o;
     step.find_max.clear();
@@ -484,7 +526,7 @@ StepRow find_max_step(const ClientOptions& o, const Slo& slo, double rate, int& 
     step.duration = o.step_duration;
     (o.find_max == "rps" ? step.rps : step.cps) = rate;
     ClientRunResult r;
-    rc = run_client(step, &r);
+    rc = run_client(step, &r, net);
     const bool rps = o.find_max == "rps";
     const auto& c = r.s.c;
     StepMeasure m;
@@ -511,6 +553,18 @@ int run_find_max(const ClientOptions& o)
     auto slo = parse_slo(o.slo);
     if (!slo)
         return fail_setup(slo.error());
+    // Local mode: one pair for every step (a second would be made from inside the first's namespace).
+    std::unique_ptr<local::LocalNet> net;
+    if (o.ifname.empty()) {
+        ClientOptions probe = o;
+        auto ep = client_target(probe);
+        if (!ep)
+            return fail_setup(ep.error());
+        auto n = client_local_net(o, ep->addr);
+        if (!n)
+            return fail_setup(n.error());
+        net = std::move(n.value());
+    }
     const char* unit = o.find_max == "rps" ? "req/s" : "conn/s";
     out.line(fmt::format("find-max: the highest {} meeting {}, {} s per step from {}/s", unit, slo->text(),
                          o.step_duration, rate_text(o.find_max_start)));
@@ -520,7 +574,7 @@ int run_find_max(const ClientOptions& o)
         if (stop_requested())
             break;
         int rc = kExitOk;
-        StepRow row = find_max_step(o, *slo, *rate, rc);
+        StepRow row = find_max_step(o, *slo, *rate, net.get(), rc);
         if (rc == kExitSetup)
             return rc;  // already said why
         search.record(*rate, row.ok);
@@ -576,7 +630,8 @@ Command add_client_command(CLI::App& app)
     auto o = std::make_shared<ClientOptions>();
     CLI::App* sub = app.add_subcommand("client", "Open real TCP connections to a server from the AF_XDP engine, each running a small program");
     sub->add_option("target", o->target, "Server as HOST:PORT ([v6]:port for IPv6), or http://HOST[:PORT]/PATH (implies --http PATH)")->required();
-    sub->add_option("-i,--interface", o->ifname, "Interface to use")->required();
+    sub->add_option("-i,--interface", o->ifname,
+                    "Interface to use; without it, the target must be this host's (local mode: a private veth pair)");
 
     auto* load = "Load";
     sub->add_option("-n,--connections", o->connections, "Open this many connections in total, then stop")->group(load);
@@ -629,6 +684,10 @@ Command add_client_command(CLI::App& app)
     auto* net = "Network";
     sub->add_option("--src-addr", o->src_addr, "Local address, range A-B or subnet A/LEN (each address must be on the interface; "
                     "default: the kernel's source for the route)")->group(net);
+    sub->add_option("--local-range", o->local.ranges,
+                    "Local mode's private addresses: an IPv4 CIDR and/or an IPv6 /64 (default a free 198.19.N.0/24 "
+                    "and fd00:19:N::/64)")
+        ->group(net);
     sub->add_option("--src-port-range", o->src_ports, "Local ports to use, LO-HI")->capture_default_str()->group(net);
     sub->add_option("-m,--dst-mac", o->dst_mac, "Next-hop MAC (default: resolved from the neighbour table)")->group(net);
     sub->add_option("--mss", o->mss, "MSS to announce (capped by the MTU)")->capture_default_str()->check(CLI::Range(88, 9000))->group(net);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/local_target.hpp"
 #include "cli/engine_report.hpp"
 #include "cli/common.hpp"
 #include "cli/latency_report.hpp"
@@ -38,6 +39,8 @@ struct ServerOptions {
     uint32_t max_flows = 1u << 17, syn_backlog = 4096;
     uint16_t mss = 1460;
     program::ServerQuick prog;
+    std::string local;   // --local [ADDR]:PORT: serve this host through local mode's pair
+    LocalOptions local_net;
     OutputOptions out;
     LatencyDetail latency;
     bool per_worker = false;
@@ -47,18 +50,52 @@ struct ServerOptions {
 
 uint64_t to_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
 
+// --local: the pair, and the generator's addresses to listen on.
+Result<std::unique_ptr<local::LocalNet>> server_local(ServerOptions& o, std::vector<Endpoint>& listen)
+{
+    if (!o.ifname.empty() || !o.listen.empty())
+        return make_error("--local serves through local mode's own interface and addresses: leave -i and the "
+                          "listening addresses out");
+    LocalOptions lo = o.local_net;
+    lo.queues = o.queues;
+    auto net = open_local_net(lo);
+    if (!net)
+        return net.error();
+    auto eps = local_listen(**net, o.local);
+    if (!eps)
+        return eps.error();
+    listen = *eps;
+    o.ifname = (*net)->gen_ifname();
+    return net;
+}
+
 int run_server(ServerOptions o)
 {
     Output out(o.out);
     std::vector<Endpoint> listen;
-    uint16_t port_lo = 65535, port_hi = 0;
+    std::unique_ptr<local::LocalNet> net;
+    if (!o.local.empty()) {
+        auto n = server_local(o, listen);
+        if (!n)
+            return fail_setup(n.error());
+        net = std::move(n.value());
+        out.line(net->describe());
+    } else if (o.ifname.empty() || o.listen.empty()) {
+        return fail_setup(make_error("give -i IFACE and the addresses to serve, or --local [ADDR]:PORT", 0,
+                                     "e.g. xdpgen server -i veth0 198.18.0.2:80, or xdpgen server --local :8080"));
+    } else if (!o.local_net.ranges.empty()) {
+        return fail_setup(make_error("--local-range is for --local"));
+    }
     for (const auto& l : o.listen) {
         auto ep = parse_endpoint(l);
         if (!ep)
             return fail_setup(make_error(fmt::format("'{}' is not ADDR:PORT", l), 0, "e.g. 198.18.0.2:80 or [fd00:18::2]:80"));
         listen.push_back(*ep);
-        port_lo = std::min(port_lo, ep->port);
-        port_hi = std::max(port_hi, ep->port);
+    }
+    uint16_t port_lo = 65535, port_hi = 0;
+    for (const auto& ep : listen) {
+        port_lo = std::min(port_lo, ep.port);
+        port_hi = std::max(port_hi, ep.port);
     }
     auto dmac = option_mac_opt(o.dst_mac, "--dst-mac");
     if (!dmac)
@@ -113,6 +150,10 @@ int run_server(ServerOptions o)
     w.src_mac = dev->mac;
     w.dst_mac = dmac.value() ? *dmac.value() : MacAddr{};
     w.dst_mac_fixed = dmac.value().has_value();
+    if (net) {  // every client is behind the host end
+        w.dst_mac = net->host_mac();
+        w.dst_mac_fixed = true;
+    }
     w.max_flows = o.max_flows;
     w.syn_backlog = o.syn_backlog;
     w.connect_timeout_ns = to_ns(o.connect_timeout);
@@ -141,7 +182,9 @@ int run_server(ServerOptions o)
     out.line(fmt::format("server on {} ({}), listening on {}, {} worker{}{}, program: {}", dev->name, dev->mac.str(), where,
                          e.workers(), e.workers() == 1 ? "" : "s", e.zero_copy() ? " (zero-copy)" : "",
                          program->describe()));
-    {
+    for (const auto& ep : net ? listen : std::vector<Endpoint>{})
+        out.line(fmt::format("reachable from this host at http://{}/", ep.str()));
+    if (!net) {
         std::vector<uint16_t> lports;
         for (const auto& ep : listen)
             if (std::find(lports.begin(), lports.end(), ep.port) == lports.end())
@@ -250,8 +293,14 @@ Command add_server_command(CLI::App& app)
 {
     auto o = std::make_shared<ServerOptions>();
     CLI::App* sub = app.add_subcommand("server", "Serve TCP connections from the AF_XDP engine, each running a small program");
-    sub->add_option("listen", o->listen, "Addresses and ports to serve, ADDR:PORT ([v6]:port for IPv6)")->required();
-    sub->add_option("-i,--interface", o->ifname, "Interface to use")->required();
+    sub->add_option("listen", o->listen, "Addresses and ports to serve, ADDR:PORT ([v6]:port for IPv6)");
+    sub->add_option("-i,--interface", o->ifname, "Interface to use");
+    sub->add_option("--local", o->local,
+                    "Serve this host instead, through a private veth pair: [ADDR]:PORT (':PORT' = the first "
+                    "local-mode address of each family); curl, wrk or a browser on the host reach it");
+    sub->add_option("--local-range", o->local_net.ranges,
+                    "With --local: its private addresses, an IPv4 CIDR and/or an IPv6 /64 (default a free "
+                    "198.19.N.0/24 and fd00:19:N::/64)");
     sub->add_option("-d,--duration", o->duration, "Run this many seconds (0 = until Ctrl-C / SIGTERM)")
         ->check(CLI::NonNegativeNumber);
 
