@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include "sys/local_net.hpp"
+#include "sys/rtnl.hpp"
 
 #include <fcntl.h>
 #include <ifaddrs.h>
@@ -39,140 +40,8 @@ constexpr uint32_t kMaxQueues = 256;
 constexpr uint32_t kMaxGenAddrs = 253;  // .1 - .253, and ::1 - ::fd for symmetry
 constexpr const char* kCapHint = "run as root or with CAP_NET_ADMIN and CAP_SYS_ADMIN";
 
-// ---------------------------------------------------------------- rtnetlink
-
-// One rtnetlink socket, bound to the netns of the thread that opened it
-// (for good: the socket keeps talking to that netns wherever the thread goes).
-class Rtnl {
-public:
-    explicit Rtnl(Fd fd) : fd_(std::move(fd)) {}
-
-    static Result<Rtnl> open()
-    {
-        Fd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
-        if (!fd.valid())
-            return sys_error("cannot open an rtnetlink socket");
-        sockaddr_nl sa{};
-        sa.nl_family = AF_NETLINK;
-        if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0)
-            return sys_error("cannot bind an rtnetlink socket");
-        // Errors come back without the request (capped) but with the kernel's own words.
-        int one = 1;
-        ::setsockopt(fd.get(), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-        ::setsockopt(fd.get(), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-        return Rtnl(std::move(fd));
-    }
-
-    Fd release() { return std::move(fd_); }
-
-    // The kernel's answer: 0 or a negative errno, and its extended-ack message if any.
-    struct Answer {
-        int err = 0;
-        std::string msg;
-        explicit operator bool() const { return err == 0; }
-    };
-
-    // Sends req and waits for its ACK (or, for a dump, its end), calling
-    // on_msg for every other message of the answer.
-    Answer talk(nlmsghdr* req, const std::function<void(const nlmsghdr*)>& on_msg = {})
-    {
-        const bool dump = (req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-        req->nlmsg_flags |= NLM_F_REQUEST | (dump ? 0 : NLM_F_ACK);
-        req->nlmsg_seq = ++seq_;
-        sockaddr_nl kernel{};
-        kernel.nl_family = AF_NETLINK;
-        if (::sendto(fd_.get(), req, req->nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof(kernel)) < 0)
-            return {-errno, {}};
-        std::vector<char> buf(32768);  // a dump's messages come in batches of up to 32 KiB
-        for (;;) {
-            ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
-            if (n < 0) {
-                if (errno == EINTR)
-                    continue;
-                return {-errno, {}};
-            }
-            int len = static_cast<int>(n);
-            for (auto* m = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(m, len);
-                 m = mnl_nlmsg_next(m, &len)) {
-                if (m->nlmsg_seq != seq_)
-                    continue;  // a late answer to an earlier request
-                if (m->nlmsg_type == NLMSG_ERROR)
-                    return error_answer(m);
-                if (m->nlmsg_type == NLMSG_DONE)
-                    return {};
-                if (on_msg)
-                    on_msg(m);
-            }
-        }
-    }
-
-private:
-    static Answer error_answer(const nlmsghdr* m)
-    {
-        const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(m));
-        Answer a{e->error, {}};
-        if (a.err == 0 || !(m->nlmsg_flags & NLM_F_ACK_TLVS))
-            return a;
-        size_t off = sizeof(nlmsgerr);
-        if (!(m->nlmsg_flags & NLM_F_CAPPED))
-            off += MNL_ALIGN(e->msg.nlmsg_len - sizeof(nlmsghdr));
-        auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(m, off));
-        const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(m));
-        for (; mnl_attr_ok(attr, static_cast<int>(tail - reinterpret_cast<const char*>(attr)));
-             attr = mnl_attr_next(attr))
-            if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG)
-                a.msg = mnl_attr_get_str(attr);
-        return a;
-    }
-
-    Fd fd_;
-    uint32_t seq_ = 0;
-};
-
-// "what (kernel: its message): strerror", with hint.
-Error nl_error(const std::string& what, const Rtnl::Answer& a, std::string hint = {})
-{
-    return sys_error(a.msg.empty() ? what : fmt::format("{} (kernel: {})", what, a.msg), a.err, std::move(hint));
-}
-
-// A request in a buffer of its own.
-struct Request {
-    alignas(nlmsghdr) char buf[4096];
-    nlmsghdr* nlh;
-
-    Request(uint16_t type, uint16_t flags) : buf{}, nlh(mnl_nlmsg_put_header(buf))
-    {
-        nlh->nlmsg_type = type;
-        nlh->nlmsg_flags = flags;
-    }
-    template <typename T>
-    T* extra()
-    {
-        return static_cast<T*>(mnl_nlmsg_put_extra_header(nlh, sizeof(T)));
-    }
-};
-
-// libmnl's mnl_attr_for_each relies on C's implicit void* conversion.
-template <typename F>
-void for_each_attr(const nlmsghdr* m, size_t hdr_len, F&& f)
-{
-    auto* a = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(m, hdr_len));
-    const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(m));
-    for (; mnl_attr_ok(a, static_cast<int>(tail - reinterpret_cast<const char*>(a))); a = mnl_attr_next(a))
-        f(a);
-}
-
 int family(const IpAddr& a) { return a.v6 ? AF_INET6 : AF_INET; }
 size_t addr_len(const IpAddr& a) { return a.v6 ? 16 : 4; }
-
-IpAddr addr_from_attr(const nlattr* a, bool v6)
-{
-    IpAddr ip;
-    ip.v6 = v6;
-    if (mnl_attr_get_payload_len(a) >= addr_len(ip))
-        std::memcpy(ip.b.data(), mnl_attr_get_payload(a), addr_len(ip));
-    return ip;
-}
 
 // ---------------------------------------------------------------- links
 
@@ -185,7 +54,7 @@ struct LinkInfo {
 // One link by index (when > 0) or by name, in the socket's netns.
 Result<LinkInfo> link_get(Rtnl& nl, int index, const std::string& name)
 {
-    Request r(RTM_GETLINK, 0);
+    RtnlRequest r(RTM_GETLINK, 0);
     auto* ifi = r.extra<ifinfomsg>();
     ifi->ifi_index = index;
     if (index <= 0)
@@ -209,7 +78,7 @@ Result<LinkInfo> link_get(Rtnl& nl, int index, const std::string& name)
 
 Rtnl::Answer link_set_up(Rtnl& nl, const std::string& name, bool up)
 {
-    Request r(RTM_NEWLINK, 0);
+    RtnlRequest r(RTM_NEWLINK, 0);
     auto* ifi = r.extra<ifinfomsg>();
     ifi->ifi_change = IFF_UP;
     ifi->ifi_flags = up ? IFF_UP : 0;
@@ -219,7 +88,7 @@ Rtnl::Answer link_set_up(Rtnl& nl, const std::string& name, bool up)
 
 Rtnl::Answer link_delete(Rtnl& nl, const std::string& name)
 {
-    Request r(RTM_DELLINK, 0);
+    RtnlRequest r(RTM_DELLINK, 0);
     r.extra<ifinfomsg>();
     mnl_attr_put_strz(r.nlh, IFLA_IFNAME, name.c_str());
     return nl.talk(r.nlh);
@@ -236,7 +105,7 @@ void put_queues(nlmsghdr* nlh, uint32_t queues)
 // anywhere else.
 Status create_veth(Rtnl& host, const std::string& host_name, const std::string& gen_name, int gen_ns, uint32_t queues)
 {
-    Request r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+    RtnlRequest r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
     r.extra<ifinfomsg>();
     mnl_attr_put_strz(r.nlh, IFLA_IFNAME, host_name.c_str());
     put_queues(r.nlh, queues);
@@ -271,7 +140,7 @@ Status create_veth(Rtnl& host, const std::string& host_name, const std::string& 
 // An address, with IFA_F_NODAD for IPv6 so it is usable at once.
 Rtnl::Answer addr_add(Rtnl& nl, int ifindex, const IpAddr& ip, unsigned prefix_len)
 {
-    Request r(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+    RtnlRequest r(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
     auto* ifa = r.extra<ifaddrmsg>();
     ifa->ifa_family = static_cast<uint8_t>(family(ip));
     ifa->ifa_prefixlen = static_cast<uint8_t>(prefix_len);
@@ -291,7 +160,7 @@ Rtnl::Answer addr_add(Rtnl& nl, int ifindex, const IpAddr& ip, unsigned prefix_l
 
 Rtnl::Answer addr_del(Rtnl& nl, int ifindex, const IpAddr& ip, unsigned prefix_len)
 {
-    Request r(RTM_DELADDR, 0);
+    RtnlRequest r(RTM_DELADDR, 0);
     auto* ifa = r.extra<ifaddrmsg>();
     ifa->ifa_family = static_cast<uint8_t>(family(ip));
     ifa->ifa_prefixlen = static_cast<uint8_t>(prefix_len);
@@ -303,7 +172,7 @@ Rtnl::Answer addr_del(Rtnl& nl, int ifindex, const IpAddr& ip, unsigned prefix_l
 // A default route of the socket's netns through gw on ifindex.
 Rtnl::Answer default_route_add(Rtnl& nl, int ifindex, const IpAddr& gw)
 {
-    Request r(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+    RtnlRequest r(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
     auto* rt = r.extra<rtmsg>();
     rt->rtm_family = static_cast<uint8_t>(family(gw));
     rt->rtm_table = RT_TABLE_MAIN;
@@ -431,7 +300,7 @@ constexpr unsigned kShortestRoute = 8;
 
 void dump_routes(Rtnl& nl, int fam, std::vector<HostPrefix>& out)
 {
-    Request r(RTM_GETROUTE, NLM_F_DUMP);
+    RtnlRequest r(RTM_GETROUTE, NLM_F_DUMP);
     r.extra<rtmsg>()->rtm_family = static_cast<uint8_t>(fam);
     // A failed dump (no IPv6 in this kernel) means no such routes.
     (void)nl.talk(r.nlh, [&](const nlmsghdr* m) {
@@ -452,7 +321,7 @@ void dump_routes(Rtnl& nl, int fam, std::vector<HostPrefix>& out)
 
 void dump_addrs(Rtnl& nl, std::vector<HostPrefix>& out)
 {
-    Request r(RTM_GETADDR, NLM_F_DUMP);
+    RtnlRequest r(RTM_GETADDR, NLM_F_DUMP);
     r.extra<ifaddrmsg>()->ifa_family = AF_UNSPEC;
     (void)nl.talk(r.nlh, [&](const nlmsghdr* m) {
         const auto* ifa = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(m));
