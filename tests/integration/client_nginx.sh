@@ -78,6 +78,12 @@ gen timeout 60 "$XDPGEN" client -i "$IF_GEN" "http://198.18.0.2/index.html" -n 5
 expect_eq "POST: completed" "$(json "$TMP/u2.json" .counters.completed)" 50
 wait_until 5 "nginx logs 50 POSTs" logged 50
 expect_eq "POST: nginx lines" "$(tail -n 50 "$TMP/nginx/access.log" | grep -c '"POST /index.html HTTP/1.1" 405 ')" 50
+# nginx logs the head it read ($request_length: it answers 405 without
+# reading the body) and the Content-Length: together, the bytes xdpgen sent.
+sent=$(json "$TMP/u2.json" .config.program | grep -oE '^send [0-9]+' | grep -oE '[0-9]+')
+expect_eq "POST: Content-Length in nginx's log" "$(tail -n 50 "$TMP/nginx/access.log" | awk '{print $NF}' | sort -u)" 7
+expect_eq "POST: head + body in nginx's log = the bytes sent" \
+  "$(tail -n 50 "$TMP/nginx/access.log" | awk '{print $(NF-1) + $NF}' | sort -u)" "$sent"
 
 # --urls: each connection requests one line of the file, in turn or at
 # random with a seed (the same seed, the same choices).
