@@ -519,6 +519,7 @@ StepRow find_max_step(const ClientOptions& o, const Slo& slo, double rate, const
 {
     ClientOptions step = o;
     step.find_max.clear();
+    step.plot.clear();
     step.out = OutputOptions{};
     step.out.silent = true;
     step.latency = LatencyDetail{};
