@@ -454,6 +454,9 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
             out.line("  hint: " + h);
         if (lpath && ep->addr.v6 && !(lpath->dst == ep->addr) && s.c.failed_refused)
             out.line("  hint: " + local::loopback_v6_hint());
+        if (lpath && !s.c.established && s.c.failed_timeout)
+            out.line("  hint: nothing answered through local mode's pair: `xdpgen probe` tells whether a firewall "
+                     "rule or rp_filter drops it, and is the server listening?");
     }
 
     if (result)
