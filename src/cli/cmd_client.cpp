@@ -73,6 +73,15 @@ std::string rps_summary_line(double rps, const engine::WorkerCounters& c, double
                            : "");
 }
 
+// "2.06 k", "500": a rate without fmt_si's padding for a missing prefix.
+std::string rate_text(double r)
+{
+    std::string t = fmt_si(r, "");
+    while (!t.empty() && t.back() == ' ')
+        t.pop_back();
+    return t;
+}
+
 std::string http_summary_line(const engine::WorkerCounters& c)
 {
     std::string l = fmt::format("http: {} responses", fmt_count(c.http_responses));
@@ -411,7 +420,7 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
                          fmt_count(s.c.attempted), fmt_count(s.c.established), fmt_count(s.c.completed),
                          fmt_count(s.c.failed), s.c.failed ? fmt::format(" ({})", failure_causes(s.c)) : "",
                          s.c.unfinished ? fmt::format(", {} unfinished at the end", fmt_count(s.c.unfinished)) : "",
-                         elapsed, fmt_si(cps, ""), stop_requested() ? " (interrupted)" : ""));
+                         elapsed, rate_text(cps), stop_requested() ? " (interrupted)" : ""));
     out.line(traffic_line(s.c, engine::Role::Client));
     if (o.prog.recv_http || !o.prog.http_get_path.empty())
         out.line(http_summary_line(s.c));
@@ -506,15 +515,6 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
         return kExitRunFailed;
     }
     return rc;
-}
-
-// "2.06 k", "500": a rate without fmt_si's padding for a missing prefix.
-std::string rate_text(double r)
-{
-    std::string t = fmt_si(r, "");
-    while (!t.empty() && t.back() == ' ')
-        t.pop_back();
-    return t;
 }
 
 // One --find-max step: a silent run at `rate`, judged against the SLO.

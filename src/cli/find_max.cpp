@@ -140,7 +140,7 @@ std::string Slo::text() const
 Result<Slo> parse_slo(const std::string& spec)
 {
     Slo slo;
-    bool has_rate = false;
+    bool has_rate = false, has_errors = false;
     size_t at = 0;
     while (at <= spec.size()) {
         const auto comma = spec.find(',', at);
@@ -151,10 +151,18 @@ Result<Slo> parse_slo(const std::string& spec)
         if (!term)
             return term.error();
         has_rate |= term->kind == SloTerm::Kind::Rate;
+        has_errors |= term->kind == SloTerm::Kind::Errors;
         slo.terms.push_back(*term);
         if (comma == std::string::npos)
             break;
         at = comma + 1;
+    }
+    if (!has_errors) {
+        // A rate reached by failing requests (503s past a limit) is no rate met.
+        SloTerm e;
+        e.kind = SloTerm::Kind::Errors;
+        e.text = "errors=0";
+        slo.terms.push_back(e);
     }
     if (!has_rate) {
         // A rate the generator or server did not reach was not tested.

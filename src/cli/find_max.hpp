@@ -29,7 +29,7 @@ struct SloTerm {
 };
 
 struct Slo {
-    std::vector<SloTerm> terms;  // always has a Rate term (default rate>=0.95)
+    std::vector<SloTerm> terms;  // always has an Errors and a Rate term (default errors=0, rate>=0.95)
     std::string text() const;
 };
 

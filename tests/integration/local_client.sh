@@ -68,6 +68,12 @@ run ka "http://127.0.0.1:8080/index.html" --requests-per-connection 10 -n 200 -c
 expect_eq "keep-alive: failed" "$(json "$TMP/ka.json" .counters.failed)" 0
 expect_eq "keep-alive: responses" "$(json "$TMP/ka.json" .counters.http_responses)" 2000
 
+# examples/local-stress.sh, as a user copies it.
+host env XDPGEN="$XDPGEN" "$ROOT/examples/local-stress.sh" http://127.0.0.1:8080/index.html 2 500 >"$TMP/ex.out" 2>&1 ||
+  fail "examples/local-stress.sh exited with $?: $(cat "$TMP/ex.out")"
+expect_match "local-stress.sh: closed loop" "$(cat "$TMP/ex.out")" 'closed loop: [0-9]+ conn/s, .* 0 failed'
+expect_match "local-stress.sh: open loop" "$(cat "$TMP/ex.out")" 'open loop: (9[89][0-9]|10[01][0-9]) of [0-9]+ requests sent, .* 0 failed'
+
 # A server on [::1] alone cannot be reached from outside the host's loopback.
 set +e
 host timeout 30 "$XDPGEN" client "http://[::1]:8083/" -n 10 -c 1 --connect-timeout 2 --quiet >"$TMP/v6lo.out" 2>&1

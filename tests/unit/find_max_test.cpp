@@ -35,6 +35,10 @@ TEST_CASE("--slo terms", "[find_max]")
     REQUIRE(r);
     CHECK(r->terms.size() == 2);
     CHECK(r->terms[0].min_rate == Approx(0.99));
+    // A latency alone still counts failures: 503s past a limit meet no objective.
+    auto l = parse_slo("p99<100ms");
+    REQUIRE(l);
+    CHECK(l->text() == "p99<100ms,errors=0,rate>=0.95");
 
     CHECK_THAT(parse_slo("p99<10").error().message(), Contains("'10' is not a duration"));
     CHECK_THAT(parse_slo("p100<10ms").error().message(), Contains("not a percentile"));
