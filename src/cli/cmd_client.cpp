@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/engine_report.hpp"
 #include "cli/find_max.hpp"
+#include "cli/profile.hpp"
 #include "cli/common.hpp"
 #include "cli/http_target.hpp"
 #include "cli/latency_report.hpp"
@@ -40,6 +41,8 @@ struct ClientOptions {
     std::string urls, urls_order = "round-robin";  // --urls FILE: a request per connection from its lines
     uint64_t seed = 1;                             // --seed: for --urls-order random
     LocalOptions local;  // no -i: local mode (--local-range, and -q for its queues)
+    std::string profile;       // --profile FILE: templates chosen per connection by weight
+    bool per_template = false; // --per-template: a live line per template
     // --find-max cps|rps: the highest rate meeting --slo, by short runs of --step-duration.
     std::string find_max, slo = "errors=0", plot;
     double find_max_start = 1000, step_duration = 3, find_max_precision = 0.05;
@@ -172,6 +175,84 @@ Result<std::unique_ptr<local::LocalNet>> client_local_net(const ClientOptions& o
 
 // net: local mode's pair made by the caller (--find-max makes it once for
 // all its steps); null = make one if there is no -i.
+// Whether any option that shapes the command line's own program was given
+// (--profile brings its programs).
+bool quick_program_given(const program::QuickProgram& q)
+{
+    return !q.send_text.empty() || !q.send_file.empty() || q.send_size || q.recv_bytes || q.recv_http ||
+           q.recv_until_close || q.requests != 1 || q.delay_ms || q.verify || q.expect_status ||
+           !q.http_get_path.empty() || !q.http_method.empty() || !q.http_headers.empty() || !q.http_body.empty() ||
+           !q.http_body_file.empty();
+}
+
+// --profile: a program per template, with its name and weight.
+struct ProfilePrograms {
+    std::vector<program::Program> programs;
+    std::vector<std::string> names;
+    std::vector<uint32_t> weights;
+};
+
+Result<ProfilePrograms> profile_programs(const ClientOptions& o, const std::string& default_host)
+{
+    if (!o.urls.empty())
+        return make_error("--profile and --urls both give the requests: give one");
+    if (quick_program_given(o.prog))
+        return make_error("--profile gives each template's program: --send, --recv, --http, -H, --method, --body, "
+                          "--requests-per-connection, --delay, --verify and --expect-status do not apply",
+                          0, "put them in the profile's templates");
+    auto prof = load_profile(o.profile);
+    if (!prof)
+        return prof.error();
+    ProfilePrograms out;
+    for (const auto& t : prof->templates) {
+        program::QuickProgram q = t.prog;
+        q.on_schedule = o.prog.on_schedule;
+        q.hold_ms = o.prog.hold_ms;
+        if (q.http_host.empty())
+            q.http_host = default_host;
+        auto spec = program::build_quick_program(q);
+        if (!spec)
+            return spec.error().context(fmt::format("{}: template '{}'", o.profile, t.name));
+        auto prog = program::Program::compile(spec.value());
+        if (!prog)
+            return prog.error().context(fmt::format("{}: template '{}'", o.profile, t.name));
+        out.programs.push_back(std::move(prog.value()));
+        out.names.push_back(t.name);
+        out.weights.push_back(t.weight);
+    }
+    return out;
+}
+
+// "template page (weight 3): 1,500 completed, 0 failed, 15,000 responses; total p50 ..."
+std::vector<std::string> template_lines(const ProfilePrograms& pp, const engine::WorkerStats& s)
+{
+    std::vector<std::string> out;
+    for (size_t i = 0; i < pp.names.size() && i < s.templates.size(); i++) {
+        const auto& t = s.templates[i];
+        out.push_back(fmt::format("template {} (weight {}): {} attempted, {} completed, {} failed, {} responses{}",
+                                  pp.names[i], pp.weights[i], fmt_count(t.attempted), fmt_count(t.completed),
+                                  fmt_count(t.failed), fmt_count(t.http_responses),
+                                  t.total.count() ? "; total " + latency_line(t.total) : ""));
+    }
+    return out;
+}
+
+nlohmann::json templates_json(const ProfilePrograms& pp, const engine::WorkerStats& s)
+{
+    nlohmann::json arr = nlohmann::json::array();
+    for (size_t i = 0; i < pp.names.size() && i < s.templates.size(); i++) {
+        const auto& t = s.templates[i];
+        arr.push_back({{"name", pp.names[i]},
+                       {"weight", pp.weights[i]},
+                       {"attempted", t.attempted},
+                       {"completed", t.completed},
+                       {"failed", t.failed},
+                       {"http_responses", t.http_responses},
+                       {"latency", {{"total", latency_json(t.total)}}}});
+    }
+    return arr;
+}
+
 int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::LocalNet* net = nullptr)
 {
     Output out(o.out);
@@ -245,7 +326,14 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
         o.prog.http_host = ep->port == 80 ? ep->addr.str() : ep->str();
     o.prog.hold_ms = static_cast<uint64_t>(o.hold * 1000 + 0.5);
     std::vector<program::Program> variants;
-    if (!o.urls.empty()) {
+    ProfilePrograms prof;
+    if (!o.profile.empty()) {
+        auto pp = profile_programs(o, ep->port == 80 ? ep->addr.str() : ep->str());
+        if (!pp)
+            return fail_setup(pp.error());
+        prof = std::move(pp.value());
+        variants = std::move(prof.programs);
+    } else if (!o.urls.empty()) {
         if (o.prog.http_host.empty())
             o.prog.http_host = ep->port == 80 ? ep->addr.str() : ep->str();
         auto v = url_programs(o, *ep, url_target);
@@ -253,7 +341,8 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
             return fail_setup(v.error());
         variants = std::move(v.value());
     } else if (o.urls_order != "round-robin") {
-        return fail_setup(make_error("--urls-order chooses among the lines of --urls: give --urls FILE"));
+        return fail_setup(make_error("--urls-order chooses among the lines of --urls or the templates of --profile: "
+                                     "give one"));
     }
     auto spec = program::build_quick_program(o.prog);
     if (!spec && variants.empty())
@@ -307,10 +396,12 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
     w.drain_ns = to_ns(o.drain);
     w.rx_csum = rx_csum_check(o.rx_csum);
     w.program = program.get();
-    if (variants.size() > 1) {
+    if (variants.size() > 1 || !prof.names.empty()) {
         w.programs = &variants;
         w.random_choice = o.urls_order == "random";
         w.choice_seed = o.seed;
+        w.weights = prof.weights;
+        w.per_program_stats = !prof.names.empty();
     }
     const SegmentPlan seg = plan_segments(o.mss, path->dev.mtu, path->dst.v6);
     if (!seg.note.empty())
@@ -319,7 +410,10 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
     w.umem.frame_size = seg.frame_size;
     w.tcp.default_peer_mss = path->dst.v6 ? 1220 : 536;
     w.tcp.time_wait = to_ns(o.time_wait);
-    w.tcp.deliver_out_of_order = !program->in_order();
+    // HTTP is parsed in order; with a mix of templates, every flow gets it in order.
+    w.tcp.deliver_out_of_order =
+        std::none_of(variants.begin(), variants.end(), [](const auto& p) { return p.in_order(); }) &&
+        !program->in_order();
     w.tcp.sack = true;
     w.ride_out_link_down = link_policy->wait;
 
@@ -333,9 +427,10 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
     out.line(fmt::format("client {} -> {} on {} ({} -> {}), {} worker{}{}, program: {}", src_text, ep->str(),
                          path->dev.name, path->src_mac.str(), path->dst_mac.str(), e.workers(), e.workers() == 1 ? "" : "s",
                          e.zero_copy() ? " (zero-copy)" : "",
-                         variants.size() > 1 ? fmt::format("{} (one of {} URLs per connection, {})", program->describe(),
-                                                           variants.size(), o.urls_order)
-                                             : program->describe()));
+                         !prof.names.empty() ? fmt::format("{} templates of {} by weight", prof.names.size(), o.profile)
+                         : variants.size() > 1 ? fmt::format("{} (one of {} URLs per connection, {})", program->describe(),
+                                                             variants.size(), o.urls_order)
+                                               : program->describe()));
     out.line(fmt::format("load: {}{}, concurrency {}{}, local ports {}-{}",
                          o.connections ? fmt::format("{} connections", fmt_count(o.connections))
                                        : fmt::format("{} s", o.duration),
@@ -399,6 +494,13 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
                                  {"connect", latency_json(conn)}});
             if (auto pw = per_worker.interval(out, snap, dt); !pw.is_null())
                 entry["per_worker"] = std::move(pw);
+            if (o.per_template)
+                for (size_t i = 0; i < prof.names.size() && i < s.templates.size() && i < prev.templates.size(); i++)
+                    out.interval_line(fmt::format(
+                        "         {:<16} done {:>9}/s  failed {:>7}  responses {:>9}/s", prof.names[i],
+                        fmt_si(static_cast<double>(s.templates[i].completed - prev.templates[i].completed) / dt, ""),
+                        fmt_count(s.templates[i].failed - prev.templates[i].failed),
+                        fmt_si(static_cast<double>(s.templates[i].http_responses - prev.templates[i].http_responses) / dt, "")));
             intervals.add(entry);
             prev = s;
         });
@@ -439,6 +541,8 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
     if (o.rps > 0)
         out.line(rps_summary_line(o.rps, s.c, elapsed));
     for (const auto& l : latency_lines(lat_cols))
+        out.line(l);
+    for (const auto& l : template_lines(prof, s))
         out.line(l);
     const auto lat_written = report_latency(o.latency, lat_cols, [&](const std::string& l) { out.line(l); });
     per_worker.summary(out, end_snap);
@@ -506,6 +610,8 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
         {"reason", reason},
     };
     doc["steering"]["kernel_ports_skipped"] = engine::PortPool::kernel_ports_skipped();
+    if (!prof.names.empty())
+        doc["templates"] = templates_json(prof, s);
     if (auto wj = out.write_json(doc, &intervals); !wj) {
         print_error(wj.error());
         return kExitRunFailed;
@@ -666,10 +772,14 @@ Command add_client_command(CLI::App& app)
         ->group(prog);
     sub->add_option("--body", o->prog.http_body, "HTTP request body (Content-Length is set)")->group(prog);
     sub->add_option("--body-file", o->prog.http_body_file, "HTTP request body: the contents of FILE")->group(prog);
+    sub->add_option("--profile", o->profile,
+                    "A TOML profile of templates (each a program and a weight): each connection runs one, chosen by "
+                    "weight in turn (or at random: --urls-order random); counted per template")
+        ->group(prog);
     sub->add_option("--urls", o->urls,
                     "Paths or URLs of the target, one per line: each connection requests one (implies --http)")
         ->group(prog);
-    sub->add_option("--urls-order", o->urls_order, "Which line each connection takes: round-robin or random (--seed)")
+    sub->add_option("--urls-order", o->urls_order, "Which line of --urls (or template of --profile) each connection takes: in turn (by weight) or at random (--seed)")
         ->capture_default_str()
         ->check(CLI::IsMember({"round-robin", "random"}))
         ->group(prog);
@@ -729,6 +839,7 @@ Command add_client_command(CLI::App& app)
     sub->add_option("--json", o->out.json_path, "Write the report as JSON to FILE ('-' = stdout; lines then go to stderr)")->group(out);
     sub->add_flag("--quiet", o->out.quiet, "No per-interval lines, only the summary")->group(out);
     sub->add_flag("--per-worker", o->per_worker, "Also show each worker's counters, live and in the summary")->group(out);
+    sub->add_flag("--per-template", o->per_template, "With --profile: a live line per template too")->group(out);
     add_latency_options(sub, o->latency, out);
     auto* fm = "Finding the limit";
     sub->add_option("--find-max", o->find_max,

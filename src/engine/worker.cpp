@@ -42,6 +42,16 @@ uint32_t derive_capacity(const WorkerConfig& c, size_t pairs)
     return static_cast<uint32_t>(std::min<double>(want, static_cast<double>(pairs)));
 }
 
+// Programs of a profile may mix HTTP (parsed in order) with raw byte counts.
+bool any_in_order(const std::vector<program::Program>* programs)
+{
+    if (programs)
+        for (const auto& p : *programs)
+            if (p.in_order())
+                return true;
+    return false;
+}
+
 }  // namespace
 
 Worker::Worker(const WorkerConfig& cfg)
@@ -69,12 +79,17 @@ Worker::Worker(const WorkerConfig& cfg)
     cookie_tcp_.sack = false;
     cookie_tcp_.timestamps = false;
     // Only flows of a program that parses HTTP keep a parser.
-    if (cfg.program && cfg.program->in_order())
+    if (cfg.program && (cfg.program->in_order() || any_in_order(cfg.programs)))
         http_.resize(table_.capacity());
-    if (cfg.programs && cfg.programs->size() > 1) {
+    if (cfg.programs && (cfg.programs->size() > 1 || cfg.per_program_stats)) {
         variant_.assign(table_.capacity(), 0);
         choice_rng_.seed(cfg.choice_seed * 0x9e3779b97f4a7c15ull + cfg.index);
+        swrr_.assign(cfg.programs->size(), 0);
+        for (uint32_t w : cfg.weights)
+            weight_sum_ += w;
     }
+    if (cfg.programs && cfg.per_program_stats)
+        st_.templates.resize(cfg.programs->size());
     if (cfg.rps > 0) {
         req_due_.assign(table_.capacity(), 0);
         gate_queued_.assign(table_.capacity(), 0);
@@ -125,7 +140,31 @@ program::Runner Worker::runner(uint32_t id)
 uint16_t Worker::choose_variant()
 {
     const uint64_t n = cfg_.programs->size();
+    if (!cfg_.weights.empty())
+        return weighted_choice();
     return static_cast<uint16_t>(cfg_.random_choice ? choice_rng_() % n : chosen_++ % n);
+}
+
+uint16_t Worker::weighted_choice()
+{
+    const auto& w = cfg_.weights;
+    if (cfg_.random_choice) {
+        int64_t r = static_cast<int64_t>(choice_rng_() % static_cast<uint64_t>(weight_sum_));
+        for (size_t i = 0; i < w.size(); i++)
+            if ((r -= w[i]) < 0)
+                return static_cast<uint16_t>(i);
+        return static_cast<uint16_t>(w.size() - 1);
+    }
+    // nginx's smooth weighted round-robin: exact shares over every cycle of
+    // weight_sum_ choices, and each program's turns spread through it.
+    size_t best = 0;
+    for (size_t i = 0; i < w.size(); i++) {
+        swrr_[i] += w[i];
+        if (swrr_[i] > swrr_[best])
+            best = i;
+    }
+    swrr_[best] -= weight_sum_;
+    return static_cast<uint16_t>(best);
 }
 
 void Worker::reset_program(uint32_t id)
@@ -481,6 +520,8 @@ void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t res
         started_++;
         active_++;
         st_.c.attempted++;
+        if (auto* t = template_of(id))
+            t->attempted++;
     }
     const tcp::SeqNum iss(static_cast<uint32_t>(rng_()));
     if (cfg_.bulk) {
@@ -615,8 +656,12 @@ void Worker::finish(uint32_t id, uint64_t now, bool completed, program::Failure 
     if (rec.done)
         return;
     rec.done = true;
-    if (!http_.empty() && cfg_.role == Role::Client)
-        st_.c.http_responses += runner(id).http_messages_here();
+    if (!http_.empty() && cfg_.role == Role::Client) {
+        const uint64_t got = runner(id).http_messages_here();
+        st_.c.http_responses += got;
+        if (auto* t = template_of(id))
+            t->http_responses += got;
+    }
     if (progs_[id].server_closed && pf == program::Failure::None) {
         // Not done, not failed: the program goes on over a new connection,
         // whatever ended this one after the response that closed it.
@@ -629,12 +674,19 @@ void Worker::finish(uint32_t id, uint64_t now, bool completed, program::Failure 
         rec.half_open = false;
         half_open_--;
     }
+    TemplateCounters* t = template_of(id);
     if (completed) {
         st_.c.completed++;
         st_.total.add(now - rec.sched_ns(now));
+        if (t) {
+            t->completed++;
+            t->total.add(now - rec.sched_ns(now));
+        }
         return;
     }
     st_.c.failed++;
+    if (t)
+        t->failed++;
     switch (pf) {
     case program::Failure::HttpStatus: st_.c.failed_http_status++; return;
     case program::Failure::HttpMalformed: st_.c.failed_http_malformed++; return;

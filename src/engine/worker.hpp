@@ -80,6 +80,10 @@ struct WorkerConfig {
     const std::vector<program::Program>* programs = nullptr;
     bool random_choice = false;
     uint64_t choice_seed = 1;
+    // Each program's share of the connections (empty: equal shares): in
+    // turn by smooth weighted round-robin, or at random by weight.
+    std::vector<uint32_t> weights;
+    bool per_program_stats = false;  // WorkerStats::templates, one per program (profiles)
     tcp::CsumCheck rx_csum = tcp::CsumCheck::Auto;  // which received checksums are checked
     uint64_t seed = 0;  // ISNs and the flow table's hash
     Handoff* handoff = nullptr;  // with several workers: frames of other workers' flows go there
@@ -225,6 +229,13 @@ private:
     std::vector<uint16_t> variant_;
     std::mt19937_64 choice_rng_;
     uint64_t chosen_ = 0;  // programs chosen in turn so far
+    std::vector<int64_t> swrr_;  // smooth weighted round-robin: each program's current weight
+    int64_t weight_sum_ = 0;
+    uint16_t weighted_choice();
+    TemplateCounters* template_of(uint32_t id)
+    {
+        return st_.templates.empty() || variant_.empty() ? nullptr : &st_.templates[variant_[id]];
+    }
     const program::Program& program_of(uint32_t id) const
     {
         return variant_.empty() ? *cfg_.program : (*cfg_.programs)[variant_[id]];

@@ -48,9 +48,22 @@ void WorkerCounters::add(const WorkerCounters& o)
     syn_dropped += o.syn_dropped;
 }
 
+void TemplateCounters::add(const TemplateCounters& o)
+{
+    attempted += o.attempted;
+    completed += o.completed;
+    failed += o.failed;
+    http_responses += o.http_responses;
+    total.merge(o.total);
+}
+
 void WorkerStats::add(const WorkerStats& o)
 {
     c.add(o.c);
+    if (templates.size() < o.templates.size())
+        templates.resize(o.templates.size());
+    for (size_t i = 0; i < o.templates.size(); i++)
+        templates[i].add(o.templates[i]);
     connect.merge(o.connect);
     first_byte.merge(o.first_byte);
     total.merge(o.total);

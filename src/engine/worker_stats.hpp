@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <vector>
 
 #include "stats/latency.hpp"
 
@@ -56,8 +57,17 @@ struct WorkerCounters {
     void add(const WorkerCounters& o);
 };
 
+// One template's (one program of WorkerConfig::programs) own share.
+struct TemplateCounters {
+    uint64_t attempted = 0, completed = 0, failed = 0, http_responses = 0;
+    LatencyHistogram total;  // scheduled start → closed, of its completed connections
+
+    void add(const TemplateCounters& o);
+};
+
 struct WorkerStats {
     WorkerCounters c;
+    std::vector<TemplateCounters> templates;  // by program index, with WorkerConfig::per_program_stats
     LatencyHistogram connect;     // scheduled start → handshake done
     LatencyHistogram first_byte;  // scheduled start → first byte received
     LatencyHistogram total;       // scheduled start → closed (or TIME-WAIT entered)

@@ -230,6 +230,8 @@ Result<ProgramSpec> build_quick_program(const QuickProgram& q)
         if (!req)
             return req.error();
         send.send.bytes = std::move(req.value());
+    } else if (!q.send_text.empty() && q.send_literal) {
+        send.send.bytes = q.send_text;
     } else if (!q.send_text.empty()) {
         auto t = decode_escapes(q.send_text);
         if (!t)

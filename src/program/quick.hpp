@@ -16,6 +16,7 @@ namespace xdpgen::program {
 
 struct QuickProgram {
     std::string send_text;       // --send TEXT, with escapes (decode_escapes)
+    bool send_literal = false;   // send_text is the bytes themselves (a profile's TOML string: escapes done)
     std::string send_file;       // --send-file PATH: its bytes, read now
     uint64_t send_size = 0;      // --send-size N: N bytes of the pattern
     uint64_t recv_bytes = 0;     // --recv N
