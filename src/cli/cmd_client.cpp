@@ -190,6 +190,7 @@ struct ProfilePrograms {
     std::vector<program::Program> programs;
     std::vector<std::string> names;
     std::vector<uint32_t> weights;
+    uint64_t max_hold_ms = 0;  // the longest hold_ms: it does not count against --timeout
 };
 
 Result<ProfilePrograms> profile_programs(const ClientOptions& o, const std::string& default_host)
@@ -207,7 +208,9 @@ Result<ProfilePrograms> profile_programs(const ClientOptions& o, const std::stri
     for (const auto& t : prof->templates) {
         program::QuickProgram q = t.prog;
         q.on_schedule = o.prog.on_schedule;
-        q.hold_ms = o.prog.hold_ms;
+        if (!q.hold_ms)
+            q.hold_ms = o.prog.hold_ms;
+        out.max_hold_ms = std::max(out.max_hold_ms, q.hold_ms);
         if (q.http_host.empty())
             q.http_host = default_host;
         auto spec = program::build_quick_program(q);
@@ -391,7 +394,8 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
     w.connect_timeout_ns = to_ns(o.connect_timeout);
     // --hold is time the user asked for: it does not count against --timeout.
     // With --rps a connection serves requests for the whole run.
-    w.timeout_ns = to_ns(o.timeout + o.hold + (o.rps > 0 ? o.duration + o.drain : 0));
+    w.timeout_ns = to_ns(o.timeout + std::max(o.hold, static_cast<double>(prof.max_hold_ms) / 1000) +
+                         (o.rps > 0 ? o.duration + o.drain : 0));
     w.peer_time_wait_ns = to_ns(o.peer_time_wait);
     w.drain_ns = to_ns(o.drain);
     w.rx_csum = rx_csum_check(o.rx_csum);

@@ -30,7 +30,7 @@ Error at_key(const std::string& file, const toml::key& k, const std::string& wha
 
 const char* kKeys[] = {"name",          "weight",   "http",     "host",        "method",     "headers",
                        "body",          "body_file", "send",    "send_file",   "send_size",  "recv",
-                       "recv_http",     "recv_until_close",      "requests_per_connection", "delay_ms",
+                       "recv_http",     "recv_until_close",      "requests_per_connection", "delay_ms", "hold_ms",
                        "expect_status", "verify"};
 
 std::string known_keys()
@@ -99,6 +99,8 @@ private:
             return flag(n, key, q.verify);
         if (key == "delay_ms")
             return count(n, key, q.delay_ms, 0, 86'400'000);
+        if (key == "hold_ms")  // stay connected and idle before closing: slow clients
+            return count(n, key, q.hold_ms, 0, 3'600'000);
         if (key == "requests_per_connection") {
             uint64_t r = 0;
             if (auto st = count(n, key, r, 1, 100'000); !st)

@@ -11,7 +11,8 @@
 //   http = "/index.html"     # or send / send_file / send_size with recv / recv_http / recv_until_close
 //   method = "GET"           # and headers = ["A: b"], body, body_file, host
 //   requests_per_connection = 10
-//   delay_ms = 0
+//   delay_ms = 0             # pause after each exchange
+//   hold_ms = 0              # then stay connected and idle before closing
 //   expect_status = 200
 //
 // A bad profile names the file, line and column and what was expected.

@@ -5,7 +5,9 @@
 # server (every response ends its connection). As with wrk, the request is
 # done and the program's next requests go on over a new connection: no
 # failures, and the requests the servers log equal the requests made.
+# Usage: http_server_close.sh LOSS_INJECTOR
 source "$(dirname "$0")/lib.sh"
+LOSS=$1
 
 testbed_up
 settle
@@ -28,8 +30,25 @@ expect_match "keepalive_requests 3: the summary says so" "$(cat "$TMP/k3.out")" 
 wait_until 5 "nginx logs 200 requests" logged 200
 expect_eq "nginx access log: requests" "$(( $(nginx_requests) - base ))" 200
 expect_eq "nginx: all answered 200" "$(tail -n 200 "$TMP/nginx/access.log" | grep -c '" 200 ')" 200
-nginx_stop
+
+# The same under 5% loss both ways on the peer: every program still ends
+# with all its requests answered, none twice (nginx logs each once).
+bg "$TESTBED" --prefix "$PREFIX" exec peer "$LOSS" "$IF_PEER" 50 --tcp-only >"$TMP/loss.out" 2>&1
+wait_for_line "$TMP/loss.out" '^ready' 10
 base=$(nginx_requests)
+gen timeout 120 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:80 --http /index.html --requests-per-connection 10 \
+  -n 50 -c 10 --quiet --json "$TMP/k3loss.json" >"$TMP/k3loss.out" 2>&1 ||
+  fail "client under loss exited with $?: $(cat "$TMP/k3loss.out")"
+pkill -TERM -f "^$LOSS " || true
+wait_for_line "$TMP/loss.out" '^seen_in=' 10
+expect_match "loss: packets were dropped" "$(cat "$TMP/loss.out")" 'dropped_in=[1-9]'
+expect_eq "under loss: completed" "$(json "$TMP/k3loss.json" .counters.completed)" 50
+expect_eq "under loss: failed" "$(json "$TMP/k3loss.json" .counters.failed)" 0
+expect_eq "under loss: responses" "$(json "$TMP/k3loss.json" .counters.http_responses)" 500
+expect_eq "under loss: connections the server closed" "$(json "$TMP/k3loss.json" .counters.server_closed)" 150
+wait_until 10 "nginx logs 500 requests" logged 500
+expect_eq "under loss: nginx's log" "$(( $(nginx_requests) - base ))" 500
+nginx_stop
 
 # The case from the issue: nginx's default keepalive_requests (1000) and
 # 1500 requests per connection.

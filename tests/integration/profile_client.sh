@@ -61,6 +61,19 @@ expect_eq "example: nginx's log, browse" "$(count 2200 'page=browse HTTP')" 1500
 expect_eq "example: nginx's log, search (405)" "$(count 2200 '"POST /index.html?q=search HTTP/1.1" 405')" 100
 expect_match "example: a live line per template" "$(cat "$TMP/ex.out")" ' browse +done '
 
+# Slow clients: held connections count toward -c, and each template's
+# total latency shows its hold (lingering: 2 s idle after its page).
+base=$(nginx_requests)
+gen timeout 120 "$XDPGEN" client -i "$IF_GEN" http://198.18.0.2/ --profile "$ROOT/examples/profiles/slow-clients.toml" \
+  -n 100 -c 50 --quiet --json "$TMP/slow.json" >"$TMP/slow.out" 2>&1 ||
+  fail "slow clients: client exited with $?: $(cat "$TMP/slow.out")"
+expect_eq "slow clients: completed" "$(json "$TMP/slow.json" .counters.completed)" 100
+expect_eq "slow clients: dawdling's responses (3 each)" "$(tmpl "$TMP/slow.json" dawdling http_responses)" 30
+linger=$(tmpl "$TMP/slow.json" lingering latency.total.p50_ns)
+(( linger >= 2000000000 && linger < 2500000000 )) || fail "lingering's p50 $linger ns, not its 2 s hold"
+quick=$(tmpl "$TMP/slow.json" quick latency.total.p99_ns)
+(( quick < 1000000000 )) || fail "quick's p99 $quick ns: the held connections slowed it"
+
 # A bad profile: one error with file, line and column; exit 2.
 printf '[[template]]\nname = "a"\nweight = "heavy"\n' >"$TMP/bad.toml"
 set +e
