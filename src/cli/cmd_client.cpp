@@ -193,11 +193,16 @@ struct ProfilePrograms {
     uint64_t max_hold_ms = 0;  // the longest hold_ms: it does not count against --timeout
 };
 
-Result<ProfilePrograms> profile_programs(const ClientOptions& o, const std::string& default_host)
+// url_target: the target was a URL, whose path --profile's templates replace
+// and whose host is their Host unless they name one.
+Result<ProfilePrograms> profile_programs(const ClientOptions& o, const std::string& default_host, bool url_target)
 {
     if (!o.urls.empty())
         return make_error("--profile and --urls both give the requests: give one");
-    if (quick_program_given(o.prog))
+    program::QuickProgram own = o.prog;
+    if (url_target)
+        own.http_get_path.clear();
+    if (quick_program_given(own))
         return make_error("--profile gives each template's program: --send, --recv, --http, -H, --method, --body, "
                           "--requests-per-connection, --delay, --verify and --expect-status do not apply",
                           0, "put them in the profile's templates");
@@ -212,7 +217,7 @@ Result<ProfilePrograms> profile_programs(const ClientOptions& o, const std::stri
             q.hold_ms = o.prog.hold_ms;
         out.max_hold_ms = std::max(out.max_hold_ms, q.hold_ms);
         if (q.http_host.empty())
-            q.http_host = default_host;
+            q.http_host = o.prog.http_host.empty() ? default_host : o.prog.http_host;
         auto spec = program::build_quick_program(q);
         if (!spec)
             return spec.error().context(fmt::format("{}: template '{}'", o.profile, t.name));
@@ -331,7 +336,7 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
     std::vector<program::Program> variants;
     ProfilePrograms prof;
     if (!o.profile.empty()) {
-        auto pp = profile_programs(o, ep->port == 80 ? ep->addr.str() : ep->str());
+        auto pp = profile_programs(o, ep->port == 80 ? ep->addr.str() : ep->str(), url_target);
         if (!pp)
             return fail_setup(pp.error());
         prof = std::move(pp.value());
@@ -499,12 +504,16 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
             if (auto pw = per_worker.interval(out, snap, dt); !pw.is_null())
                 entry["per_worker"] = std::move(pw);
             if (o.per_template)
-                for (size_t i = 0; i < prof.names.size() && i < s.templates.size() && i < prev.templates.size(); i++)
+                for (size_t i = 0; i < prof.names.size() && i < s.templates.size(); i++) {
+                    const engine::TemplateCounters& now = s.templates[i];
+                    const engine::TemplateCounters before =
+                        i < prev.templates.size() ? prev.templates[i] : engine::TemplateCounters{};
                     out.interval_line(fmt::format(
                         "         {:<16} done {:>9}/s  failed {:>7}  responses {:>9}/s", prof.names[i],
-                        fmt_si(static_cast<double>(s.templates[i].completed - prev.templates[i].completed) / dt, ""),
-                        fmt_count(s.templates[i].failed - prev.templates[i].failed),
-                        fmt_si(static_cast<double>(s.templates[i].http_responses - prev.templates[i].http_responses) / dt, "")));
+                        fmt_si(static_cast<double>(now.completed - before.completed) / dt, ""),
+                        fmt_count(now.failed - before.failed),
+                        fmt_si(static_cast<double>(now.http_responses - before.http_responses) / dt, "")));
+                }
             intervals.add(entry);
             prev = s;
         });
