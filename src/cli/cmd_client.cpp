@@ -10,6 +10,7 @@
 #include "cli/engine_report.hpp"
 #include "cli/find_max.hpp"
 #include "cli/profile.hpp"
+#include "cli/profile_run.hpp"
 #include "cli/common.hpp"
 #include "cli/http_target.hpp"
 #include "cli/latency_report.hpp"
@@ -42,6 +43,7 @@ struct ClientOptions {
     uint64_t seed = 1;                             // --seed: for --urls-order random
     LocalOptions local;  // no -i: local mode (--local-range, and -q for its queues)
     std::string profile;       // --profile FILE: templates chosen per connection by weight
+    std::shared_ptr<const Profile> loaded_profile;  // read once, its [defaults] applied
     bool per_template = false; // --per-template: a live line per template
     // --find-max cps|rps: the highest rate meeting --slo, by short runs of --step-duration.
     std::string find_max, slo = "errors=0", plot;
@@ -185,16 +187,10 @@ bool quick_program_given(const program::QuickProgram& q)
            !q.http_body_file.empty();
 }
 
-// --profile: a program per template, with its name and weight.
-struct ProfilePrograms {
-    std::vector<program::Program> programs;
-    std::vector<std::string> names;
-    std::vector<uint32_t> weights;
-    uint64_t max_hold_ms = 0;  // the longest hold_ms: it does not count against --timeout
-};
-
-// url_target: the target was a URL, whose path --profile's templates replace
-// and whose host is their Host unless they name one.
+// --profile: each template's client program (the quick options that shape
+// the command line's own program do not apply). url_target: the target was
+// a URL, whose path the templates replace and whose host is their Host
+// unless they name one.
 Result<ProfilePrograms> profile_programs(const ClientOptions& o, const std::string& default_host, bool url_target)
 {
     if (!o.urls.empty())
@@ -206,59 +202,11 @@ Result<ProfilePrograms> profile_programs(const ClientOptions& o, const std::stri
         return make_error("--profile gives each template's program: --send, --recv, --http, -H, --method, --body, "
                           "--requests-per-connection, --delay, --verify and --expect-status do not apply",
                           0, "put them in the profile's templates");
-    auto prof = load_profile(o.profile);
+    auto prof = o.loaded_profile ? Result<Profile>(*o.loaded_profile) : load_profile(o.profile);
     if (!prof)
         return prof.error();
-    ProfilePrograms out;
-    for (const auto& t : prof->templates) {
-        program::QuickProgram q = t.prog;
-        q.on_schedule = o.prog.on_schedule;
-        if (!q.hold_ms)
-            q.hold_ms = o.prog.hold_ms;
-        out.max_hold_ms = std::max(out.max_hold_ms, q.hold_ms);
-        if (q.http_host.empty())
-            q.http_host = o.prog.http_host.empty() ? default_host : o.prog.http_host;
-        auto spec = program::build_quick_program(q);
-        if (!spec)
-            return spec.error().context(fmt::format("{}: template '{}'", o.profile, t.name));
-        auto prog = program::Program::compile(spec.value());
-        if (!prog)
-            return prog.error().context(fmt::format("{}: template '{}'", o.profile, t.name));
-        out.programs.push_back(std::move(prog.value()));
-        out.names.push_back(t.name);
-        out.weights.push_back(t.weight);
-    }
-    return out;
-}
-
-// "template page (weight 3): 1,500 completed, 0 failed, 15,000 responses; total p50 ..."
-std::vector<std::string> template_lines(const ProfilePrograms& pp, const engine::WorkerStats& s)
-{
-    std::vector<std::string> out;
-    for (size_t i = 0; i < pp.names.size() && i < s.templates.size(); i++) {
-        const auto& t = s.templates[i];
-        out.push_back(fmt::format("template {} (weight {}): {} attempted, {} completed, {} failed, {} responses{}",
-                                  pp.names[i], pp.weights[i], fmt_count(t.attempted), fmt_count(t.completed),
-                                  fmt_count(t.failed), fmt_count(t.http_responses),
-                                  t.total.count() ? "; total " + latency_line(t.total) : ""));
-    }
-    return out;
-}
-
-nlohmann::json templates_json(const ProfilePrograms& pp, const engine::WorkerStats& s)
-{
-    nlohmann::json arr = nlohmann::json::array();
-    for (size_t i = 0; i < pp.names.size() && i < s.templates.size(); i++) {
-        const auto& t = s.templates[i];
-        arr.push_back({{"name", pp.names[i]},
-                       {"weight", pp.weights[i]},
-                       {"attempted", t.attempted},
-                       {"completed", t.completed},
-                       {"failed", t.failed},
-                       {"http_responses", t.http_responses},
-                       {"latency", {{"total", latency_json(t.total)}}}});
-    }
-    return arr;
+    return client_programs(*prof, {o.prog.http_host.empty() ? default_host : o.prog.http_host, o.prog.hold_ms,
+                                   o.prog.on_schedule});
 }
 
 int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::LocalNet* net = nullptr)
@@ -405,12 +353,10 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
     w.drain_ns = to_ns(o.drain);
     w.rx_csum = rx_csum_check(o.rx_csum);
     w.program = program.get();
-    if (variants.size() > 1 || !prof.names.empty()) {
+    if (variants.size() > 1 || !prof.empty()) {
         w.programs = &variants;
         w.random_choice = o.urls_order == "random";
         w.choice_seed = o.seed;
-        w.weights = prof.weights;
-        w.per_program_stats = !prof.names.empty();
     }
     const SegmentPlan seg = plan_segments(o.mss, path->dev.mtu, path->dst.v6);
     if (!seg.note.empty())
@@ -425,6 +371,9 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
         !program->in_order();
     w.tcp.sack = true;
     w.ride_out_link_down = link_policy->wait;
+    const std::vector<tcp::TcpConfig> template_tcp = prof.tcp_configs(w.tcp, seg.mss);
+    if (!prof.empty())
+        prof.configure(w, template_tcp);
 
     auto eng = engine::Engine::create(cfg);
     if (!eng)
@@ -504,16 +453,8 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
             if (auto pw = per_worker.interval(out, snap, dt); !pw.is_null())
                 entry["per_worker"] = std::move(pw);
             if (o.per_template)
-                for (size_t i = 0; i < prof.names.size() && i < s.templates.size(); i++) {
-                    const engine::TemplateCounters& now = s.templates[i];
-                    const engine::TemplateCounters before =
-                        i < prev.templates.size() ? prev.templates[i] : engine::TemplateCounters{};
-                    out.interval_line(fmt::format(
-                        "         {:<16} done {:>9}/s  failed {:>7}  responses {:>9}/s", prof.names[i],
-                        fmt_si(static_cast<double>(now.completed - before.completed) / dt, ""),
-                        fmt_count(now.failed - before.failed),
-                        fmt_si(static_cast<double>(now.http_responses - before.http_responses) / dt, "")));
-                }
+                for (const auto& l : template_interval_lines(prof, s, prev, dt, engine::Role::Client))
+                    out.interval_line(l);
             intervals.add(entry);
             prev = s;
         });
@@ -555,7 +496,7 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
         out.line(rps_summary_line(o.rps, s.c, elapsed));
     for (const auto& l : latency_lines(lat_cols))
         out.line(l);
-    for (const auto& l : template_lines(prof, s))
+    for (const auto& l : template_lines(prof, s, engine::Role::Client))
         out.line(l);
     const auto lat_written = report_latency(o.latency, lat_cols, [&](const std::string& l) { out.line(l); });
     per_worker.summary(out, end_snap);
@@ -748,6 +689,22 @@ int run_find_max(const ClientOptions& o)
 
 }  // namespace
 
+// A profile's [defaults], each unless the command line gave that option.
+void apply_profile_defaults(ClientOptions& o, const ProfileDefaults& d, const std::function<bool(const char*)>& given)
+{
+    auto take = [&given](const char* opt, auto& field, const auto& value) {
+        if (value && !given(opt))
+            field = *value;
+    };
+    take("--cps", o.cps, d.cps);
+    take("--rps", o.rps, d.rps);
+    take("--duration", o.duration, d.duration);
+    take("--concurrency", o.concurrency, d.concurrency);
+    take("--connections", o.connections, d.connections);
+    take("--seed", o.seed, d.seed);
+    take("--urls-order", o.urls_order, d.order);
+}
+
 Command add_client_command(CLI::App& app)
 {
     auto o = std::make_shared<ClientOptions>();
@@ -872,7 +829,16 @@ Command add_client_command(CLI::App& app)
         ->capture_default_str()->check(CLI::Range(0.001, 0.5))->group(fm);
     sub->add_option("--plot", o->plot, "With --find-max: draw latency (p50, p99) against rate into this PNG (gnuplot)")
         ->group(fm);
-    return Command{sub, [o] { return o->find_max.empty() ? run_client(*o) : run_find_max(*o); }};
+    return Command{sub, [o, sub] {
+                       if (!o->profile.empty()) {
+                           auto p = load_profile(o->profile);
+                           if (!p)
+                               return fail_setup(p.error());
+                           apply_profile_defaults(*o, p->defaults, [sub](const char* opt) { return sub->count(opt) > 0; });
+                           o->loaded_profile = std::make_shared<const Profile>(std::move(p.value()));
+                       }
+                       return o->find_max.empty() ? run_client(*o) : run_find_max(*o);
+                   }};
 }
 
 }  // namespace xdpgen

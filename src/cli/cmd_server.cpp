@@ -16,6 +16,7 @@
 #include "cli/options.hpp"
 #include "cli/rx_csum.hpp"
 #include "cli/per_worker.hpp"
+#include "cli/profile_run.hpp"
 #include "cli/segment_plan.hpp"
 #include "engine/engine.hpp"
 #include "program/quick.hpp"
@@ -44,6 +45,8 @@ struct ServerOptions {
     OutputOptions out;
     LatencyDetail latency;
     bool per_worker = false;
+    std::string profile;        // --profile FILE: each template's server program on its port
+    bool per_template = false;  // --per-template: a live line per template
     std::string on_link_down = "fail";
     std::string rx_csum = "auto";
 };
@@ -69,6 +72,40 @@ Result<std::unique_ptr<local::LocalNet>> server_local(ServerOptions& o, std::vec
     return net;
 }
 
+bool quick_server_given(const program::ServerQuick& q)
+{
+    const program::ServerQuick none;
+    return q.recv_bytes || q.recv_http || !q.send_text.empty() || q.send_size || q.http || q.http_body_size ||
+           !q.http_body_file.empty() || q.http_status != none.http_status || q.close_after || q.verify;
+}
+
+// --profile: the templates' server programs; `listen` gets each address
+// given (without a port) on each template's port.
+Result<ProfilePrograms> profile_listen(const ServerOptions& o, std::vector<Endpoint>& listen)
+{
+    if (!o.local.empty())
+        return make_error("--profile with --local is not supported: give -i IFACE and the addresses to serve");
+    if (quick_server_given(o.prog))
+        return make_error("--profile gives each template's server program: --recv, --recv-http, --send, "
+                          "--send-size, --http-body-size, --http-body, --http-status, --verify and --close do not "
+                          "apply", 0, "put them in the templates' server = { ... }");
+    auto p = load_profile(o.profile);
+    if (!p)
+        return p.error();
+    auto pp = server_programs(*p, 0);
+    if (!pp)
+        return pp.error();
+    for (const auto& l : o.listen) {
+        auto addr = parse_ip(l);
+        if (!addr)
+            return make_error(fmt::format("'{}': with --profile, give addresses only (the templates give the ports)", l),
+                              0, "e.g. xdpgen server -i veth0 198.18.0.2 --profile web.toml");
+        for (uint16_t port : pp->ports)
+            listen.push_back(Endpoint{*addr, port});
+    }
+    return pp;
+}
+
 int run_server(ServerOptions o)
 {
     Output out(o.out);
@@ -86,7 +123,14 @@ int run_server(ServerOptions o)
     } else if (!o.local_net.ranges.empty()) {
         return fail_setup(make_error("--local-range is for --local"));
     }
-    for (const auto& l : o.listen) {
+    ProfilePrograms prof;
+    if (!o.profile.empty()) {
+        auto pp = profile_listen(o, listen);
+        if (!pp)
+            return fail_setup(pp.error());
+        prof = std::move(pp.value());
+    }
+    for (const auto& l : prof.empty() ? o.listen : std::vector<std::string>{}) {
         auto ep = parse_endpoint(l);
         if (!ep)
             return fail_setup(make_error(fmt::format("'{}' is not ADDR:PORT", l), 0, "e.g. 198.18.0.2:80 or [fd00:18::2]:80"));
@@ -118,13 +162,15 @@ int run_server(ServerOptions o)
             return fail_setup(make_error(fmt::format("--cores '{}' is not a CPU list", o.cores), 0, "e.g. 0,1 or 2-3"));
         cpus = *c;
     }
-    auto spec = program::build_server_program(o.prog);
+    auto spec = prof.empty() ? program::build_server_program(o.prog) : Result<program::ProgramSpec>(program::ProgramSpec{});
     if (!spec)
         return fail_setup(spec.error());
-    auto prog = program::Program::compile(spec.value());
+    auto prog = prof.empty() ? program::Program::compile(spec.value()) : Result<program::Program>(prof.programs[0]);
     if (!prog)
         return fail_setup(prog.error());
     const auto program = std::make_shared<program::Program>(std::move(prog.value()));
+    const bool in_order = program->in_order() ||
+                          std::any_of(prof.programs.begin(), prof.programs.end(), [](const auto& p) { return p.in_order(); });
 
     auto dev = netdev_require_up(o.ifname);
     if (!dev)
@@ -168,8 +214,13 @@ int run_server(ServerOptions o)
     w.tcp.mss = seg.mss;
     w.umem.frame_size = seg.frame_size;
     w.tcp.time_wait = to_ns(o.time_wait);
-    w.tcp.deliver_out_of_order = !program->in_order();
+    w.tcp.deliver_out_of_order = !in_order;
     w.ride_out_link_down = link_policy->wait;
+    const std::vector<tcp::TcpConfig> template_tcp = prof.tcp_configs(w.tcp, seg.mss);
+    if (!prof.empty()) {
+        w.programs = &prof.programs;
+        prof.configure(w, template_tcp);
+    }
 
     auto eng = engine::Engine::create(cfg);
     if (!eng)
@@ -181,7 +232,8 @@ int run_server(ServerOptions o)
         where += (where.empty() ? "" : ", ") + ep.str();
     out.line(fmt::format("server on {} ({}), listening on {}, {} worker{}{}, program: {}", dev->name, dev->mac.str(), where,
                          e.workers(), e.workers() == 1 ? "" : "s", e.zero_copy() ? " (zero-copy)" : "",
-                         program->describe()));
+                         prof.empty() ? program->describe()
+                                      : fmt::format("{} templates of {}, by port", prof.names.size(), o.profile)));
     for (const auto& ep : net ? listen : std::vector<Endpoint>{})
         out.line(fmt::format("reachable from this host at http://{}/", ep.str()));
     if (!net) {
@@ -220,6 +272,9 @@ int run_server(ServerOptions o)
                                  {"syn_cookies_sent", s.c.syn_cookies_sent - prev.c.syn_cookies_sent}});
             if (auto pw = per_worker.interval(out, snap, dt); !pw.is_null())
                 entry["per_worker"] = std::move(pw);
+            if (o.per_template)
+                for (const auto& l : template_interval_lines(prof, s, prev, dt, engine::Role::Server))
+                    out.interval_line(l);
             intervals.add(entry);
             prev = s;
         });
@@ -250,6 +305,8 @@ int run_server(ServerOptions o)
     const auto lat_cols = latency_columns(s, engine::Role::Server);
     for (const auto& l : latency_lines(lat_cols))
         out.line(l);
+    for (const auto& l : template_lines(prof, s, engine::Role::Server))
+        out.line(l);
     const auto lat_written = report_latency(o.latency, lat_cols, [&](const std::string& l) { out.line(l); });
     per_worker.summary(out, end_snap);
 
@@ -276,6 +333,8 @@ int run_server(ServerOptions o)
         {"result", rc == kExitOk ? "ok" : "failed"},
         {"reason", reason},
     };
+    if (!prof.empty())
+        doc["templates"] = templates_json(prof, s);
     if (auto wj = out.write_json(doc, &intervals); !wj) {
         print_error(wj.error());
         return kExitRunFailed;
@@ -305,6 +364,9 @@ Command add_server_command(CLI::App& app)
         ->check(CLI::NonNegativeNumber);
 
     auto* prog = "Program (what each connection does)";
+    sub->add_option("--profile", o->profile,
+                    "A TOML profile of templates: each template's server program is served on its port (give "
+                    "addresses only to listen on)")->group(prog);
     sub->add_option("--recv", o->prog.recv_bytes, "Receive N bytes, then answer")->group(prog);
     sub->add_flag("--recv-http", o->prog.recv_http, "Receive one HTTP/1.1 request, answer with an HTTP response (keep-alive)")
         ->group(prog);
@@ -352,6 +414,7 @@ Command add_server_command(CLI::App& app)
     sub->add_option("-I,--interval", o->interval, "Seconds between stats lines")->capture_default_str()->check(CLI::Range(0.1, 3600.0))->group(out);
     sub->add_option("--json", o->out.json_path, "Write the report as JSON to FILE ('-' = stdout; lines then go to stderr)")->group(out);
     sub->add_flag("--quiet", o->out.quiet, "No per-interval lines, only the summary")->group(out);
+    sub->add_flag("--per-template", o->per_template, "With --profile: a live line per template too")->group(out);
     sub->add_flag("--per-worker", o->per_worker, "Also show each worker's counters, live and in the summary")->group(out);
     add_latency_options(sub, o->latency, out);
     return Command{sub, [o] { return run_server(*o); }};

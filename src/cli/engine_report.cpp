@@ -25,6 +25,7 @@ nlohmann::json engine_counters_json(const engine::WorkerCounters& c, Role role)
           {"http_status", c.failed_http_status},
           {"http_malformed", c.failed_http_malformed},
           {"verify_mismatch", c.failed_verify},
+          {"expect_mismatch", c.failed_expect},
           {"peer_closed_early", c.failed_peer_closed}}},
         {"unfinished", c.unfinished},
         {"open_at_end", c.open},
@@ -74,6 +75,7 @@ std::string failure_causes(const engine::WorkerCounters& c)
     add("HTTP status", c.failed_http_status);
     add("malformed HTTP", c.failed_http_malformed);
     add("verify mismatch", c.failed_verify);
+    add("expect mismatch", c.failed_expect);
     add("peer closed early", c.failed_peer_closed);
     return s;
 }

@@ -137,6 +137,15 @@ program::Runner Worker::runner(uint32_t id)
     return program::Runner(program_of(id), progs_[id], http_state(id));
 }
 
+uint16_t Worker::variant_of_port(uint16_t port) const
+{
+    const auto& ports = cfg_.program_ports;
+    for (size_t i = 0; i < ports.size(); i++)
+        if (ports[i] == port)
+            return static_cast<uint16_t>(i);
+    return 0;
+}
+
 uint16_t Worker::choose_variant()
 {
     const uint64_t n = cfg_.programs->size();
@@ -499,7 +508,10 @@ bool Worker::start_connections(uint64_t now)
 void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t resume_pc, uint16_t variant)
 {
     const auto local = static_cast<uint16_t>(PortPool::addr_of(pair));  // pool addresses are local_addrs indices
-    const FlowKey key = FlowKey::make(local, PortPool::port_of(pair), cfg_.remote, cfg_.remote_port);
+    const uint16_t v = variant_.empty() ? 0 : resume_pc ? variant : choose_variant();
+    const uint16_t port = v < cfg_.program_ports.size() && cfg_.program_ports[v] ? cfg_.program_ports[v]
+                                                                                 : cfg_.remote_port;
+    const FlowKey key = FlowKey::make(local, PortPool::port_of(pair), cfg_.remote, port);
     const auto ins = table_.insert(key);
     if (!ins.inserted) {
         // Cannot happen while pairs are unique per worker; never lose the pair.
@@ -511,7 +523,7 @@ void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t res
     conns_[id] = tcp::Connection{};
     recs_[id] = FlowRecord::starting(sched, now, pair);
     if (!variant_.empty())
-        variant_[id] = resume_pc ? variant : choose_variant();
+        variant_[id] = v;
     if (resume_pc) {
         // A program that goes on: counted when it started.
         program::Runner::prepare_resume(program_of(id), resume_pc, progs_[id], http_[id]);
@@ -529,14 +541,14 @@ void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t res
         bulk_end_[id] = 0;  // nothing of the stream before the handover is decided
         BulkApp app(*cfg_.bulk, 0);
         FlowSink sink(*this, id, app);
-        conns_[id].connect(cfg_.tcp, now, iss, sink);
+        conns_[id].connect(tcp_of(id), now, iss, sink);
         bulk_after_call(id, now, app);
         return;
     }
     program::Runner r = runner(id);
     FlowApp app(r);
     FlowSink sink(*this, id, app);
-    conns_[id].connect(cfg_.tcp, now, iss, sink);
+    conns_[id].connect(tcp_of(id), now, iss, sink);
     after_call(id, now, app, sink);
 }
 
@@ -692,6 +704,7 @@ void Worker::finish(uint32_t id, uint64_t now, bool completed, program::Failure 
     case program::Failure::HttpMalformed: st_.c.failed_http_malformed++; return;
     case program::Failure::VerifyMismatch: st_.c.failed_verify++; return;
     case program::Failure::PeerClosedEarly: st_.c.failed_peer_closed++; return;
+    case program::Failure::ExpectMismatch: st_.c.failed_expect++; return;
     case program::Failure::None: break;
     }
     switch (ev) {

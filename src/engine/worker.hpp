@@ -84,6 +84,13 @@ struct WorkerConfig {
     // turn by smooth weighted round-robin, or at random by weight.
     std::vector<uint32_t> weights;
     bool per_program_stats = false;  // WorkerStats::templates, one per program (profiles)
+    // Profiles, by program: the port each connects to (client) or is served
+    // on (server); 0 or empty = remote_port (client). A server picks a
+    // flow's program by the port its SYN came to.
+    std::vector<uint16_t> program_ports;
+    // Profiles, by program: its TCP settings (empty = `tcp` for all). Kept
+    // by the caller for the run: connections refer to them.
+    const std::vector<tcp::TcpConfig>* program_tcp = nullptr;
     tcp::CsumCheck rx_csum = tcp::CsumCheck::Auto;  // which received checksums are checked
     uint64_t seed = 0;  // ISNs and the flow table's hash
     Handoff* handoff = nullptr;  // with several workers: frames of other workers' flows go there
@@ -164,6 +171,13 @@ private:
     uint32_t new_flow(uint64_t now, const FlowKey& key, const MacAddr& peer_mac);
     // The program of flow `id` for one call, and its state reset for a new flow.
     program::Runner runner(uint32_t id);
+    // The TCP settings of flow id's program (its variant's, or the run's).
+    const tcp::TcpConfig& tcp_of(uint32_t id) const
+    {
+        return cfg_.program_tcp && !variant_.empty() ? (*cfg_.program_tcp)[variant_[id]] : cfg_.tcp;
+    }
+    // Server with profiles: the program served on `port`.
+    uint16_t variant_of_port(uint16_t port) const;
     program::HttpState* http_state(uint32_t id) { return http_.empty() ? nullptr : &http_[id]; }
     void reset_program(uint32_t id);
 

@@ -39,12 +39,16 @@ uint32_t Worker::new_flow(uint64_t now, const FlowKey& key, const MacAddr& peer_
         return FlowTable::kNone;
     const uint32_t id = ins.id;
     conns_[id] = tcp::Connection{};
+    if (!variant_.empty())
+        variant_[id] = variant_of_port(key.local_port);
     reset_program(id);
     // A server's latencies count from the SYN.
     recs_[id] = FlowRecord::starting(now, now, macs_.acquire(cfg_.dst_mac_fixed ? cfg_.dst_mac : peer_mac));
     started_++;
     active_++;
     st_.c.attempted++;
+    if (auto* t = template_of(id))
+        t->attempted++;
     return id;
 }
 
@@ -76,7 +80,7 @@ void Worker::server_syn(uint64_t now, const TcpFrameView& v, const tcp::ParsedTc
     program::Runner r = runner(id);
     FlowApp app(r);
     FlowSink sink(*this, id, app);
-    if (!conns_[id].accept(cfg_.tcp, p.seg, now, iss, sink)) {
+    if (!conns_[id].accept(tcp_of(id), p.seg, now, iss, sink)) {
         recs_[id].done = true;
         active_--;
         free_flow(id, now, false);

@@ -15,6 +15,7 @@ void WorkerCounters::add(const WorkerCounters& o)
     failed_http_status += o.failed_http_status;
     failed_http_malformed += o.failed_http_malformed;
     failed_verify += o.failed_verify;
+    failed_expect += o.failed_expect;
     failed_peer_closed += o.failed_peer_closed;
     unfinished += o.unfinished;
     server_closed += o.server_closed;

@@ -24,6 +24,7 @@ struct WorkerCounters {
     uint64_t failed_http_status = 0;
     uint64_t failed_http_malformed = 0;
     uint64_t failed_verify = 0;
+    uint64_t failed_expect = 0;  // received bytes other than a profile's expect
     uint64_t failed_peer_closed = 0; // the peer closed before the program had what it waited for
     uint64_t unfinished = 0;   // still open when the run ended (reset by us then)
     uint64_t server_closed = 0;  // connections a response closed before the program's end: it went on over a new one

@@ -72,7 +72,7 @@ std::string describe_op(const Op& op)
     case OpKind::Send:
         return "send " + fmt_count(send_size(op.send)) + " B" +
                (op.send.kind == SendSource::Kind::Pattern ? " pattern" : "");
-    case OpKind::Recv: return "recv " + fmt_count(op.count) + " B";
+    case OpKind::Recv: return (op.send.bytes.empty() ? "recv " : "expect ") + fmt_count(op.count) + " B";
     case OpKind::RecvUntilClose: return "recv until close";
     case OpKind::RecvHttp: return "recv http";
     case OpKind::RecvHttpRequest: return "recv http request";
@@ -145,6 +145,7 @@ const char* failure_name(Failure f)
     case Failure::HttpMalformed: return "http_malformed";
     case Failure::VerifyMismatch: return "verify_mismatch";
     case Failure::PeerClosedEarly: return "peer_closed_early";
+    case Failure::ExpectMismatch: return "expect_mismatch";
     }
     return "?";
 }
@@ -204,6 +205,9 @@ Result<Program> Program::compile(const ProgramSpec& spec)
         case OpKind::Recv:
             if (op.count == 0)
                 return make_error(op_label(i, op) + ": receiving 0 bytes waits for nothing");
+            if (!op.send.bytes.empty() && op.send.bytes.size() != op.count)
+                return make_error(op_label(i, op) + ": expects " + std::to_string(op.send.bytes.size()) +
+                                  " bytes but receives " + std::to_string(op.count));
             has_bytes_recv = true;
             break;
         case OpKind::RecvUntilClose: has_bytes_recv = true; break;
@@ -283,6 +287,9 @@ Result<Program> Program::compile(const ProgramSpec& spec)
         if (ops[i].kind == OpKind::Send) {
             source_of[i] = uint32_t(p.sources_.size());
             p.sources_.push_back(ops[i].send);
+        } else if (ops[i].kind == OpKind::Recv && !ops[i].send.bytes.empty()) {
+            p.expected_.push_back(ops[i].send.bytes);
+            source_of[i] = uint32_t(p.expected_.size());
         }
     }
 
@@ -352,6 +359,9 @@ Result<Program> Program::compile(const ProgramSpec& spec)
         case OpKind::Recv:
             if (rx > kU64Max - op.count)
                 return make_error("the program receives more than 2^64 bytes");
+            s.source = source_of[i];
+            if (s.source)
+                p.rx_checks_.push_back({rx, rx + op.count, s.source - 1});
             rx += op.count;
             s.arg = rx;
             break;
@@ -468,6 +478,43 @@ void Program::fill(uint64_t off, std::span<uint8_t> dst, uint64_t iterations) co
         std::memset(d, 0, left);
 }
 
+bool Program::rx_matches_once(uint64_t off, const uint8_t* d, size_t n) const
+{
+    auto it = std::upper_bound(rx_checks_.begin(), rx_checks_.end(), off,
+                               [](uint64_t v, const RxCheck& c) { return v < c.end; });
+    for (; n && it != rx_checks_.end(); ++it) {
+        if (it->begin >= off + n)
+            break;
+        const uint64_t from = std::max(off, it->begin), to = std::min(off + n, it->end);
+        const std::string& want = expected_[it->expect];
+        if (std::memcmp(d + (from - off), want.data() + (from - it->begin), to - from) != 0)
+            return false;
+    }
+    return true;
+}
+
+bool Program::rx_matches(uint64_t off, std::span<const uint8_t> data) const
+{
+    const uint8_t* d = data.data();
+    size_t n = data.size();
+    while (n) {
+        // Map into the first iteration, one period's stretch at a time.
+        uint64_t at = off, room = n;
+        if (forever() && period_rx_ && off >= loop_rx_) {
+            const uint64_t in = (off - loop_rx_) % period_rx_;
+            at = loop_rx_ + in;
+            room = period_rx_ - in;
+        }
+        const size_t k = size_t(std::min<uint64_t>(room, n));
+        if (!rx_matches_once(at, d, k))
+            return false;
+        d += k;
+        off += k;
+        n -= k;
+    }
+    return true;
+}
+
 // --- Runner ---
 
 uint64_t Runner::tx_available(uint64_t offset)
@@ -517,6 +564,10 @@ void Runner::rx_data(uint64_t offset, std::span<const uint8_t> data)
     // Bytes after the program completed (or failed) change nothing.
     if (stopped())
         return;
+    if (p_.expects() && !p_.rx_matches(offset, data)) {
+        set_failure(Failure::ExpectMismatch);
+        return;
+    }
     if (p_.verify()) {
         if (pattern_mismatch(offset, data.data(), data.size()) != data.size())
             set_failure(Failure::VerifyMismatch);

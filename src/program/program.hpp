@@ -81,14 +81,16 @@ struct SendSource {
     uint64_t size = 0;  // Pattern: how many bytes of xg_pattern_byte (by send-stream offset)
 };
 
-// Recv: bytes; Delay: ms; Loop: iterations (Loop .. EndLoop brackets,
+// Recv: bytes; with `send` holding bytes, they are what must arrive (a
+// profile's expect): any other byte fails the flow (Failure::ExpectMismatch).
+// Delay: ms; Loop: iterations (Loop .. EndLoop brackets,
 // nestable), 0 = until the peer closes: the loop ends when the peer's FIN
 // (or, reading HTTP requests, a request asking to close) comes while the
 // loop waits at the receive step that begins an iteration, with nothing of
 // that iteration received yet; the program goes on after its EndLoop.
 struct Op {
     OpKind kind;
-    SendSource send;
+    SendSource send;  // Send: what is sent; Recv: the bytes expected (none = any)
     uint64_t count = 0;
 };
 
@@ -112,7 +114,8 @@ public:
         uint64_t tx_before = 0;  // send-stream bytes released by the steps before this one
         uint64_t arg = 0;        // Recv: cumulative receive target; RecvHttp(Request): ordinal (1 =
                                  // first message); Delay: ns; Send: its byte count
-        uint32_t source = 0;     // Send: index into the program's sources
+        uint32_t source = 0;     // Send: index into the program's sources; Recv: 1 + index of its
+                             // expected bytes, 0 = any bytes
         OpKind kind = OpKind::Close;
     };
 
@@ -123,6 +126,8 @@ public:
     // It parses requests (RecvHttpRequest), not responses.
     bool reads_requests() const { return http_ == Http::Requests; }
     bool verify() const { return verify_; }
+    // Some Recv step expects given bytes.
+    bool expects() const { return !rx_checks_.empty(); }
     uint16_t expect_status() const { return expect_status_; }
     // Length of the send stream (with a loop until the peer closes: when it
     // ran 0 times; see tx_released).
@@ -177,13 +182,29 @@ public:
     // the stream (a caller's bug) are zero. Safe from many threads.
     void fill(uint64_t off, std::span<uint8_t> dst, uint64_t iterations = kLoopRunning) const;
 
+    // Received bytes [off, off + data.size()) against the expected bytes of
+    // the Recv steps they fall in (bytes of other steps pass): false at the
+    // first that differs. Offsets in the loop until the peer closes repeat
+    // by its period.
+    bool rx_matches(uint64_t off, std::span<const uint8_t> data) const;
+
 private:
     enum class Http : uint8_t { None, Responses, Requests };
+
+    // The receive-stream range of a Recv step that expects given bytes, in
+    // the coordinates of the loop's first iteration.
+    struct RxCheck {
+        uint64_t begin = 0, end = 0;
+        uint32_t expect = 0;  // index into expected_
+    };
+    bool rx_matches_once(uint64_t off, const uint8_t* d, size_t n) const;
 
     size_t fill_steps(size_t first, size_t last, uint64_t at, uint64_t off, uint8_t* d, size_t n) const;
 
     std::vector<Step> steps_;
     std::vector<SendSource> sources_;  // one per Send op of the spec, shared by its unrolled copies
+    std::vector<std::string> expected_;  // one per Recv op with expected bytes
+    std::vector<RxCheck> rx_checks_;     // by receive offset, without overlaps
     std::string describe_;
     uint64_t tx_total_ = 0;
     size_t loop_begin_ = 0, loop_end_ = 0;
@@ -198,8 +219,9 @@ private:
 };
 
 // Why a flow's program failed; the engine counts them per name.
-enum class Failure : uint8_t { None, HttpStatus, HttpMalformed, VerifyMismatch, PeerClosedEarly };
-// "none", "http_status", "http_malformed", "verify_mismatch", "peer_closed_early" (JSON keys).
+enum class Failure : uint8_t { None, HttpStatus, HttpMalformed, VerifyMismatch, PeerClosedEarly, ExpectMismatch };
+// "none", "http_status", "http_malformed", "verify_mismatch", "peer_closed_early",
+// "expect_mismatch" (JSON keys).
 const char* failure_name(Failure f);
 
 // One flow's place in its program. Value-initialised = not started.

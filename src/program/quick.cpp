@@ -375,7 +375,7 @@ Result<ProgramSpec> build_server_program(const ServerQuick& q)
             spec.ops.push_back(Op{OpKind::Recv, {}, q.recv_bytes});
         Op send{OpKind::Send};
         if (!q.send_text.empty()) {
-            auto t = decode_escapes(q.send_text);
+            auto t = q.send_literal ? Result<std::string>(q.send_text) : decode_escapes(q.send_text);
             if (!t)
                 return t.error();
             send.send.bytes = std::move(t.value());
@@ -405,7 +405,7 @@ Result<ProgramSpec> build_server_program(const ServerQuick& q)
     uint64_t pattern = 0;
     std::string_view type = "application/octet-stream";
     if (!q.send_text.empty()) {
-        auto t = decode_escapes(q.send_text);
+        auto t = q.send_literal ? Result<std::string>(q.send_text) : decode_escapes(q.send_text);
         if (!t)
             return t.error();
         body = std::move(t.value());

@@ -46,6 +46,7 @@ struct ServerQuick {
     uint64_t recv_bytes = 0;      // --recv N: the request is N bytes
     bool recv_http = false;       // --recv-http: the request is one HTTP/1.1 request
     std::string send_text;        // --send TEXT, with escapes; with HTTP, the response body (text/plain)
+    bool send_literal = false;    // send_text is the bytes themselves (a profile's TOML string: escapes done)
     uint64_t send_size = 0;       // --send-size M: M bytes of the pattern; with HTTP, the response body
     bool http = false;            // --http: the same as --recv-http
     uint16_t http_status = 200;   // --http-status N
