@@ -346,6 +346,11 @@ Status FieldDefs::add(std::string_view name, FieldDef def)
         return make_error("field name '" + n + "' is not a name", 0, "letters, digits and _, not a digit first");
     if (is_builtin(name))
         return make_error("field name '" + n + "' is built in", 0, "choose another name");
+    // A definition made by hand, not by parse_field_def, must still render.
+    if (def.kind == FieldKind::List && (!def.items || def.items->empty()))
+        return make_error("field '" + n + "' is a list without items");
+    if (def.kind == FieldKind::Random && (def.lo > def.hi || def.hi > FieldDef::kMaxNumber))
+        return make_error("field '" + n + "': random needs LO <= HI <= 2^63");
     if (!defs_.emplace(n, std::move(def)).second)
         return make_error("field '" + n + "' is defined twice");
     return {};
