@@ -43,6 +43,17 @@ uint32_t derive_capacity(const WorkerConfig& c, size_t pairs)
 }
 
 // Programs of a profile may mix HTTP (parsed in order) with raw byte counts.
+bool any_fields(const program::Program* program, const std::vector<program::Program>* programs)
+{
+    if (program && program->has_fields())
+        return true;
+    if (programs)
+        for (const auto& p : *programs)
+            if (p.has_fields())
+                return true;
+    return false;
+}
+
 bool any_in_order(const std::vector<program::Program>* programs)
 {
     if (programs)
@@ -90,6 +101,10 @@ Worker::Worker(const WorkerConfig& cfg)
     }
     if (cfg.programs && cfg.per_program_stats)
         st_.templates.resize(cfg.programs->size());
+    if (any_fields(cfg.program, cfg.programs)) {
+        conn_no_.assign(table_.capacity(), 0);
+        start_us_.assign(table_.capacity(), 0);
+    }
     if (cfg.rps > 0) {
         req_due_.assign(table_.capacity(), 0);
         gate_queued_.assign(table_.capacity(), 0);
@@ -134,7 +149,29 @@ size_t Worker::bytes_per_flow(bool http)
 
 program::Runner Worker::runner(uint32_t id)
 {
-    return program::Runner(program_of(id), progs_[id], http_state(id));
+    return program::Runner(program_of(id), progs_[id], http_state(id), this, id);
+}
+
+void Worker::number_flow(uint32_t id, uint64_t start_ns)
+{
+    if (conn_no_.empty())
+        return;
+    // Numbers interleave across workers: 0, 1, 2, ... over the whole run.
+    conn_no_[id] = static_cast<uint32_t>(numbered_++ * cfg_.workers + cfg_.index);
+    start_us_[id] = static_cast<uint64_t>(static_cast<int64_t>(start_ns / 1000) + wall_minus_mono_us_);
+}
+
+void Worker::field_context(uint32_t flow, program::FieldContext& out) const
+{
+    const FlowKey k = table_.key(flow);
+    out.conn = conn_no_.empty() ? 0 : conn_no_[flow];
+    out.start_unix_us = start_us_.empty() ? 0 : start_us_[flow];
+    out.seed = cfg_.choice_seed;
+    out.local_addr = cfg_.local_addrs[k.local];
+    out.local_port = k.local_port;
+    out.remote_addr.v6 = k.v6 != 0;
+    out.remote_addr.b = k.remote;
+    out.remote_port = k.remote_port;
 }
 
 uint16_t Worker::variant_of_port(uint16_t port) const
@@ -204,6 +241,9 @@ uint64_t Worker::now_ns() const
 void Worker::start(uint64_t start_ns)
 {
     start_ns_ = start_ns;
+    timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    wall_minus_mono_us_ = (int64_t(wall.tv_sec) * 1'000'000 + wall.tv_nsec / 1000) - int64_t(now_ns() / 1000);
     sched_ = ConnectSchedule(cfg_.cps, cfg_.ramp_up_s, start_ns);
     wheel_ = TimerWheel(table_.capacity(), start_ns);
     thread_ = std::thread([this] { run(); });
@@ -522,6 +562,7 @@ void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t res
     const uint32_t id = ins.id;
     conns_[id] = tcp::Connection{};
     recs_[id] = FlowRecord::starting(sched, now, pair);
+    number_flow(id, sched);
     if (!variant_.empty())
         variant_[id] = v;
     if (resume_pc) {

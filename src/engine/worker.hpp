@@ -116,7 +116,7 @@ struct WorkerConfig {
     uint64_t fail_after_ns = 0;
 };
 
-class Worker {
+class Worker : private program::FieldContextSource {
 public:
     // Creates the UMEM and the socket (so steering can map it before start).
     static Result<std::unique_ptr<Worker>> create(const WorkerConfig& cfg);
@@ -239,6 +239,14 @@ private:
         uint16_t variant;  // of cfg_.programs
     };
     std::vector<Continuation> continuations_;
+    // Programs with fields (profiles): each flow's connection number and
+    // start (wall clock, us), from which its fields are filled. Else empty.
+    std::vector<uint32_t> conn_no_;
+    std::vector<uint64_t> start_us_;
+    uint64_t numbered_ = 0;            // connections numbered by this worker
+    int64_t wall_minus_mono_us_ = 0;   // the wall clock less the monotonic one, at the start
+    void number_flow(uint32_t id, uint64_t start_ns);
+    void field_context(uint32_t flow, program::FieldContext& out) const override;
     // With cfg_.programs, by flow id: which one the flow runs.
     std::vector<uint16_t> variant_;
     std::mt19937_64 choice_rng_;

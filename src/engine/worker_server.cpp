@@ -44,6 +44,7 @@ uint32_t Worker::new_flow(uint64_t now, const FlowKey& key, const MacAddr& peer_
     reset_program(id);
     // A server's latencies count from the SYN.
     recs_[id] = FlowRecord::starting(now, now, macs_.acquire(cfg_.dst_mac_fixed ? cfg_.dst_mac : peer_mac));
+    number_flow(id, now);
     started_++;
     active_++;
     st_.c.attempted++;

@@ -19,7 +19,12 @@ uint64_t sat_mul(uint64_t a, uint64_t b) { return b && a > kU64Max / b ? kU64Max
 
 uint64_t send_size(const SendSource& s)
 {
-    return s.kind == SendSource::Kind::Bytes ? s.bytes.size() : s.size;
+    switch (s.kind) {
+    case SendSource::Kind::Bytes: return s.bytes.size();
+    case SendSource::Kind::Pattern: return s.size;
+    case SendSource::Kind::Fields: return s.fields ? s.fields->size() : 0;
+    }
+    return 0;
 }
 
 bool is_recv(OpKind k)
@@ -71,7 +76,9 @@ std::string describe_op(const Op& op)
     switch (op.kind) {
     case OpKind::Send:
         return "send " + fmt_count(send_size(op.send)) + " B" +
-               (op.send.kind == SendSource::Kind::Pattern ? " pattern" : "");
+               (op.send.kind == SendSource::Kind::Pattern  ? " pattern"
+                : op.send.kind == SendSource::Kind::Fields ? " with fields"
+                                                           : "");
     case OpKind::Recv: return (op.send.bytes.empty() ? "recv " : "expect ") + fmt_count(op.count) + " B";
     case OpKind::RecvUntilClose: return "recv until close";
     case OpKind::RecvHttp: return "recv http";
@@ -287,6 +294,7 @@ Result<Program> Program::compile(const ProgramSpec& spec)
         if (ops[i].kind == OpKind::Send) {
             source_of[i] = uint32_t(p.sources_.size());
             p.sources_.push_back(ops[i].send);
+            p.has_fields_ |= ops[i].send.kind == SendSource::Kind::Fields;
         } else if (ops[i].kind == OpKind::Recv && !ops[i].send.bytes.empty()) {
             p.expected_.push_back(ops[i].send.bytes);
             source_of[i] = uint32_t(p.expected_.size());
@@ -303,6 +311,7 @@ Result<Program> Program::compile(const ProgramSpec& spec)
         bool forever;
     };
     std::vector<Frame> loops;
+    std::vector<uint32_t> copies(ops.size(), 0);  // each op's copies unrolled so far
     uint64_t tx = 0, rx = 0, http = 0, http_at_loop = 0;
     bool closed = false, reset = false, until_close = false;
     for (size_t i = 0; i < ops.size(); ++i) {
@@ -348,6 +357,7 @@ Result<Program> Program::compile(const ProgramSpec& spec)
         Step s;
         s.kind = op.kind;
         s.tx_before = tx;
+        s.copy = copies[i]++;
         switch (op.kind) {
         case OpKind::Send:
             s.arg = send_size(op.send);
@@ -410,8 +420,9 @@ Result<Program> Program::compile(const ProgramSpec& spec)
     return p;
 }
 
-size_t Program::fill_steps(size_t first, size_t last, uint64_t at, uint64_t off, uint8_t* d, size_t n) const
+size_t Program::fill_steps(size_t first, size_t last, uint64_t at, const FillAt& where, uint8_t* d, size_t n) const
 {
+    const uint64_t off = where.off;
     // The last step released at or before `at`: the Send holding it (Sends
     // are never empty, so no other step shares its start and lies after it).
     auto b = steps_.begin() + long(first), e = steps_.begin() + long(last);
@@ -426,17 +437,22 @@ size_t Program::fill_steps(size_t first, size_t last, uint64_t at, uint64_t off,
         uint64_t in = at - s.tx_before;
         size_t k = std::min<uint64_t>(s.arg - in, n - done);
         const SendSource& src = sources_[s.source];
-        if (src.kind == SendSource::Kind::Bytes)
+        if (src.kind == SendSource::Kind::Bytes) {
             std::memcpy(d + done, src.bytes.data() + in, k);
-        else
+        } else if (src.kind == SendSource::Kind::Pattern) {
             pattern_fill(off + done, d + done, k);  // by stream offset, whatever the iteration
+        } else {
+            FieldContext ctx = where.ctx ? *where.ctx : FieldContext{};
+            ctx.request = i >= loop_begin_ && i < loop_end_ ? where.iteration : s.copy;
+            src.fields->render(ctx, in, std::span<uint8_t>(d + done, k));
+        }
         done += k;
         at += k;
     }
     return done;
 }
 
-void Program::fill(uint64_t off, std::span<uint8_t> dst, uint64_t iterations) const
+void Program::fill(uint64_t off, std::span<uint8_t> dst, uint64_t iterations, const FieldContext* ctx) const
 {
     uint8_t* d = dst.data();
     size_t left = dst.size();
@@ -445,7 +461,7 @@ void Program::fill(uint64_t off, std::span<uint8_t> dst, uint64_t iterations) co
         // coordinates: before the loop, in one of its iterations (modulo
         // the period), or after it.
         size_t first = 0, last = steps_.size();
-        uint64_t at = off, end = tx_total_;
+        uint64_t at = off, end = tx_total_, iteration = 0;
         if (forever()) {
             if (off < loop_tx_) {
                 last = loop_begin_;
@@ -455,6 +471,7 @@ void Program::fill(uint64_t off, std::span<uint8_t> dst, uint64_t iterations) co
                 if (period_tx_ && rel / period_tx_ < iterations) {
                     first = loop_begin_;
                     last = loop_end_;
+                    iteration = rel / period_tx_;
                     at = loop_tx_ + rel % period_tx_;
                     end = loop_tx_ + period_tx_;
                 } else if (iterations != kLoopRunning) {
@@ -467,7 +484,7 @@ void Program::fill(uint64_t off, std::span<uint8_t> dst, uint64_t iterations) co
         }
         if (at >= end)
             break;
-        size_t n = fill_steps(first, last, at, off, d, size_t(std::min<uint64_t>(left, end - at)));
+        size_t n = fill_steps(first, last, at, FillAt{off, iteration, ctx}, d, size_t(std::min<uint64_t>(left, end - at)));
         if (n == 0)
             break;
         d += n;
@@ -515,6 +532,25 @@ bool Program::rx_matches(uint64_t off, std::span<const uint8_t> data) const
     return true;
 }
 
+Status apply_fields(ProgramSpec& spec, const FieldDefs& defs, uint32_t max_requests, bool v6)
+{
+    for (size_t i = 0; i < spec.ops.size(); i++) {
+        SendSource& src = spec.ops[i].send;
+        if (spec.ops[i].kind != OpKind::Send || src.kind != SendSource::Kind::Bytes ||
+            src.bytes.find('$') == std::string::npos)
+            continue;
+        auto text = FieldText::parse(src.bytes, defs, max_requests, v6);
+        if (!text)
+            return text.error().context("op " + std::to_string(i + 1) + " (send)");
+        if (!text->has_fields() && text->size() == src.bytes.size())
+            continue;  // only '$' that are no fields: the bytes as they are
+        src.kind = SendSource::Kind::Fields;
+        src.fields = std::make_shared<const FieldText>(std::move(text.value()));
+        src.bytes.clear();
+    }
+    return {};
+}
+
 // --- Runner ---
 
 uint64_t Runner::tx_available(uint64_t offset)
@@ -530,7 +566,10 @@ void Runner::tx_fill(uint64_t offset, std::span<uint8_t> dst)
     // Until the loop has ended its body repeats without end; after, the
     // steps that follow it start where its last iteration stopped.
     bool ended = p_.forever() && s_.pc >= p_.loop_end();
-    p_.fill(tx_base() + offset, dst, ended ? s_.iterations : Program::kLoopRunning);
+    FieldContext ctx;
+    if (p_.has_fields() && fields_)
+        fields_->field_context(flow_, ctx);
+    p_.fill(tx_base() + offset, dst, ended ? s_.iterations : Program::kLoopRunning, p_.has_fields() ? &ctx : nullptr);
 }
 
 uint64_t Runner::http_messages_here() const

@@ -49,6 +49,7 @@
 #include <string>
 #include <vector>
 
+#include "program/fields.hpp"
 #include "program/http_parser.hpp"
 #include "tcp/connection.hpp"
 #include "util/result.hpp"
@@ -76,10 +77,18 @@ enum class OpKind : uint8_t {
 const char* op_name(OpKind k);
 
 struct SendSource {
-    enum class Kind : uint8_t { Bytes, Pattern } kind = Kind::Bytes;
+    enum class Kind : uint8_t { Bytes, Pattern, Fields } kind = Kind::Bytes;
     std::string bytes;  // Bytes: the bytes sent
     uint64_t size = 0;  // Pattern: how many bytes of xg_pattern_byte (by send-stream offset)
+    // Fields: a text whose fields are filled per connection and request
+    // (a FieldContext), every rendering the same size.
+    std::shared_ptr<const FieldText> fields;
 };
+
+// Turns each Send of text with ${...} fields into a Fields source (the
+// others stay as they are). max_requests: for the width of ${request}; v6:
+// the family of ${local_addr} and ${remote_addr}.
+Status apply_fields(struct ProgramSpec& spec, const FieldDefs& defs, uint32_t max_requests, bool v6);
 
 // Recv: bytes; with `send` holding bytes, they are what must arrive (a
 // profile's expect): any other byte fails the flow (Failure::ExpectMismatch).
@@ -116,6 +125,7 @@ public:
                                  // first message); Delay: ns; Send: its byte count
         uint32_t source = 0;     // Send: index into the program's sources; Recv: 1 + index of its
                              // expected bytes, 0 = any bytes
+        uint32_t copy = 0;       // which unrolled copy of its op (the request number of a field)
         OpKind kind = OpKind::Close;
     };
 
@@ -126,6 +136,8 @@ public:
     // It parses requests (RecvHttpRequest), not responses.
     bool reads_requests() const { return http_ == Http::Requests; }
     bool verify() const { return verify_; }
+    // Some Send has fields: fill() needs the flow's FieldContext.
+    bool has_fields() const { return has_fields_; }
     // Some Recv step expects given bytes.
     bool expects() const { return !rx_checks_.empty(); }
     uint16_t expect_status() const { return expect_status_; }
@@ -180,7 +192,10 @@ public:
     // has ended (the steps after it follow them in the stream), or
     // kLoopRunning while it runs (its body repeats without end). Bytes past
     // the stream (a caller's bug) are zero. Safe from many threads.
-    void fill(uint64_t off, std::span<uint8_t> dst, uint64_t iterations = kLoopRunning) const;
+    // `ctx`: the flow's, for a program with fields (none: all zero); its
+    // request is set here, from the step (or the loop's iteration).
+    void fill(uint64_t off, std::span<uint8_t> dst, uint64_t iterations = kLoopRunning,
+              const FieldContext* ctx = nullptr) const;
 
     // Received bytes [off, off + data.size()) against the expected bytes of
     // the Recv steps they fall in (bytes of other steps pass): false at the
@@ -199,7 +214,12 @@ private:
     };
     bool rx_matches_once(uint64_t off, const uint8_t* d, size_t n) const;
 
-    size_t fill_steps(size_t first, size_t last, uint64_t at, uint64_t off, uint8_t* d, size_t n) const;
+    struct FillAt {
+        uint64_t off;         // the stream offset of d[0]
+        uint64_t iteration;   // of the loop until the peer closes, when filling its body
+        const FieldContext* ctx;
+    };
+    size_t fill_steps(size_t first, size_t last, uint64_t at, const FillAt& where, uint8_t* d, size_t n) const;
 
     std::vector<Step> steps_;
     std::vector<SendSource> sources_;  // one per Send op of the spec, shared by its unrolled copies
@@ -215,6 +235,7 @@ private:
     size_t last_exchange_ = 0;  // the last Send or receive step (0 if none)
     uint16_t expect_status_ = 0;
     bool verify_ = false;
+    bool has_fields_ = false;
     Http http_ = Http::None;
 };
 
@@ -278,12 +299,26 @@ struct Next {
     bool waits_at_gate = false;    // ... and waits there: call advance() with Gate::Open or Gate::End
 };
 
+// Who knows a flow's FieldContext (the engine): asked only when a program
+// with fields fills bytes.
+class FieldContextSource {
+public:
+    virtual void field_context(uint32_t flow, FieldContext& out) const = 0;
+
+protected:
+    ~FieldContextSource() = default;
+};
+
 // The program of one flow as the TCP core's application. Built on the stack
 // for one call (three references, nothing allocated). `h` is required when
 // the program parses HTTP (p.in_order()), may be null otherwise.
 class Runner final : public tcp::TcpApp {
 public:
-    Runner(const Program& p, FlowState& s, HttpState* h) : p_(p), s_(s), h_(h) {}
+    Runner(const Program& p, FlowState& s, HttpState* h, const FieldContextSource* fields = nullptr,
+           uint32_t flow = 0)
+        : p_(p), s_(s), h_(h), fields_(fields), flow_(flow)
+    {
+    }
 
     uint64_t tx_available(uint64_t offset) override;
     void tx_fill(uint64_t offset, std::span<uint8_t> dst) override;
@@ -342,6 +377,8 @@ private:
     const Program& p_;
     FlowState& s_;
     HttpState* h_;
+    const FieldContextSource* fields_;
+    uint32_t flow_;
 };
 
 }  // namespace xdpgen::program
