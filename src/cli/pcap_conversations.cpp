@@ -22,6 +22,9 @@ constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kAck = 0x10;
 uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
 
+// "64 MiB", or in bytes when not whole MiB.
+std::string size_text(uint64_t n) { return n % (1u << 20) == 0 ? fmt::format("{} MiB", n >> 20) : fmt::format("{} bytes", n); }
+
 // ---- one packet, down to its TCP segment ----
 
 struct Segment {
@@ -451,7 +454,7 @@ private:
             data.remove_prefix(std::min(data.size(), static_cast<size_t>(-off)));
         const uint64_t start = static_cast<uint64_t>(std::max<int64_t>(off, 0));
         if (start + data.size() > limits_.max_direction_bytes) {
-            drop(f, fmt::format("more than {} MiB from the {}", limits_.max_direction_bytes >> 20, side_name(d)));
+            drop(f, fmt::format("more than {} from the {}", size_text(limits_.max_direction_bytes), side_name(d)));
             return;
         }
         from.cut_short = from.cut_short || s.cut_short;
@@ -480,7 +483,7 @@ private:
             return make_error(fmt::format("more than {} TCP segments with data to keep", limits_.max_segments), 0,
                               "narrow the capture with --filter");
         if (bytes_ > limits_.max_total_bytes)
-            return make_error(fmt::format("more than {} MiB of TCP data to keep", limits_.max_total_bytes >> 20), 0,
+            return make_error(fmt::format("more than {} of TCP data to keep", size_text(limits_.max_total_bytes)), 0,
                               "narrow the capture with --filter");
         return {};
     }
