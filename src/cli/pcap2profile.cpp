@@ -24,7 +24,7 @@ std::string header(const Capture& cap, const ProfileRenderOptions& o)
     std::string s = fmt::format("# made by xdpgen pcap2profile from {}: {}, {} skipped\n", o.capture_name,
                                 plural(total, "conversation", "conversations"), cap.skipped.size());
     for (const auto& sk : cap.skipped)
-        s += "# skipped " + skipped_line(sk) + "\n";
+        s += fmt::format("# skipped {}\n", skipped_line(sk));
     std::string left;
     for (const auto& [why, n] : cap.packets_left_out)
         left += fmt::format("{}{} {}", left.empty() ? "" : ", ", n, why);
@@ -76,7 +76,7 @@ public:
     }
 
 private:
-    static void step(std::string& list, const std::string& s) { list += "  { " + s + " },\n"; }
+    static void step(std::string& list, const std::string& s) { list += fmt::format("  {{ {} }},\n", s); }
 
     void turn(size_t i)
     {
@@ -184,7 +184,7 @@ RenderedProfile render_profile(const Capture& cap, const ProfileRenderOptions& o
     r.toml = header(cap, o);
     for (size_t i = 0; i < cap.conversations.size(); ++i) {
         TemplateWriter w(cap.conversations[i], fmt::format("conv{}", i + 1), o, r.files);
-        r.toml += "\n" + w.text();
+        r.toml += fmt::format("\n{}", w.text());
     }
     return r;
 }

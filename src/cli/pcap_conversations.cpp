@@ -549,12 +549,20 @@ struct PcapCloser {
 };
 using PcapHandle = std::unique_ptr<pcap_t, PcapCloser>;
 
+// libpcap's message without the file's name when it begins with it (we name it first).
+std::string_view pcap_message(const std::string& file, std::string_view err)
+{
+    if (err.substr(0, file.size()) == file && err.substr(file.size(), 2) == ": ")
+        err.remove_prefix(file.size() + 2);
+    return err;
+}
+
 Result<PcapHandle> open_capture(const std::string& file)
 {
     char err[PCAP_ERRBUF_SIZE] = {};
     PcapHandle p(pcap_open_offline_with_tstamp_precision(file.c_str(), PCAP_TSTAMP_PRECISION_NANO, err));
     if (!p)
-        return make_error(fmt::format("cannot read {}: {}", file, err), 0,
+        return make_error(fmt::format("cannot read {}: {}", file, pcap_message(file, err)), 0,
                           "give a libpcap or pcapng capture, e.g. from tcpdump -w FILE");
     const int dlt = pcap_datalink(p.get());
     if (!link_type_known(dlt)) {
