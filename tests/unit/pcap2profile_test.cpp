@@ -154,13 +154,21 @@ public:
     }
     ~CaptureFile() { close(); }
 
+    bool vlan = false;  // Ethernet frames with two 802.1Q tags
+
     void add(const std::string& ip_packet, uint64_t ns)
     {
+        const bool is_v6 = (static_cast<uint8_t>(ip_packet[0]) >> 4) == 6;
+        const std::string type = is_v6 ? std::string("\x86\xdd", 2) : std::string("\x08\x00", 2);
         std::string frame = ip_packet;
         if (dlt_ == DLT_EN10MB) {
-            const bool is_v6 = (static_cast<uint8_t>(ip_packet[0]) >> 4) == 6;
-            frame = std::string("\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12) +
-                    (is_v6 ? std::string("\x86\xdd", 2) : std::string("\x08\x00", 2)) + ip_packet;
+            const std::string tags = vlan ? std::string("\x88\xa8\x00\x07\x81\x00\x00\x2a", 8) : "";
+            frame = std::string("\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12) + tags + type + ip_packet;
+        } else if (dlt_ == DLT_LINUX_SLL) {  // type, ARPHRD, address length and 8 bytes, protocol
+            frame = std::string("\x00\x04\x00\x01\x00\x06\x02\x00\x00\x00\x00\x01\x00\x00", 14) + type + ip_packet;
+        } else if (dlt_ == DLT_LINUX_SLL2) {  // protocol, reserved, ifindex, ARPHRD, type, address
+            frame = type + std::string("\x00\x00\x00\x00\x00\x02\x00\x01\x04\x06\x02\x00\x00\x00\x00\x01\x00\x00", 18) +
+                    ip_packet;
         }
         pcap_pkthdr h{};
         h.ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
@@ -387,6 +395,30 @@ TEST_CASE("an IPv6 conversation, past a hop-by-hop header, on raw IP", "[pcap2pr
     CHECK(c.turns[0].bytes == "ping\n");
     CHECK(c.turns[1].bytes == "pong\n");
     CHECK_THAT(render_profile(cap, render_opts("v6")).toml, Contains("port = 8080\n"));
+}
+
+TEST_CASE("VLAN tags and Linux cooked captures (v1 and v2); IP fragments counted and left out", "[pcap2profile]")
+{
+    for (const int dlt : {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2}) {
+        INFO("link type " << dlt);
+        TempDir d;
+        {
+            CaptureFile f(d.file("link.pcap"), dlt);
+            f.vlan = dlt == DLT_EN10MB;
+            Conn c(f, 40000);
+            c.handshake();
+            c.client_send("hello\n");
+            std::string frag = ipv4_packet(Addr{v4(1), 40000}, Addr{v4(2), 80}, Seg{1007, 500001, kAck, "", "more"});
+            frag[6] = static_cast<char>(frag[6] | 0x20);  // more fragments follow
+            f.add(frag, Conn::clock() += 1'000'000);
+            c.client_fin();
+        }
+        const Capture cap = read_ok(d.file("link.pcap"));
+        REQUIRE(cap.conversations.size() == 1);
+        CHECK(cap.conversations[0].turns[0].bytes == "hello\n");
+        CHECK(cap.packets_left_out == std::map<std::string, uint64_t>{{"IP fragment", 1}});
+        CHECK_THAT(render_profile(cap, render_opts("link")).toml, Contains("# packets in no conversation: 1 IP fragment\n"));
+    }
 }
 
 TEST_CASE("retransmitted, reordered and overlapping segments give back the bytes sent", "[pcap2profile]")
