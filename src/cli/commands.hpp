@@ -36,5 +36,6 @@ Command add_probe_command(CLI::App& app);
 Command add_client_command(CLI::App& app);
 Command add_server_command(CLI::App& app);
 Command add_tcp_command(CLI::App& app);
+Command add_pcap2profile_command(CLI::App& app);
 
 }  // namespace xdpgen
