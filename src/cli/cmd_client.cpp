@@ -191,7 +191,8 @@ bool quick_program_given(const program::QuickProgram& q)
 // the command line's own program do not apply). url_target: the target was
 // a URL, whose path the templates replace and whose host is their Host
 // unless they name one.
-Result<ProfilePrograms> profile_programs(const ClientOptions& o, const std::string& default_host, bool url_target)
+Result<ProfilePrograms> profile_programs(const ClientOptions& o, const std::string& default_host, bool url_target,
+                                         bool v6)
 {
     if (!o.urls.empty())
         return make_error("--profile and --urls both give the requests: give one");
@@ -206,7 +207,7 @@ Result<ProfilePrograms> profile_programs(const ClientOptions& o, const std::stri
     if (!prof)
         return prof.error();
     return client_programs(*prof, {o.prog.http_host.empty() ? default_host : o.prog.http_host, o.prog.hold_ms,
-                                   o.prog.on_schedule});
+                                   o.prog.on_schedule, v6});
 }
 
 int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::LocalNet* net = nullptr)
@@ -284,7 +285,7 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
     std::vector<program::Program> variants;
     ProfilePrograms prof;
     if (!o.profile.empty()) {
-        auto pp = profile_programs(o, ep->port == 80 ? ep->addr.str() : ep->str(), url_target);
+        auto pp = profile_programs(o, ep->port == 80 ? ep->addr.str() : ep->str(), url_target, ep->addr.v6);
         if (!pp)
             return fail_setup(pp.error());
         prof = std::move(pp.value());

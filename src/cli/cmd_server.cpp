@@ -92,7 +92,11 @@ Result<ProfilePrograms> profile_listen(const ServerOptions& o, std::vector<Endpo
     auto p = load_profile(o.profile);
     if (!p)
         return p.error();
-    auto pp = server_programs(*p, 0);
+    const bool v6 = !o.listen.empty() && std::all_of(o.listen.begin(), o.listen.end(), [](const std::string& l) {
+        auto a = parse_ip(l);
+        return a && a->v6;
+    });
+    auto pp = server_programs(*p, 0, v6);
     if (!pp)
         return pp.error();
     for (const auto& l : o.listen) {

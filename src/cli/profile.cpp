@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include "cli/profile.hpp"
 
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -32,7 +33,7 @@ std::string join(const std::vector<std::string>& v)
 }
 
 const std::vector<std::string> kTemplateKeys = {
-    "name", "weight", "port", "client", "server", "tcp", "http", "host", "method", "headers", "body", "body_file",
+    "name", "weight", "port", "client", "server", "tcp", "fields", "http", "host", "method", "headers", "body", "body_file",
     "send", "send_file", "send_size", "recv", "recv_http", "recv_until_close", "requests_per_connection",
     "delay_ms", "hold_ms", "expect_status", "verify"};
 const std::vector<std::string> kStepKeys = {"send",       "send_file",         "send_size",        "recv",
@@ -82,8 +83,13 @@ public:
             return st;
         if (out.empty())
             return at(n, fmt::format("'{}' must name a file", key));
-        if (out[0] != '/' && !dir_.empty())
-            out = dir_ + "/" + out;
+        return relative(out);
+    }
+    // A path as seen from the profile's directory.
+    Status relative(std::string& path) const
+    {
+        if (!path.empty() && path[0] != '/' && !dir_.empty())
+            path = dir_ + "/" + path;
         return {};
     }
     Status flag(const toml::node& n, const std::string& key, bool& out) const
@@ -364,6 +370,8 @@ private:
             return server(n);
         if (key == "tcp")
             return read_tcp(v_, n, t_.tcp);
+        if (key == "fields")
+            return fields(n);
         quick_given_ = true;
         if (key == "http")
             return v_.text(n, key, q.http_get_path);
@@ -400,6 +408,31 @@ private:
         if (key == "expect_status")
             return v_.count_as(n, key, q.expect_status, 100, 599);
         return headers(n);  // known_keys() let only "headers" through
+    }
+
+    // fields = { name = "spec" }: a file's path is relative to the profile.
+    Status fields(const toml::node& n)
+    {
+        const auto* t = n.as_table();
+        if (!t)
+            return v_.at(n, "'fields' must be a table of name = \"spec\"", "e.g. fields = { id = \"counter\" }");
+        for (const auto& [k, val] : *t) {
+            std::string spec;
+            if (auto st = v_.text(val, std::string(k.str()), spec); !st)
+                return st;
+            for (const char* kind : {"file ", "file-random "})
+                if (spec.starts_with(kind)) {
+                    std::string path = spec.substr(std::strlen(kind));
+                    if (auto st = v_.relative(path); st)
+                        spec = kind + path;
+                }
+            auto def = program::parse_field_def(spec);
+            if (!def)
+                return v_.at(val, fmt::format("field '{}': {}", k.str(), def.error().message()));
+            if (auto st = t_.fields.add(k.str(), std::move(def.value())); !st)
+                return at_key(v_.file(), k, st.error().message());
+        }
+        return {};
     }
 
     Status server(const toml::node& n)

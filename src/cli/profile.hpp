@@ -20,6 +20,7 @@
 //   client = [ { send = "hi\n" }, { recv = 3 } ]   # or the client as steps (see below)
 //   server = { http = true, body_size = 512 }      # the server in `xdpgen server`'s terms
 //   server = [ { expect = "hi\n" }, { send = "yo\n" } ]   # or as steps
+//   fields = { id = "counter", ua = "list curl/8.0|Mozilla/5.0" }   # then "/item/${id}", "User-Agent: ${ua}"
 //   tcp = { mss = 1400, wscale = 7, sack = true, timestamps = false, rcv_wnd = 65535,
 //           initial_cwnd = 10, delayed_ack_ms = 40, time_wait_ms = 1000 }
 //
@@ -69,6 +70,7 @@ struct ProfileTemplate {
     std::optional<program::ServerQuick> server_quick;  // the server in `xdpgen server`'s terms...
     std::optional<program::ProgramSpec> server;        // ... or as steps
     ProfileTcp tcp;
+    program::FieldDefs fields;  // ${name} in its texts (built-ins need none)
 };
 
 // [defaults]: the run's options, each unless the command line gives it.

@@ -13,12 +13,16 @@ namespace xdpgen {
 
 namespace {
 
+// max_requests: the width of ${request} (0 = not known).
 Result<program::Program> compile_for(const ProfilePrograms& pp, const ProfileTemplate& t,
-                                     Result<program::ProgramSpec> spec, const char* side)
+                                     Result<program::ProgramSpec> spec, const char* side, uint32_t max_requests,
+                                     bool v6)
 {
     const std::string where = fmt::format("{}: template '{}' ({})", pp.file, t.name, side);
     if (!spec)
         return spec.error().context(where);
+    if (auto st = program::apply_fields(spec.value(), t.fields, max_requests, v6); !st)
+        return st.error().context(where);
     auto prog = program::Program::compile(spec.value());
     if (!prog)
         return prog.error().context(where);
@@ -42,6 +46,9 @@ Result<program::ProgramSpec> client_spec(const ProfileTemplate& t, const ClientT
                               "keys (http, or send with recv), not as client steps");
         return *t.client;
     }
+    if (t.prog.http_body.find("${") != std::string::npos)
+        return make_error("fields in a request body are not supported (its Content-Length is fixed first)", 0,
+                          "put them in the path or a header");
     program::QuickProgram q = t.prog;
     q.on_schedule = base.on_schedule;
     if (!q.hold_ms)
@@ -78,7 +85,7 @@ Result<ProfilePrograms> client_programs(const Profile& p, const ClientTemplateBa
     pp.file = p.file;
     for (const auto& t : p.templates) {
         uint64_t hold = 0;
-        auto prog = compile_for(pp, t, client_spec(t, base, hold), "client");
+        auto prog = compile_for(pp, t, client_spec(t, base, hold), "client", t.client ? 0 : t.prog.requests, base.v6);
         if (!prog)
             return prog.error();
         pp.max_hold_ms = std::max(pp.max_hold_ms, hold);
@@ -87,7 +94,7 @@ Result<ProfilePrograms> client_programs(const Profile& p, const ClientTemplateBa
     return pp;
 }
 
-Result<ProfilePrograms> server_programs(const Profile& p, uint16_t default_port)
+Result<ProfilePrograms> server_programs(const Profile& p, uint16_t default_port, bool v6)
 {
     ProfilePrograms pp;
     pp.file = p.file;
@@ -104,7 +111,7 @@ Result<ProfilePrograms> server_programs(const Profile& p, uint16_t default_port)
                                           port),
                               0, "a server tells templates apart by port: give each its own");
         auto spec = t.server ? Result<program::ProgramSpec>(*t.server) : program::build_server_program(*t.server_quick);
-        auto prog = compile_for(pp, t, std::move(spec), "server");
+        auto prog = compile_for(pp, t, std::move(spec), "server", 0, v6);
         if (!prog)
             return prog.error();
         add(pp, t, std::move(prog.value()));

@@ -40,12 +40,13 @@ struct ClientTemplateBase {
     std::string host;          // the Host of HTTP templates without their own
     uint64_t hold_ms = 0;      // --hold, for templates without hold_ms
     bool on_schedule = false;  // --rps
+    bool v6 = false;           // the target's family: the width of address fields
 };
 
 Result<ProfilePrograms> client_programs(const Profile& p, const ClientTemplateBase& base);
 // Every template needs a server side and its own port (one template may go
 // without: it takes `default_port`; 0 = none).
-Result<ProfilePrograms> server_programs(const Profile& p, uint16_t default_port);
+Result<ProfilePrograms> server_programs(const Profile& p, uint16_t default_port, bool v6 = false);
 
 // "template page (weight 3, port 80): 1,500 attempted, ..." and its JSON.
 std::vector<std::string> template_lines(const ProfilePrograms& pp, const engine::WorkerStats& s, engine::Role role);

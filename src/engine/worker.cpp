@@ -709,9 +709,10 @@ void Worker::finish(uint32_t id, uint64_t now, bool completed, program::Failure 
     if (rec.done)
         return;
     rec.done = true;
-    if (!http_.empty() && cfg_.role == Role::Client) {
+    if (!http_.empty()) {  // a client's responses; a server's requests count per template only
         const uint64_t got = runner(id).http_messages_here();
-        st_.c.http_responses += got;
+        if (cfg_.role == Role::Client)
+            st_.c.http_responses += got;
         if (auto* t = template_of(id))
             t->http_responses += got;
     }

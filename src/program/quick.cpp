@@ -44,9 +44,14 @@ bool valid_path(const std::string& p)
 {
     if (p.empty() || p[0] != '/')
         return false;
-    for (unsigned char c : p)
-        if (c <= ' ' || c == 0x7f)
+    for (size_t i = 0; i < p.size(); i++) {
+        if (p.compare(i, 2, "${") == 0 && p.find('}', i) != std::string::npos) {
+            i = p.find('}', i);  // a profile's field ("${random 1 9}"): checked as it renders
+            continue;
+        }
+        if (static_cast<unsigned char>(p[i]) <= ' ' || p[i] == 0x7f)
             return false;
+    }
     return true;
 }
 
