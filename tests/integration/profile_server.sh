@@ -11,7 +11,9 @@
 #    kernel request/response exchange; pcap2profile converts them; the replay
 #    against nginx sends the captured request (its length in nginx's log) and
 #    reads the captured response length; against xdpgen server --profile the
-#    server expects the exact captured request bytes.
+#    server expects the exact captured request bytes;
+#  - the example profiles user-agents.toml ([defaults] under the command
+#    line) and from-capture.toml, against nginx and xdpgen server.
 # Usage: profile_server.sh LOSS_INJECTOR
 source "$(dirname "$0")/lib.sh"
 LOSS=$1
@@ -102,6 +104,40 @@ echo "ok: the same seed, the same random paths"
 cmp -s "$TMP/d7a" "$TMP/d8" && fail "fields: seeds 7 and 8 drew the same values"
 echo "ok: another seed, other random paths"
 (( $(sort -u "$TMP/d7a" | wc -l) > 290 )) || fail "fields: random draws repeat too often: $(sort -u "$TMP/d7a" | wc -l) of 300 distinct"
+
+# --- the example profiles users copy ---
+base=$(nginx_requests)
+gen timeout 60 "$XDPGEN" client -i "$IF_GEN" http://198.18.0.2/ --profile "$ROOT/examples/profiles/user-agents.toml" \
+  -q 1 --json "$TMP/ua.json" >"$TMP/ua.out" 2>&1 || fail "user-agents example exited with $?: $(cat "$TMP/ua.out")"
+expect_match "user-agents: its [defaults] apply" "$(cat "$TMP/ua.out")" "load: 1,000 connections, concurrency 20"
+expect_eq "user-agents: browse, search" "$(tmpl "$TMP/ua.json" browse completed) $(tmpl "$TMP/ua.json" search completed)" \
+  "900 100"
+wait_until 10 "nginx logs 1900 requests" logged 1900
+tail -n 1900 "$TMP/nginx/access.log" >"$TMP/ua.log"
+expect_eq "user-agents: distinct items in nginx's log" "$(grep -o 'item=[0-9]*' "$TMP/ua.log" | sort -u | wc -l)" 900
+expect_eq "user-agents: statuses" "$(awk '{print $9}' "$TMP/ua.log" | sort -u | tr '\n' ' ')" "200 "
+for ua in 'Mozilla/5.0 (X11; Linux x86_64)' 'curl/7.88.1' 'Wget/1.21.3'; do
+  grep -qF "\"$ua" "$TMP/ua.log" || fail "user-agents: nginx never saw '$ua'"
+done
+echo "ok: user-agents: nginx saw each User-Agent of the list"
+gen timeout 60 "$XDPGEN" client -i "$IF_GEN" http://198.18.0.2/ --profile "$ROOT/examples/profiles/user-agents.toml" \
+  -n 30 -c 5 --json "$TMP/ua2.json" >"$TMP/ua2.out" 2>&1 || fail "user-agents with -n 30 exited with $?"
+expect_match "user-agents: the command line wins over [defaults]" "$(cat "$TMP/ua2.out")" "load: 30 connections, concurrency 5"
+expect_eq "user-agents: -n 30" "$(json "$TMP/ua2.json" .counters.completed)" 30
+
+printf 'a small file for xdpgen pcap2profile\n' >"$TMP/nginx/www/small.txt"
+gen timeout 60 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:80 --profile "$ROOT/examples/profiles/from-capture.toml" \
+  -n 100 -c 10 --quiet --json "$TMP/fc.json" >"$TMP/fc.out" 2>&1 ||
+  fail "from-capture example vs nginx exited with $?: $(cat "$TMP/fc.out")"
+expect_eq "from-capture vs nginx: completed (the captured response length each)" \
+  "$(json "$TMP/fc.json" .counters.completed)" 100
+xdpgen_server "$TMP/fcs.json" 198.18.0.2 --profile "$ROOT/examples/profiles/from-capture.toml"
+gen timeout 60 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:80 --profile "$ROOT/examples/profiles/from-capture.toml" \
+  -n 100 -c 10 --quiet --json "$TMP/fc2.json" >"$TMP/fc2.out" 2>&1 ||
+  fail "from-capture example vs xdpgen server exited with $?: $(cat "$TMP/fc2.out")"
+stop_xdpgen_server "$TMP/fcs.json"
+expect_eq "from-capture vs xdpgen server: both sides completed" \
+  "$(json "$TMP/fc2.json" .counters.completed) $(json "$TMP/fcs.json" .counters.completed)" "100 100"
 
 # --- pcap round trip ---
 printf 'captured body\n' >"$TMP/nginx/www/cap.txt"
