@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include "cli/pcap2profile.hpp"
 
+#include "program/fields.hpp"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -111,8 +113,8 @@ private:
     // `key = "text"` inline, or `key_file = "name"` and the file kept once.
     std::string bytes_key(const char* key, const std::string& bytes, const std::string& name)
     {
-        if (fits_inline(bytes, o_.inline_max))
-            return fmt::format("{} = {}", key, toml_quote(bytes));
+        if (fits_inline(bytes, o_.inline_max))  // a send's text may hold fields: its '$' doubled
+            return fmt::format("{} = {}", key, toml_quote(std::string_view(key) == "send" ? program::escape_fields(bytes) : bytes));
         if (files_.empty() || files_.back().name != name)
             files_.push_back(DataFile{name, bytes});
         return fmt::format("{}_file = {}", key, toml_quote(name));

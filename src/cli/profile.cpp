@@ -232,6 +232,7 @@ private:
             if (s.empty())
                 return v_.at(n, fmt::format("'{}' gives no bytes", key));
             op.send.bytes = std::move(s);
+            op.send.literal = key == "send_file";  // a file's bytes go as they are
             if (key.starts_with("expect")) {
                 op.kind = OpKind::Recv;
                 op.count = op.send.bytes.size();

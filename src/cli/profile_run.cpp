@@ -50,6 +50,7 @@ Result<program::ProgramSpec> client_spec(const ProfileTemplate& t, const ClientT
         return make_error("fields in a request body are not supported (its Content-Length is fixed first)", 0,
                           "put them in the path or a header");
     program::QuickProgram q = t.prog;
+    q.fields = true;
     q.on_schedule = base.on_schedule;
     if (!q.hold_ms)
         q.hold_ms = base.hold_ms;

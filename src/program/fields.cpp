@@ -516,4 +516,16 @@ std::string FieldText::render_all(const FieldContext& ctx) const
     return s;
 }
 
+std::string escape_fields(std::string_view bytes)
+{
+    std::string out;
+    out.reserve(bytes.size());
+    for (char c : bytes) {
+        out += c;
+        if (c == '$')
+            out += '$';
+    }
+    return out;
+}
+
 }  // namespace xdpgen::program

@@ -162,4 +162,8 @@ private:
     uint64_t size_ = 0;
 };
 
+// Bytes that must go out as they are through a text parsed for fields
+// (a file's, a capture's): each '$' doubled.
+std::string escape_fields(std::string_view bytes);
+
 }  // namespace xdpgen::program

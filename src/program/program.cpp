@@ -536,7 +536,7 @@ Status apply_fields(ProgramSpec& spec, const FieldDefs& defs, uint32_t max_reque
 {
     for (size_t i = 0; i < spec.ops.size(); i++) {
         SendSource& src = spec.ops[i].send;
-        if (spec.ops[i].kind != OpKind::Send || src.kind != SendSource::Kind::Bytes ||
+        if (spec.ops[i].kind != OpKind::Send || src.kind != SendSource::Kind::Bytes || src.literal ||
             src.bytes.find('$') == std::string::npos)
             continue;
         auto text = FieldText::parse(src.bytes, defs, max_requests, v6);

@@ -83,6 +83,7 @@ struct SendSource {
     // Fields: a text whose fields are filled per connection and request
     // (a FieldContext), every rendering the same size.
     std::shared_ptr<const FieldText> fields;
+    bool literal = false;  // Bytes from a file or a capture: never read for fields
 };
 
 // Turns each Send of text with ${...} fields into a Fields source (the

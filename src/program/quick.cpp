@@ -134,7 +134,8 @@ Result<std::string> http_request(const QuickProgram& q)
     r += headers;
     if (has_body || method == "POST" || method == "PUT" || method == "PATCH")
         r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-    return r + "\r\n" + body;
+    // A profile reads the request for fields; the body has none: it goes as it is.
+    return r + "\r\n" + (q.fields ? escape_fields(body) : body);
 }
 
 // --rps: the engine sends each request when it is due, over connections
@@ -249,6 +250,7 @@ Result<ProgramSpec> build_quick_program(const QuickProgram& q)
         if (f.value().empty())
             return make_error("--send-file " + q.send_file + " is empty: nothing to send");
         send.send.bytes = std::move(f.value());
+        send.send.literal = true;  // a file's bytes, never fields
     } else if (q.send_size) {
         send.send.kind = SendSource::Kind::Pattern;
         send.send.size = q.send_size;
@@ -434,6 +436,7 @@ Result<ProgramSpec> build_server_program(const ServerQuick& q)
     const bool one = q.close_after || !q.keep_alive;
     Op head{OpKind::Send};
     head.send.bytes = http_response_head(st, body_len, type, one) + body;
+    head.send.literal = true;  // its Content-Length counts these very bytes: no fields
     if (!one)
         spec.ops.push_back(Op{OpKind::Loop, {}, 0});
     spec.ops.push_back(Op{OpKind::RecvHttpRequest});

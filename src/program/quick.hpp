@@ -34,6 +34,9 @@ struct QuickProgram {
     std::string http_body;       // --body TEXT: the request body, with Content-Length
     std::string http_body_file;  // --body-file PATH: the request body, the file's bytes, read now
     bool on_schedule = false;    // --rps: each exchange waits for the engine's go (a Gate)
+    // A profile's template: its texts may hold ${...} fields (program::apply_fields
+    // reads them later); the request body has none, so its '$' are escaped.
+    bool fields = false;
 };
 
 // loop(requests) { send; recv; delay }, hold, close -- each part only when given.

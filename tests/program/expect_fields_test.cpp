@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "program/program.hpp"
+#include "program/quick.hpp"
 
 using namespace xdpgen;
 using namespace xdpgen::program;
@@ -122,4 +123,32 @@ TEST_CASE("apply_fields leaves plain text alone and names a bad field", "[fields
     CHECK_THAT(st.error().message(), Catch::Matchers::Contains("op 2 (send)"));
     CHECK(spec.ops[0].send.kind == SendSource::Kind::Bytes);
     CHECK(spec.ops[0].send.bytes == "cost: $5\n");
+}
+
+TEST_CASE("bytes from files and request bodies go as they are, '$' and all", "[fields]")
+{
+    CHECK(escape_fields("a$b$$c") == "a$$b$$$$c");
+    // A file's bytes (a capture's): never read for fields.
+    ProgramSpec spec{{send("x ${conn}\n")}};
+    spec.ops[0].send.literal = true;
+    REQUIRE(apply_fields(spec, FieldDefs{}, 1, false));
+    CHECK(spec.ops[0].send.kind == SendSource::Kind::Bytes);
+
+    // A profile's HTTP request: fields in the path, none in the body, whose
+    // Content-Length counts its bytes as they go out.
+    QuickProgram q;
+    q.fields = true;
+    q.http_get_path = "/u/${conn}";
+    q.http_host = "h";
+    q.http_body = "cost=$5&x=${y}";
+    auto s = build_quick_program(q);
+    REQUIRE(s);
+    REQUIRE(apply_fields(s.value(), FieldDefs{}, 1, false));
+    auto p = Program::compile(s.value());
+    REQUIRE(p);
+    FieldContext c;
+    c.conn = 42;
+    const std::string req = filled(*p, 0, p->tx_total(), &c);
+    CHECK(req.starts_with("POST /u/0000000042 HTTP/1.1\r\n"));
+    CHECK(req.ends_with("Content-Length: 14\r\n\r\ncost=$5&x=${y}"));
 }

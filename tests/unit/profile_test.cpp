@@ -140,6 +140,7 @@ server = { http = true, body_size = 512, status = 201 }
     CHECK(kinds == std::vector<OpKind>{OpKind::Send, OpKind::Recv, OpKind::Delay, OpKind::Loop, OpKind::Send,
                                        OpKind::Recv, OpKind::EndLoop});
     CHECK(raw.client->ops[0].send.bytes == "REQ\n");  // the file beside the profile
+    CHECK(raw.client->ops[0].send.literal);            // a file's bytes: never fields
     CHECK(raw.client->ops[3].count == 2);
     REQUIRE(raw.server);
     CHECK(raw.server->ops[0].kind == OpKind::Recv);
