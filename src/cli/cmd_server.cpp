@@ -54,7 +54,10 @@ struct ServerOptions {
 uint64_t to_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
 
 // --local: the pair, and the generator's addresses to listen on.
-Result<std::unique_ptr<local::LocalNet>> server_local(ServerOptions& o, std::vector<Endpoint>& listen)
+// ports: with --profile, its templates' (--local then gives the address
+// only: ADDR, [V6ADDR] or ':' for the first of each family).
+Result<std::unique_ptr<local::LocalNet>> server_local(ServerOptions& o, std::vector<Endpoint>& listen,
+                                                      const std::vector<uint16_t>& ports)
 {
     if (!o.ifname.empty() || !o.listen.empty())
         return make_error("--local serves through local mode's own interface and addresses: leave -i and the "
@@ -64,10 +67,21 @@ Result<std::unique_ptr<local::LocalNet>> server_local(ServerOptions& o, std::vec
     auto net = open_local_net(lo);
     if (!net)
         return net.error();
-    auto eps = local_listen(**net, o.local);
-    if (!eps)
-        return eps.error();
-    listen = *eps;
+    std::vector<std::string> specs{o.local};
+    if (!ports.empty()) {
+        const std::string addr = o.local.ends_with(":") ? o.local.substr(0, o.local.size() - 1) : o.local;
+        specs.clear();
+        for (uint16_t p : ports)
+            specs.push_back(addr + ":" + std::to_string(p));
+    }
+    for (const auto& spec : specs) {
+        auto eps = local_listen(**net, spec);
+        if (!eps)
+            return ports.empty() ? eps.error()
+                                 : eps.error().context("--local with --profile takes an address only (ADDR, [V6ADDR] "
+                                                       "or ':')");
+        listen.insert(listen.end(), eps->begin(), eps->end());
+    }
     o.ifname = (*net)->gen_ifname();
     return net;
 }
@@ -83,8 +97,6 @@ bool quick_server_given(const program::ServerQuick& q)
 // given (without a port) on each template's port.
 Result<ProfilePrograms> profile_listen(const ServerOptions& o, std::vector<Endpoint>& listen)
 {
-    if (!o.local.empty())
-        return make_error("--profile with --local is not supported: give -i IFACE and the addresses to serve");
     if (quick_server_given(o.prog))
         return make_error("--profile gives each template's server program: --recv, --recv-http, --send, "
                           "--send-size, --http-body-size, --http-body, --http-status, --verify and --close do not "
@@ -115,8 +127,15 @@ int run_server(ServerOptions o)
     Output out(o.out);
     std::vector<Endpoint> listen;
     std::unique_ptr<local::LocalNet> net;
+    ProfilePrograms prof;
+    if (!o.profile.empty()) {
+        auto pp = profile_listen(o, listen);
+        if (!pp)
+            return fail_setup(pp.error());
+        prof = std::move(pp.value());
+    }
     if (!o.local.empty()) {
-        auto n = server_local(o, listen);
+        auto n = server_local(o, listen, prof.ports);
         if (!n)
             return fail_setup(n.error());
         net = std::move(n.value());
@@ -126,13 +145,6 @@ int run_server(ServerOptions o)
                                      "e.g. xdpgen server -i veth0 198.18.0.2:80, or xdpgen server --local :8080"));
     } else if (!o.local_net.ranges.empty()) {
         return fail_setup(make_error("--local-range is for --local"));
-    }
-    ProfilePrograms prof;
-    if (!o.profile.empty()) {
-        auto pp = profile_listen(o, listen);
-        if (!pp)
-            return fail_setup(pp.error());
-        prof = std::move(pp.value());
     }
     for (const auto& l : prof.empty() ? o.listen : std::vector<std::string>{}) {
         auto ep = parse_endpoint(l);

@@ -110,6 +110,29 @@ expect_eq "server --local: failures other than wrk's resets" \
 (( $(json "$TMP/srv.json" .counters.accepted) >= 11 )) || fail "server --local: fewer than curl's and wrk's 11 connections"
 expect_eq "no xgl link left after the server" "$(xgl_links)" ""
 
+# xdpgen server --local with a profile: each template on its port, curl on the host reaches both.
+cat >"$TMP/two.toml" <<'TOML'
+[[template]]
+name = "small"
+port = 8091
+server = { http = true, body_size = 10 }
+[[template]]
+name = "large"
+port = 8092
+server = { http = true, body_size = 2000 }
+TOML
+host timeout 60 "$XDPGEN" server --local : --profile "$TMP/two.toml" --json "$TMP/srvp.json" >"$TMP/srvp.out" 2>&1 &
+srv=$!
+BG_PIDS+=("$srv")
+wait_for_line "$TMP/srvp.out" 'reachable from this host at' 10
+a1=$(grep -o 'http://[^ ]*:8091/' "$TMP/srvp.out" | head -n1) a2=$(grep -o 'http://[^ ]*:8092/' "$TMP/srvp.out" | head -n1)
+expect_eq "server --local --profile: curl, each template's body" \
+  "$(host curl -s --max-time 5 "$a1" | wc -c) $(host curl -s --max-time 5 "$a2" | wc -c)" "10 2000"
+pkill -INT -f "^$XDPGEN server --local : --profile" || true
+wait "$srv" || fail "server --local --profile exited with $?: $(cat "$TMP/srvp.out")"
+expect_eq "server --local --profile: per template" \
+  "$(jq -r '[.templates[] | "\(.name)=\(.completed)"] | join(" ")' "$TMP/srvp.json")" "small=1 large=1"
+
 # probe: local mode works here, and not without CAP_NET_ADMIN.
 host "$XDPGEN" probe --json "$TMP/probe.json" >"$TMP/probe.out" 2>&1 || fail "probe: $(cat "$TMP/probe.out")"
 expect_eq "probe: local mode" "$(json "$TMP/probe.json" .local_mode.supported)" true
