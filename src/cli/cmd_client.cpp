@@ -290,6 +290,9 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
             return fail_setup(pp.error());
         prof = std::move(pp.value());
         variants = std::move(prof.programs);
+        if (prof.any_own_rate() && o.rps > 0)
+            return fail_setup(make_error("--rps schedules requests over open connections: a template's own cps "
+                                         "does not apply", 0, "drop cps from the templates, or --rps"));
     } else if (!o.urls.empty()) {
         if (o.prog.http_host.empty())
             o.prog.http_host = ep->port == 80 ? ep->addr.str() : ep->str();

@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "util/read_file.hpp"
+
 namespace xdpgen {
 
 namespace {
@@ -33,7 +35,7 @@ std::string join(const std::vector<std::string>& v)
 }
 
 const std::vector<std::string> kTemplateKeys = {
-    "name", "weight", "port", "client", "server", "tcp", "fields", "http", "host", "method", "headers", "body", "body_file",
+    "name", "weight", "cps", "port", "client", "server", "tcp", "fields", "http", "host", "method", "headers", "body", "body_file",
     "send", "send_file", "send_size", "recv", "recv_http", "recv_until_close", "requests_per_connection",
     "delay_ms", "hold_ms", "expect_status", "verify"};
 const std::vector<std::string> kStepKeys = {"send",       "send_file",         "send_size",        "recv",
@@ -46,18 +48,6 @@ const std::vector<std::string> kTcpKeys = {"mss", "rcv_wnd", "wscale", "sack", "
                                            "delayed_ack_ms", "time_wait_ms"};
 const std::vector<std::string> kDefaultKeys = {"cps", "rps", "duration", "concurrency", "connections", "seed",
                                                "order"};
-
-Result<std::string> read_bytes(const std::string& what, const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return sys_error(what + ": cannot open " + path, errno);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (in.bad())
-        return sys_error(what + ": cannot read " + path, errno);
-    return ss.str();
-}
 
 // Typed reads of one value, each error at the value's place.
 class Values {
@@ -224,7 +214,7 @@ private:
             if (!st)
                 return st;
             if (key.ends_with("_file")) {
-                auto bytes = read_bytes(v_.at(n, key).message(), s);
+                auto bytes = read_whole_file(v_.at(n, key).message(), s);
                 if (!bytes)
                     return bytes.error();
                 s = std::move(bytes.value());
@@ -349,6 +339,9 @@ public:
         }
         if (t_.name.empty())
             return v_.at(tbl_, "a template without a name", "add name = \"...\"");
+        if (tbl_.contains("cps") && tbl_.contains("weight"))
+            return v_.at(*tbl_.get("cps"), "a template has a weight (a share of the run's rate) or a cps of its own, "
+                                           "not both");
         if (t_.client && quick_given_)
             return v_.at(*tbl_.get("client"), "a template gives its client as steps or by the quick keys "
                                               "(http, send, recv, ...), not both");
@@ -365,6 +358,8 @@ private:
             return v_.count_as(n, key, t_.weight, 1, kMaxWeight);
         if (key == "port")
             return v_.count_as(n, key, t_.port, 1, 65535);
+        if (key == "cps")
+            return v_.number(n, key, t_.cps, 0.001, 1e9);
         if (key == "client")
             return StepsReader(v_).read(n, key, t_.client.emplace().ops);
         if (key == "server")
@@ -572,7 +567,7 @@ Result<Profile> parse_profile(const std::string& text, const std::string& file)
 
 Result<Profile> load_profile(const std::string& file)
 {
-    auto text = read_bytes("--profile", file);
+    auto text = read_whole_file("--profile", file);
     if (!text)
         return text.error();
     return parse_profile(text.value(), file);

@@ -35,6 +35,9 @@ void add(ProfilePrograms& pp, const ProfileTemplate& t, program::Program prog)
     pp.names.push_back(t.name);
     pp.weights.push_back(t.weight);
     pp.ports.push_back(t.port);
+    pp.cps.push_back(t.cps);
+    if (t.cps > 0)
+        pp.weights.back() = 0;  // started on its own schedule, never by weight
     pp.tcp.push_back(t.tcp);
 }
 
@@ -72,9 +75,16 @@ std::vector<tcp::TcpConfig> ProfilePrograms::tcp_configs(const tcp::TcpConfig& b
     return out;
 }
 
+bool ProfilePrograms::any_own_rate() const
+{
+    return std::any_of(cps.begin(), cps.end(), [](double c) { return c > 0; });
+}
+
 void ProfilePrograms::configure(engine::WorkerConfig& w, const std::vector<tcp::TcpConfig>& tcp_cfgs) const
 {
     w.weights = weights;
+    if (any_own_rate())
+        w.program_cps = cps;
     w.per_program_stats = true;
     w.program_ports = ports;
     w.program_tcp = tcp_cfgs.empty() ? nullptr : &tcp_cfgs;
@@ -127,8 +137,9 @@ std::vector<std::string> template_lines(const ProfilePrograms& pp, const engine:
     for (size_t i = 0; i < pp.names.size() && i < s.templates.size(); i++) {
         const auto& t = s.templates[i];
         const std::string port = pp.ports[i] ? fmt::format(", port {}", pp.ports[i]) : "";
-        out.push_back(fmt::format("template {} (weight {}{}): {} attempted, {} completed, {} failed, {} {}{}",
-                                  pp.names[i], pp.weights[i], port, fmt_count(t.attempted), fmt_count(t.completed),
+        const std::string share = pp.cps[i] > 0 ? fmt::format("{} conn/s", pp.cps[i]) : fmt::format("weight {}", pp.weights[i]);
+        out.push_back(fmt::format("template {} ({}{}): {} attempted, {} completed, {} failed, {} {}{}",
+                                  pp.names[i], share, port, fmt_count(t.attempted), fmt_count(t.completed),
                                   fmt_count(t.failed), fmt_count(t.http_responses),
                                   role == engine::Role::Client ? "responses" : "requests", t.total.count() ? "; total " + latency_line(t.total) : ""));
     }
@@ -158,6 +169,7 @@ nlohmann::json templates_json(const ProfilePrograms& pp, const engine::WorkerSta
         const auto& t = s.templates[i];
         arr.push_back({{"name", pp.names[i]},
                        {"weight", pp.weights[i]},
+                       {"cps", pp.cps[i]},
                        {"port", pp.ports[i]},
                        {"attempted", t.attempted},
                        {"completed", t.completed},

@@ -22,10 +22,12 @@ struct ProfilePrograms {
     std::vector<std::string> names;
     std::vector<uint32_t> weights;
     std::vector<uint16_t> ports;    // 0 = the target's port (client)
+    std::vector<double> cps;        // a template's own rate; 0 = by weight
     std::vector<ProfileTcp> tcp;
     uint64_t max_hold_ms = 0;  // the longest hold_ms: it does not count against --timeout
 
     bool empty() const { return names.empty(); }
+    bool any_own_rate() const;
     // Each template's TCP settings on top of the run's; empty when no
     // template has its own (then the run's apply to all).
     std::vector<tcp::TcpConfig> tcp_configs(const tcp::TcpConfig& base, uint16_t mss_cap) const;

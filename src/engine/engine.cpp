@@ -71,6 +71,8 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg)
         w.bounded = !server && base.connections > 0;
         w.connections = base.connections / n + (i < base.connections % n);
         w.cps = base.cps / n;
+        for (double& c : w.program_cps)
+            c /= n;
         w.rps = base.rps / n;
         w.concurrency = std::max<uint32_t>(1, base.concurrency / n + (i < base.concurrency % n));
         w.seed = seed + 0x9e3779b97f4a7c15ull * (i + 1);

@@ -203,10 +203,11 @@ uint16_t Worker::weighted_choice()
     }
     // nginx's smooth weighted round-robin: exact shares over every cycle of
     // weight_sum_ choices, and each program's turns spread through it.
-    size_t best = 0;
+    // A program of weight 0 (it has its own rate) is never chosen.
+    size_t best = w.size();
     for (size_t i = 0; i < w.size(); i++) {
         swrr_[i] += w[i];
-        if (swrr_[i] > swrr_[best])
+        if (w[i] && (best == w.size() || swrr_[i] > swrr_[best]))
             best = i;
     }
     swrr_[best] -= weight_sum_;
@@ -245,6 +246,10 @@ void Worker::start(uint64_t start_ns)
     clock_gettime(CLOCK_REALTIME, &wall);
     wall_minus_mono_us_ = (int64_t(wall.tv_sec) * 1'000'000 + wall.tv_nsec / 1000) - int64_t(now_ns() / 1000);
     sched_ = ConnectSchedule(cfg_.cps, cfg_.ramp_up_s, start_ns);
+    own_sched_.clear();
+    for (double cps : cfg_.program_cps)
+        own_sched_.emplace_back(cps, cfg_.ramp_up_s, start_ns);
+    own_started_.assign(own_sched_.size(), 0);
     wheel_ = TimerWheel(table_.capacity(), start_ns);
     thread_ = std::thread([this] { run(); });
 }
@@ -503,6 +508,36 @@ void Worker::handle_frame(uint64_t now, std::span<const uint8_t> frame, bool che
     after_call(id, now, app, sink);
 }
 
+uint32_t Worker::start_own_rates(uint64_t now, uint32_t n)
+{
+    for (size_t v = 0; v < own_sched_.size(); v++) {
+        if (cfg_.program_cps[v] <= 0)
+            continue;
+        while (n < kStartsPerLoop && may_start()) {
+            const uint64_t due = own_sched_[v].due(own_started_[v]);
+            if (due > now)
+                break;
+            uint32_t pair;
+            if (table_.size() >= table_.capacity() || !pool_.acquire(now, pair)) {
+                st_.c.ports_exhausted++;
+                return n;
+            }
+            start_one(now, due, pair, 0, static_cast<uint16_t>(v));
+            n++;
+        }
+    }
+    return n;
+}
+
+uint64_t Worker::own_rates_next_due() const
+{
+    uint64_t next = UINT64_MAX;
+    for (size_t v = 0; v < own_sched_.size(); v++)
+        if (cfg_.program_cps[v] > 0)
+            next = std::min(next, own_sched_[v].due(own_started_[v]));
+    return next;
+}
+
 uint32_t Worker::start_continuations(uint64_t now)
 {
     uint32_t n = 0;
@@ -526,12 +561,13 @@ bool Worker::start_connections(uint64_t now)
     uint32_t n = start_continuations(now);
     if (!continuations_.empty())
         return n > 0;
-    while (n < kStartsPerLoop) {
-        if (cfg_.bounded && started_ >= cfg_.connections)
+    n = start_own_rates(now, n);
+    // Every program has its own rate: the run's schedule starts none.
+    const bool by_weight = cfg_.program_cps.empty() || weight_sum_ > 0;
+    while (by_weight && n < kStartsPerLoop) {
+        if (!may_start())
             break;
-        if (active_ >= cfg_.concurrency)
-            break;
-        const uint64_t due = sched_.unlimited() ? now : sched_.due(started_);
+        const uint64_t due = sched_.unlimited() ? now : sched_.due(weighted_started_);
         if (due > now)
             break;
         uint32_t pair;
@@ -548,7 +584,7 @@ bool Worker::start_connections(uint64_t now)
 void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t resume_pc, uint16_t variant)
 {
     const auto local = static_cast<uint16_t>(PortPool::addr_of(pair));  // pool addresses are local_addrs indices
-    const uint16_t v = variant_.empty() ? 0 : resume_pc ? variant : choose_variant();
+    const uint16_t v = variant_.empty() ? 0 : variant != kChooseVariant ? variant : choose_variant();
     const uint16_t port = v < cfg_.program_ports.size() && cfg_.program_ports[v] ? cfg_.program_ports[v]
                                                                                  : cfg_.remote_port;
     const FlowKey key = FlowKey::make(local, PortPool::port_of(pair), cfg_.remote, port);
@@ -571,6 +607,10 @@ void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t res
     } else {
         reset_program(id);
         started_++;
+        if (variant == kChooseVariant)
+            weighted_started_++;
+        else if (v < own_started_.size())
+            own_started_[v]++;
         active_++;
         st_.c.attempted++;
         if (auto* t = template_of(id))
@@ -940,10 +980,12 @@ void Worker::idle_wait(uint64_t now)
         const uint64_t due = rps_next_due();
         wait = due > now ? std::min(wait, due - now) : 0;
     }
-    if (!stopping_ && !paused && !sched_.unlimited() && active_ < cfg_.concurrency &&
-        (!cfg_.bounded || started_ < cfg_.connections)) {
-        const uint64_t due = sched_.due(started_);
-        wait = due > now ? std::min(wait, due - now) : 0;
+    if (!stopping_ && !paused && may_start()) {
+        const bool by_weight = cfg_.program_cps.empty() || weight_sum_ > 0;
+        const uint64_t weighted = by_weight && !sched_.unlimited() ? sched_.due(weighted_started_) : UINT64_MAX;
+        const uint64_t due = std::min(weighted, own_rates_next_due());
+        if (due != UINT64_MAX)
+            wait = due > now ? std::min(wait, due - now) : 0;
     }
     if (wait < 20'000)
         return;  // sooner than a wake-up costs: spin

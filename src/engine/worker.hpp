@@ -91,6 +91,10 @@ struct WorkerConfig {
     // Profiles, by program: its TCP settings (empty = `tcp` for all). Kept
     // by the caller for the run: connections refer to them.
     const std::vector<tcp::TcpConfig>* program_tcp = nullptr;
+    // Client, profiles, by program: this worker's share of a template's own
+    // rate (conn/s), started on a schedule of its own; 0 = by weight on the
+    // run's schedule (such programs have weight 0 in `weights`).
+    std::vector<double> program_cps;
     tcp::CsumCheck rx_csum = tcp::CsumCheck::Auto;  // which received checksums are checked
     uint64_t seed = 0;  // ISNs and the flow table's hash
     Handoff* handoff = nullptr;  // with several workers: frames of other workers' flows go there
@@ -184,7 +188,16 @@ private:
     bool start_connections(uint64_t now);
     // resume_pc: 0 for a new program; else the step where a program goes on
     // after the server closed its connection (program::Runner::server_closed).
-    void start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t resume_pc = 0, uint16_t variant = 0);
+    static constexpr uint16_t kChooseVariant = UINT16_MAX;
+    // variant: kChooseVariant = by weight (on the run's schedule); else that
+    // program (a continuation's, or one with its own rate).
+    void start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t resume_pc = 0,
+                   uint16_t variant = kChooseVariant);
+    // Programs with their own rate (WorkerConfig::program_cps): their due starts.
+    uint32_t start_own_rates(uint64_t now, uint32_t n);
+    // The earliest due start of those schedules (UINT64_MAX: none).
+    uint64_t own_rates_next_due() const;
+    bool may_start() const { return active_ < cfg_.concurrency && (!cfg_.bounded || started_ < cfg_.connections); }
     uint32_t start_continuations(uint64_t now);
     void fire(uint32_t id, uint64_t now);
     void after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink,
@@ -292,6 +305,9 @@ private:
     std::vector<XskDesc> rx_;
 
     uint64_t started_ = 0;   // connections started
+    uint64_t weighted_started_ = 0;  // ... of them on the run's schedule (not a program's own rate)
+    std::vector<ConnectSchedule> own_sched_;  // by program, with WorkerConfig::program_cps
+    std::vector<uint64_t> own_started_;
     uint64_t active_ = 0;    // started and not yet completed or failed
     ConnectSchedule sched_{0, 0, 0};
     uint64_t start_ns_ = 0;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include "program/fields.hpp"
 
+#include "util/read_file.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -134,17 +136,7 @@ Result<FieldDef> list_def(std::string_view spec, std::string_view args, ListOrde
 
 Result<std::string> read_whole(std::string_view spec, const std::string& path)
 {
-    std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
-    if (!f)
-        return sys_error("field '" + std::string(spec) + "': cannot open " + path, errno);
-    std::string data;
-    char buf[65536];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof(buf), f.get())) > 0)
-        data.append(buf, n);
-    if (std::ferror(f.get()))
-        return sys_error("field '" + std::string(spec) + "': cannot read " + path, errno ? errno : EIO);
-    return data;
+    return read_whole_file("field '" + std::string(spec) + "'", path);
 }
 
 // One item per non-empty line, trimmed; lines end in LF or CR LF.

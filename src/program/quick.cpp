@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include "program/quick.hpp"
 
+#include "util/read_file.hpp"
+
 #include <strings.h>
 
 #include <cctype>
@@ -22,21 +24,6 @@ int hex_digit(char c)
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
-}
-
-Result<std::string> read_file(const std::string& option, const std::string& path)
-{
-    std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
-    if (!f)
-        return sys_error(option + ": cannot open " + path, errno);
-    std::string data;
-    char buf[65536];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof(buf), f.get())) > 0)
-        data.append(buf, n);
-    if (std::ferror(f.get()))
-        return sys_error(option + ": cannot read " + path, errno ? errno : EIO);
-    return data;
 }
 
 // Rejects what would break the request line or smuggle a header.
@@ -98,7 +85,7 @@ Result<std::string> http_request(const QuickProgram& q)
         return make_error("--body and --body-file exclude each other: give one");
     std::string body = q.http_body;
     if (!q.http_body_file.empty()) {
-        auto f = read_file("--body-file", q.http_body_file);
+        auto f = read_whole_file("--body-file", q.http_body_file);
         if (!f)
             return f.error();
         body = std::move(f.value());
@@ -244,7 +231,7 @@ Result<ProgramSpec> build_quick_program(const QuickProgram& q)
             return t.error();
         send.send.bytes = std::move(t.value());
     } else if (!q.send_file.empty()) {
-        auto f = read_file("--send-file", q.send_file);
+        auto f = read_whole_file("--send-file", q.send_file);
         if (!f)
             return f.error();
         if (f.value().empty())
@@ -418,7 +405,7 @@ Result<ProgramSpec> build_server_program(const ServerQuick& q)
         body = std::move(t.value());
         type = "text/plain";
     } else if (!q.http_body_file.empty()) {
-        auto f = read_file("--http-body", q.http_body_file);
+        auto f = read_whole_file("--http-body", q.http_body_file);
         if (!f)
             return f.error();
         body = std::move(f.value());

@@ -54,6 +54,29 @@ expect_eq "pair: server ports" "$(jq -r '[.templates[].port] | join(",")' "$TMP/
 expect_match "pair: the server's template lines" "$(cat "$TMP/srv.json.out")" \
   "template raw \(weight 1, port 7000\): 2,000 attempted, 2,000 completed, 0 failed"
 
+# A template with a rate of its own next to one sharing the run's --cps by weight.
+cat >"$TMP/rates.toml" <<'TOML'
+[[template]]
+name = "own"
+cps = 100
+http = "/own"
+server = { http = true }
+[[template]]
+name = "shared"
+http = "/shared"
+server = { http = true }
+TOML
+xdpgen_server "$TMP/rsrv.json" 198.18.0.2:80 --recv-http
+gen timeout 60 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:80 --profile "$TMP/rates.toml" --cps 300 -d 5 -c 50 \
+  --quiet --json "$TMP/rates.json" >"$TMP/rates.out" 2>&1 || fail "own rates: client exited with $?: $(cat "$TMP/rates.out")"
+stop_xdpgen_server "$TMP/rsrv.json"
+own=$(tmpl "$TMP/rates.json" own completed) shared=$(tmpl "$TMP/rates.json" shared completed)
+(( own >= 485 && own <= 515 )) || fail "own rates: 'own' (100 conn/s for 5 s) completed $own, not 500 +-3%"
+(( shared >= 1455 && shared <= 1545 )) || fail "own rates: 'shared' (--cps 300 for 5 s) completed $shared, not 1500 +-3%"
+echo "ok: own rates: 'own' $own at its 100 conn/s, 'shared' $shared at the run's 300"
+expect_eq "own rates: the server saw them all" "$(json "$TMP/rsrv.json" .counters.completed)" "$((own + shared))"
+expect_match "own rates: the template line" "$(cat "$TMP/rates.out")" "template own \(100 conn/s\):"
+
 # --- fields against nginx, under 5% loss both ways ---
 nginx_start
 cat >"$TMP/fields.toml" <<'TOML'
