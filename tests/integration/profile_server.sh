@@ -54,6 +54,44 @@ expect_eq "pair: server ports" "$(jq -r '[.templates[].port] | join(",")' "$TMP/
 expect_match "pair: the server's template lines" "$(cat "$TMP/srv.json.out")" \
   "template raw \(weight 1, port 7000\): 2,000 attempted, 2,000 completed, 0 failed"
 
+# The raw template's TCP settings on the wire, seen by tcpdump where a kernel
+# peer stands (XDP takes xdpgen's own frames past the capture): the server's
+# SYN-ACK to a kernel client, the client's SYN to a kernel server.
+syns() { # syns NS_SIDE -> the SYN and SYN-ACK lines of port 7000 captured there while "$@" runs
+  local side=$1; shift
+  bg "$side" timeout 30 tcpdump -i "$([[ $side == gen ]] && echo "$IF_GEN" || echo "$IF_PEER")" -nn -l \
+    'tcp port 7000 and tcp[tcpflags] & tcp-syn != 0' >"$TMP/syn.$side" 2>"$TMP/syn.$side.err"
+  wait_for_line "$TMP/syn.$side.err" 'listening' 10
+  "$@"
+  wait_until 10 "tcpdump shows the handshake" grep -q 'S\.' "$TMP/syn.$side"
+  pkill -INT -f "^tcpdump -i .* tcp port 7000" || true
+}
+xdpgen_server "$TMP/srv2.json" 198.18.0.2 --profile "$TMP/pair.toml"
+syns gen gen python3 -c '
+import socket
+s = socket.create_connection(("198.18.0.2", 7000))
+s.sendall(b"HELLO 0000000000\n"); s.recv(100); s.close()'
+stop_xdpgen_server "$TMP/srv2.json"
+expect_match "pair: the server's SYN-ACK has the template's MSS" "$(grep 'S\.' "$TMP/syn.gen")" 'mss 1200'
+grep 'S\.' "$TMP/syn.gen" | grep -q sackOK && fail "pair: the server's SYN-ACK offers SACK against the template's tcp"
+echo "ok: ... and offers no SACK"
+cat >"$TMP/ks7000.py" <<'PY'
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.0.2", 7000)); s.listen(8)
+print("ready", flush=True)
+c, _ = s.accept()
+c.recv(100); c.sendall(b"WORLD\n"); c.recv(100); c.close()
+PY
+bg peer timeout 30 python3 "$TMP/ks7000.py" >"$TMP/ks7000.out" 2>&1
+wait_for_line "$TMP/ks7000.out" '^ready' 10
+sed -n '/^name = "raw"/,$p' "$TMP/pair.toml" | sed '1i [[template]]' >"$TMP/raw.toml"  # the raw template alone
+syns peer gen timeout 30 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:7000 --profile "$TMP/raw.toml" -n 1 --quiet \
+  >"$TMP/raw.out" 2>&1
+expect_match "pair: the client's SYN has the template's MSS" "$(grep -v 'S\.' "$TMP/syn.peer")" 'mss 1200'
+grep -v 'S\.' "$TMP/syn.peer" | grep -q sackOK && fail "pair: the client's SYN offers SACK against the template's tcp"
+echo "ok: ... and offers no SACK"
+
 # A template with a rate of its own next to one sharing the run's --cps by weight.
 cat >"$TMP/rates.toml" <<'TOML'
 [[template]]
