@@ -291,8 +291,8 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
         prof = std::move(pp.value());
         variants = std::move(prof.programs);
         if (prof.any_own_rate() && o.rps > 0)
-            return fail_setup(make_error("--rps schedules requests over open connections: a template's own cps "
-                                         "does not apply", 0, "drop cps from the templates, or --rps"));
+            return fail_setup(make_error("--rps schedules requests over open connections: a template's own cps or "
+                                         "concurrency does not apply", 0, "drop them from the templates, or --rps"));
     } else if (!o.urls.empty()) {
         if (o.prog.http_host.empty())
             o.prog.http_host = ep->port == 80 ? ep->addr.str() : ep->str();

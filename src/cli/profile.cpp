@@ -35,7 +35,7 @@ std::string join(const std::vector<std::string>& v)
 }
 
 const std::vector<std::string> kTemplateKeys = {
-    "name", "weight", "cps", "port", "client", "server", "tcp", "fields", "http", "host", "method", "headers", "body", "body_file",
+    "name", "weight", "cps", "concurrency", "port", "client", "server", "tcp", "fields", "http", "host", "method", "headers", "body", "body_file",
     "send", "send_file", "send_size", "recv", "recv_http", "recv_until_close", "requests_per_connection",
     "delay_ms", "hold_ms", "expect_status", "verify"};
 const std::vector<std::string> kStepKeys = {"send",       "send_file",         "send_size",        "recv",
@@ -339,9 +339,9 @@ public:
         }
         if (t_.name.empty())
             return v_.at(tbl_, "a template without a name", "add name = \"...\"");
-        if (tbl_.contains("cps") && tbl_.contains("weight"))
-            return v_.at(*tbl_.get("cps"), "a template has a weight (a share of the run's rate) or a cps of its own, "
-                                           "not both");
+        if ((tbl_.contains("cps") || tbl_.contains("concurrency")) && tbl_.contains("weight"))
+            return v_.at(*tbl_.get("weight"), "a template has a weight (a share of the run's load) or a load of its "
+                                              "own (cps, concurrency), not both");
         if (t_.client && quick_given_)
             return v_.at(*tbl_.get("client"), "a template gives its client as steps or by the quick keys "
                                               "(http, send, recv, ...), not both");
@@ -360,6 +360,8 @@ private:
             return v_.count_as(n, key, t_.port, 1, 65535);
         if (key == "cps")
             return v_.number(n, key, t_.cps, 0.001, 1e9);
+        if (key == "concurrency")
+            return v_.count_as(n, key, t_.concurrency, 1, 1u << 30);
         if (key == "client")
             return StepsReader(v_).read(n, key, t_.client.emplace().ops);
         if (key == "server")

@@ -13,6 +13,7 @@
 //   name = "page"            # required, unique
 //   weight = 3               # share of the connections (default 1)
 //   cps = 200                # or a rate of its own, besides the run's (client)
+//   concurrency = 10         # and/or its own most open at once (alone: always that many)
 //   port = 8080              # the server's port for this template (default: the target's)
 //   http = "/index.html"     # the client, in the command line's terms: send / send_file /
 //                            # send_size with recv / recv_http / recv_until_close, method,
@@ -66,6 +67,7 @@ struct ProfileTemplate {
     std::string name;
     uint32_t weight = 1;
     double cps = 0;     // its own rate, conn/s, instead of a share by weight (client)
+    uint32_t concurrency = 0;  // its own most open at once (client); alone: a closed loop of that many
     uint16_t port = 0;  // 0 = the target's (client); a server needs one per template
     program::QuickProgram prog;                     // the client in the quick options' terms...
     std::optional<program::ProgramSpec> client;     // ... or as steps

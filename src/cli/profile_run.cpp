@@ -36,8 +36,9 @@ void add(ProfilePrograms& pp, const ProfileTemplate& t, program::Program prog)
     pp.weights.push_back(t.weight);
     pp.ports.push_back(t.port);
     pp.cps.push_back(t.cps);
-    if (t.cps > 0)
-        pp.weights.back() = 0;  // started on its own schedule, never by weight
+    pp.concurrency.push_back(t.concurrency);
+    if (t.cps > 0 || t.concurrency)
+        pp.weights.back() = 0;  // started on its own, never by weight
     pp.tcp.push_back(t.tcp);
 }
 
@@ -77,14 +78,17 @@ std::vector<tcp::TcpConfig> ProfilePrograms::tcp_configs(const tcp::TcpConfig& b
 
 bool ProfilePrograms::any_own_rate() const
 {
-    return std::any_of(cps.begin(), cps.end(), [](double c) { return c > 0; });
+    return std::any_of(cps.begin(), cps.end(), [](double c) { return c > 0; }) ||
+           std::any_of(concurrency.begin(), concurrency.end(), [](uint32_t c) { return c > 0; });
 }
 
 void ProfilePrograms::configure(engine::WorkerConfig& w, const std::vector<tcp::TcpConfig>& tcp_cfgs) const
 {
     w.weights = weights;
-    if (any_own_rate())
+    if (any_own_rate()) {
         w.program_cps = cps;
+        w.program_concurrency = concurrency;
+    }
     w.per_program_stats = true;
     w.program_ports = ports;
     w.program_tcp = tcp_cfgs.empty() ? nullptr : &tcp_cfgs;
@@ -137,7 +141,11 @@ std::vector<std::string> template_lines(const ProfilePrograms& pp, const engine:
     for (size_t i = 0; i < pp.names.size() && i < s.templates.size(); i++) {
         const auto& t = s.templates[i];
         const std::string port = pp.ports[i] ? fmt::format(", port {}", pp.ports[i]) : "";
-        const std::string share = pp.cps[i] > 0 ? fmt::format("{} conn/s", pp.cps[i]) : fmt::format("weight {}", pp.weights[i]);
+        std::string share = pp.cps[i] > 0 ? fmt::format("{} conn/s", pp.cps[i]) : "";
+        if (pp.concurrency[i])
+            share += fmt::format("{}concurrency {}", share.empty() ? "" : ", ", pp.concurrency[i]);
+        if (share.empty())
+            share = fmt::format("weight {}", pp.weights[i]);
         out.push_back(fmt::format("template {} ({}{}): {} attempted, {} completed, {} failed, {} {}{}",
                                   pp.names[i], share, port, fmt_count(t.attempted), fmt_count(t.completed),
                                   fmt_count(t.failed), fmt_count(t.http_responses),
@@ -170,6 +178,7 @@ nlohmann::json templates_json(const ProfilePrograms& pp, const engine::WorkerSta
         arr.push_back({{"name", pp.names[i]},
                        {"weight", pp.weights[i]},
                        {"cps", pp.cps[i]},
+                       {"concurrency", pp.concurrency[i]},
                        {"port", pp.ports[i]},
                        {"attempted", t.attempted},
                        {"completed", t.completed},

@@ -22,7 +22,8 @@ struct ProfilePrograms {
     std::vector<std::string> names;
     std::vector<uint32_t> weights;
     std::vector<uint16_t> ports;    // 0 = the target's port (client)
-    std::vector<double> cps;        // a template's own rate; 0 = by weight
+    std::vector<double> cps;        // a template's own rate; 0 = none
+    std::vector<uint32_t> concurrency;  // its own most open at once; 0 = none (both 0: by weight)
     std::vector<ProfileTcp> tcp;
     uint64_t max_hold_ms = 0;  // the longest hold_ms: it does not count against --timeout
 

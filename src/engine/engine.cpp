@@ -73,6 +73,8 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg)
         w.cps = base.cps / n;
         for (double& c : w.program_cps)
             c /= n;
+        for (uint32_t& c : w.program_concurrency)
+            c = c ? std::max<uint32_t>(1, c / n + (i < c % n)) : 0;
         w.rps = base.rps / n;
         w.concurrency = std::max<uint32_t>(1, base.concurrency / n + (i < base.concurrency % n));
         w.seed = seed + 0x9e3779b97f4a7c15ull * (i + 1);

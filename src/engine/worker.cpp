@@ -247,9 +247,11 @@ void Worker::start(uint64_t start_ns)
     wall_minus_mono_us_ = (int64_t(wall.tv_sec) * 1'000'000 + wall.tv_nsec / 1000) - int64_t(now_ns() / 1000);
     sched_ = ConnectSchedule(cfg_.cps, cfg_.ramp_up_s, start_ns);
     own_sched_.clear();
-    for (double cps : cfg_.program_cps)
-        own_sched_.emplace_back(cps, cfg_.ramp_up_s, start_ns);
-    own_started_.assign(own_sched_.size(), 0);
+    const size_t programs = std::max(cfg_.program_cps.size(), cfg_.program_concurrency.size());
+    for (size_t v = 0; v < programs; v++)
+        own_sched_.emplace_back(v < cfg_.program_cps.size() ? cfg_.program_cps[v] : 0, cfg_.ramp_up_s, start_ns);
+    own_started_.assign(programs, 0);
+    own_open_.assign(programs, 0);
     wheel_ = TimerWheel(table_.capacity(), start_ns);
     thread_ = std::thread([this] { run(); });
 }
@@ -511,10 +513,10 @@ void Worker::handle_frame(uint64_t now, std::span<const uint8_t> frame, bool che
 uint32_t Worker::start_own_rates(uint64_t now, uint32_t n)
 {
     for (size_t v = 0; v < own_sched_.size(); v++) {
-        if (cfg_.program_cps[v] <= 0)
+        if (!own_load(v))
             continue;
-        while (n < kStartsPerLoop && may_start()) {
-            const uint64_t due = own_sched_[v].due(own_started_[v]);
+        while (n < kStartsPerLoop && may_start() && own_may_start(v)) {
+            const uint64_t due = own_sched_[v].unlimited() ? now : own_sched_[v].due(own_started_[v]);
             if (due > now)
                 break;
             uint32_t pair;
@@ -533,8 +535,8 @@ uint64_t Worker::own_rates_next_due() const
 {
     uint64_t next = UINT64_MAX;
     for (size_t v = 0; v < own_sched_.size(); v++)
-        if (cfg_.program_cps[v] > 0)
-            next = std::min(next, own_sched_[v].due(own_started_[v]));
+        if (own_load(v) && own_may_start(v))
+            next = std::min(next, own_sched_[v].unlimited() ? 0 : own_sched_[v].due(own_started_[v]));
     return next;
 }
 
@@ -563,7 +565,7 @@ bool Worker::start_connections(uint64_t now)
         return n > 0;
     n = start_own_rates(now, n);
     // Every program has its own rate: the run's schedule starts none.
-    const bool by_weight = cfg_.program_cps.empty() || weight_sum_ > 0;
+    const bool by_weight = own_sched_.empty() || weight_sum_ > 0;
     while (by_weight && n < kStartsPerLoop) {
         if (!may_start())
             break;
@@ -611,6 +613,8 @@ void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t res
             weighted_started_++;
         else if (v < own_started_.size())
             own_started_[v]++;
+        if (v < own_open_.size())
+            own_open_[v]++;
         active_++;
         st_.c.attempted++;
         if (auto* t = template_of(id))
@@ -764,6 +768,8 @@ void Worker::finish(uint32_t id, uint64_t now, bool completed, program::Failure 
         return;
     }
     active_--;
+    if (!variant_.empty() && variant_[id] < own_open_.size())
+        own_open_[variant_[id]]--;
     if (rec.half_open) {
         rec.half_open = false;
         half_open_--;
@@ -981,7 +987,7 @@ void Worker::idle_wait(uint64_t now)
         wait = due > now ? std::min(wait, due - now) : 0;
     }
     if (!stopping_ && !paused && may_start()) {
-        const bool by_weight = cfg_.program_cps.empty() || weight_sum_ > 0;
+        const bool by_weight = own_sched_.empty() || weight_sum_ > 0;
         const uint64_t weighted = by_weight && !sched_.unlimited() ? sched_.due(weighted_started_) : UINT64_MAX;
         const uint64_t due = std::min(weighted, own_rates_next_due());
         if (due != UINT64_MAX)

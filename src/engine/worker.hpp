@@ -95,6 +95,10 @@ struct WorkerConfig {
     // rate (conn/s), started on a schedule of its own; 0 = by weight on the
     // run's schedule (such programs have weight 0 in `weights`).
     std::vector<double> program_cps;
+    // ... and the most of its connections open at once (this worker's
+    // share); 0 = no cap of its own. A program with a cap and no rate
+    // starts a connection whenever one of its own ends (a closed loop).
+    std::vector<uint32_t> program_concurrency;
     tcp::CsumCheck rx_csum = tcp::CsumCheck::Auto;  // which received checksums are checked
     uint64_t seed = 0;  // ISNs and the flow table's hash
     Handoff* handoff = nullptr;  // with several workers: frames of other workers' flows go there
@@ -308,6 +312,17 @@ private:
     uint64_t weighted_started_ = 0;  // ... of them on the run's schedule (not a program's own rate)
     std::vector<ConnectSchedule> own_sched_;  // by program, with WorkerConfig::program_cps
     std::vector<uint64_t> own_started_;
+    std::vector<uint32_t> own_open_;  // by program: its connections open (not done)
+    bool own_load(size_t v) const
+    {
+        return (v < cfg_.program_cps.size() && cfg_.program_cps[v] > 0) ||
+               (v < cfg_.program_concurrency.size() && cfg_.program_concurrency[v] > 0);
+    }
+    bool own_may_start(size_t v) const
+    {
+        return v >= cfg_.program_concurrency.size() || !cfg_.program_concurrency[v] ||
+               own_open_[v] < cfg_.program_concurrency[v];
+    }
     uint64_t active_ = 0;    // started and not yet completed or failed
     ConnectSchedule sched_{0, 0, 0};
     uint64_t start_ns_ = 0;

@@ -103,6 +103,12 @@ server = { http = true }
 name = "shared"
 http = "/shared"
 server = { http = true }
+[[template]]
+name = "closed"
+concurrency = 4
+http = "/closed"
+hold_ms = 200
+server = { http = true }
 TOML
 xdpgen_server "$TMP/rsrv.json" 198.18.0.2:80 --recv-http
 gen timeout 60 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:80 --profile "$TMP/rates.toml" --cps 300 -d 5 -c 50 \
@@ -112,7 +118,11 @@ own=$(tmpl "$TMP/rates.json" own completed) shared=$(tmpl "$TMP/rates.json" shar
 (( own >= 485 && own <= 515 )) || fail "own rates: 'own' (100 conn/s for 5 s) completed $own, not 500 +-3%"
 (( shared >= 1455 && shared <= 1545 )) || fail "own rates: 'shared' (--cps 300 for 5 s) completed $shared, not 1500 +-3%"
 echo "ok: own rates: 'own' $own at its 100 conn/s, 'shared' $shared at the run's 300"
-expect_eq "own rates: the server saw them all" "$(json "$TMP/rsrv.json" .counters.completed)" "$((own + shared))"
+closed=$(tmpl "$TMP/rates.json" closed completed)
+# 4 at a time, each held 200 ms: at most 25 rounds of 4 start within the 5 s.
+(( closed >= 85 && closed <= 100 )) || fail "own concurrency: 'closed' (4 open, 200 ms each) completed $closed, not 85-100"
+echo "ok: own concurrency: 'closed' $closed (4 open at a time, 200 ms each, 5 s)"
+expect_eq "own rates: the server saw them all" "$(json "$TMP/rsrv.json" .counters.completed)" "$((own + shared + closed))"
 expect_match "own rates: the template line" "$(cat "$TMP/rates.out")" "template own \(100 conn/s\):"
 
 # --- fields against nginx, under 5% loss both ways ---

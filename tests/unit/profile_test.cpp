@@ -189,6 +189,8 @@ TEST_CASE("bad steps, server tables, TCP settings and fields name their place", 
     CHECK_THAT(err(t + "fields = { id = \"countr\" }\n"), StartsWith("bad.toml:3:17: field 'id':"));
     CHECK_THAT(err("[defaults]\nconcurency = 3\n" + t), StartsWith("bad.toml:2:1: unknown key 'concurency' in [defaults]"));
     CHECK_THAT(err("[defaults]\norder = \"fast\"\n" + t), Contains("'order' must be \"round-robin\" or \"random\""));
-    CHECK_THAT(err(t + "weight = 2\ncps = 10\n"), StartsWith("bad.toml:4:7: a template has a weight"));
+    CHECK_THAT(err(t + "cps = 10\nweight = 2\n"), StartsWith("bad.toml:4:10: a template has a weight"));
+    CHECK_THAT(err(t + "concurrency = 3\nweight = 2\n"), Contains("or a load of its own (cps, concurrency)"));
+    CHECK_THAT(err(t + "concurrency = 0\n"), Contains("'concurrency' must be an integer from 1"));
     CHECK_THAT(err(t + "cps = 0\n"), Contains("'cps' must be from"));
 }
