@@ -42,7 +42,7 @@ uint32_t derive_capacity(const WorkerConfig& c, size_t pairs)
     return static_cast<uint32_t>(std::min<double>(want, static_cast<double>(pairs)));
 }
 
-// Programs of a profile may mix HTTP (parsed in order) with raw byte counts.
+// Some program has fields: flows are numbered (their FieldContext).
 bool any_fields(const program::Program* program, const std::vector<program::Program>* programs)
 {
     if (program && program->has_fields())
@@ -54,6 +54,7 @@ bool any_fields(const program::Program* program, const std::vector<program::Prog
     return false;
 }
 
+// Programs of a profile may mix HTTP (parsed in order) with raw byte counts.
 bool any_in_order(const std::vector<program::Program>* programs)
 {
     if (programs)
