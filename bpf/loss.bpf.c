@@ -148,7 +148,14 @@ int xg_loss_out(struct __sk_buff *skb)
 	}
 	parsed = xg_parse(data, data_end, &p);
 
-	return lose(&p, parsed, data_end, &seen_out, &dropped_out) ? TC_ACT_SHOT : TC_ACT_OK;
+	/*
+	 * STOLEN, not SHOT: the sender must see a loss on the wire, not a local
+	 * error. A SHOT makes dev_queue_xmit report NET_XMIT_DROP, and Linux
+	 * drops a half-open connection whose SYN-ACK retransmission fails so
+	 * (reqsk_timer_handler): with its client's ACK lost too, the client
+	 * waits for ever on a connection the server forgot.
+	 */
+	return lose(&p, parsed, data_end, &seen_out, &dropped_out) ? TC_ACT_STOLEN : TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
