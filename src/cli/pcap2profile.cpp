@@ -3,6 +3,7 @@
 
 #include "program/fields.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -48,10 +49,12 @@ std::string closer_text(const Conversation& c)
 std::string tcp_line(const pcapconv::SynOptions& o)
 {
     std::string s = "tcp = { ";
+    // Within what a profile takes: a shift past 14 counts as 14 (RFC 7323
+    // §2.3), an MSS under 88 as 88 (a capture on lo shows 65495).
     if (o.mss)
-        s += fmt::format("mss = {}, ", *o.mss);
+        s += fmt::format("mss = {}, ", std::max<unsigned>(*o.mss, 88));
     if (o.wscale)
-        s += fmt::format("wscale = {}, ", *o.wscale);
+        s += fmt::format("wscale = {}, ", std::min<unsigned>(*o.wscale, 14));
     return s + fmt::format("sack = {}, timestamps = {} }}\n", o.sack, o.timestamps);
 }
 
@@ -71,8 +74,9 @@ public:
         const bool server_closes = c_.closer == Closer::Server;
         step(client_, server_closes ? "recv_until_close = true" : "close = true");
         step(server_, server_closes ? "close = true" : "recv_until_close = true");
-        return fmt::format("[[template]]\nname = {}\nport = {}\n# captured {} -> {}, {}, {}\n{}client = [\n{}]\nserver = [\n{}]\n",
-                           toml_quote(conv_), c_.server.port, c_.client.str(), c_.server.str(),
+        // Port 0 is no port a profile takes: the template then goes to the target's.
+        return fmt::format("[[template]]\nname = {}\n{}# captured {} -> {}, {}, {}\n{}client = [\n{}]\nserver = [\n{}]\n",
+                           toml_quote(conv_), c_.server.port ? fmt::format("port = {}\n", c_.server.port) : "", c_.client.str(), c_.server.str(),
                            plural(c_.turns.size(), "turn", "turns"), closer_text(c_), tcp_line(c_.client_syn),
                            client_, server_);
     }
@@ -100,7 +104,7 @@ private:
     {
         const uint64_t ms = to_ns > from_ns ? (to_ns - from_ns + 500'000) / 1'000'000 : 0;
         if (ms >= 1)
-            step(client_, fmt::format("delay_ms = {}", ms));
+            step(client_, fmt::format("delay_ms = {}", std::min<uint64_t>(ms, 86'400'000)));  // a profile's longest
     }
 
     std::string bytes_name(char side, size_t n) const { return fmt::format("{}.{}.{}{}.bin", o_.stem, conv_, side, n); }

@@ -301,7 +301,7 @@ Status read_tcp(const Values& v, const toml::node& node, ProfileTcp& tcp)
         Status st;
         bool b = false;
         if (key == "mss")
-            st = v.count_as(n, key, tcp.mss.emplace(), 88, 9000);
+            st = v.count_as(n, key, tcp.mss.emplace(), 88, 65535);  // the run's --mss caps it
         else if (key == "rcv_wnd")
             st = v.count_as(n, key, tcp.rcv_wnd.emplace(), 1024, 1u << 30);
         else if (key == "initial_cwnd")

@@ -183,7 +183,8 @@ TEST_CASE("bad steps, server tables, TCP settings and fields name their place", 
     CHECK_THAT(err(t + "http = \"/\"\nclient = [ { send = \"a\" } ]\n"), Contains("as steps or by the quick keys"));
     CHECK_THAT(err(t + "server = { stauts = 200 }\n"), StartsWith("bad.toml:3:12: unknown key 'stauts' in a template's server"));
     CHECK_THAT(err(t + "server = 1\n"), Contains("'server' must be a table of server options or an array of steps"));
-    CHECK_THAT(err(t + "tcp = { mss = 20 }\n"), StartsWith("bad.toml:3:15: 'mss' must be an integer from 88 to 9000"));
+    CHECK_THAT(err(t + "tcp = { mss = 20 }\n"), StartsWith("bad.toml:3:15: 'mss' must be an integer from 88 to 65535"));
+    CHECK(parse_profile(t + "tcp = { mss = 65495, wscale = 14 }\n", "lo.toml"));  // what a capture on lo shows
     CHECK_THAT(err(t + "tcp = { ecn = true }\n"), Contains("unknown key 'ecn' in a template's tcp"));
     CHECK_THAT(err(t + "port = 70000\n"), Contains("'port' must be an integer from 1 to 65535"));
     CHECK_THAT(err(t + "fields = { id = \"countr\" }\n"), StartsWith("bad.toml:3:17: field 'id':"));
