@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/pcap2profile.hpp"
+#include "cli/profile.hpp"
 
 namespace xdpgen {
 namespace {
@@ -44,6 +45,10 @@ int run_pcap2profile(const Pcap2ProfileOptions& o)
         fmt::print(stderr, "pcap2profile: skipped {}\n", skipped_line(s));
     if (cap->conversations.empty())
         return no_usable_conversation(o.capture, cap.value());
+    if (cap->conversations.size() > kMaxTemplates)  // a profile that could not be loaded
+        return fail_setup(make_error(fmt::format("{} usable conversations in {}: a profile holds at most {} templates",
+                                                 cap->conversations.size(), o.capture, kMaxTemplates),
+                                     0, "pick some with --filter, e.g. --filter 'tcp port 80 and host 10.0.0.5'"));
 
     const std::string path = o.output.empty() ? default_profile_path(o.capture) : o.output;
     const bool to_stdout = path == "-";

@@ -777,4 +777,19 @@ TEST_CASE("the command: the profile and its files, the summary, exit codes", "[p
     CHECK(run(std::string(XDPGEN_TEST_DATA "/curl-nginx.pcap --filter 'bogus!'")) == 2);
     CHECK(run(std::string(XDPGEN_TEST_DATA "/curl-nginx.pcap -o - --filter 'port 81'")) == 1);
     CHECK_THAT(slurp(d.file("err")), Contains("no TCP conversation in"));
+
+    // More conversations than a profile holds: refused, not a profile that cannot be loaded.
+    {
+        CaptureFile f(d.file("many.pcap"));
+        for (uint16_t port = 40001; port <= 40065; port++) {
+            Conn c(f, port);
+            c.handshake();
+            c.client_send("x");
+            c.client_fin();
+        }
+    }
+    CHECK(run(d.file("many.pcap") + " -o " + d.file("many.toml")) == 2);
+    CHECK_THAT(slurp(d.file("err")), Contains("65 usable conversations in"));
+    CHECK_THAT(slurp(d.file("err")), Contains("at most 64 templates"));
+    CHECK_FALSE(std::filesystem::exists(d.file("many.toml")));
 }
