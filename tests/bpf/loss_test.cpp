@@ -57,7 +57,8 @@ Direction ingress(xg_loss& s)
 
 Direction egress(xg_loss& s)
 {
-    return {"egress (tc)", s.progs.xg_loss_out, TC_ACT_OK, TC_ACT_SHOT, &s.bss->seen_out, &s.bss->dropped_out};
+    // STOLEN: the sender sees a loss on the wire, not a transmit error (bpf/loss.bpf.c).
+    return {"egress (tc)", s.progs.xg_loss_out, TC_ACT_OK, TC_ACT_STOLEN, &s.bss->seen_out, &s.bss->dropped_out};
 }
 
 // Runs the frame `runs` times and returns how many were dropped; fails on a
