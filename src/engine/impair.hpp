@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#pragma once
+// Built-in impairment (--impair, --impair-rx): the pieces the engine puts
+// together, none of them wired to it here.
+//
+// - ImpairSpec / parse_impair: what the user asked for, as text and back.
+// - ImpairDecider: what happens to one segment (dropped, held back for
+//   reordering, delayed by how much), a pure function of the seed and the
+//   segment's identity, so a run with the same seed makes the same decisions
+//   whatever order segments arrive in.
+// - DueQueue: small descriptors kept until due (delayed outgoing segments are
+//   built only when they leave), in due order, FIFO among equal dues.
+// - FrameStore: copies of incoming frames held until due, at most `cap`.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "util/result.hpp"
+
+namespace xdpgen::engine {
+
+struct ImpairSpec {
+    uint64_t delay_ns = 0;     // added to every segment
+    // Each segment's delay is drawn uniformly in [delay - jitter, delay + jitter],
+    // the part below 0 cut off: jitter > delay draws in [0, delay + jitter].
+    uint64_t jitter_ns = 0;
+    uint32_t loss_ppm = 0;     // parts per million, 0..1'000'000
+    uint32_t reorder_ppm = 0;
+    uint64_t seed = 1;
+    bool seed_given = false;
+
+    // Delay, jitter, loss or reorder set.
+    bool any() const;
+    // Canonical text, e.g. "delay=20ms,jitter=5ms,loss=1%,reorder=0.5%,seed=42":
+    // only what is set, the seed always (so a run can be repeated), each value
+    // exact. parse_impair gives the same spec back, with seed_given true.
+    std::string describe() const;
+};
+
+inline constexpr uint32_t kImpairPpm = 1'000'000;                  // 100%
+inline constexpr uint64_t kImpairMaxDurationNs = 60'000'000'000;  // 60 s
+
+// Parses 'delay=20ms,jitter=5ms,loss=1%,reorder=0.5%,seed=42': keys in any
+// order, each at most once, comma separated; blanks around an item are
+// ignored, blanks inside one are not ('loss=5 %' is an error).
+// Durations: a decimal number (1.5ms) with a unit, ns, us, ms or s, at most
+// 60 s and exact to the ns. Rates: a decimal number and '%', 0..100, exact
+// to 0.0001% (1 ppm). seed: a whole number (uint64). A value finer than its
+// resolution is refused rather than rounded, so describe() stays exact.
+// Errors name `what` (the option, e.g. "--impair") and the offending item,
+// with a hint listing the keys and their forms.
+Result<ImpairSpec> parse_impair(std::string_view text, std::string_view what);
+
+}  // namespace xdpgen::engine
