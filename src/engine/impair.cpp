@@ -284,4 +284,57 @@ Result<ImpairSpec> parse_impair(std::string_view text, std::string_view what)
     return s;
 }
 
+// --- ImpairDecider ---
+
+namespace {
+
+// splitmix64's finaliser: a bijection that spreads every input bit over the
+// output (its sequence passes BigCrush).
+uint64_t fmix64(uint64_t x)
+{
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ull;
+enum Draw { kDrawDrop, kDrawReorder, kDrawJitter };
+
+// r scaled into [0, n) by a 64x64 -> 128 multiply (bias below n / 2^64).
+uint64_t scale_below(uint64_t r, uint64_t n)
+{
+    return uint64_t((u128(r) * n) >> 64);
+}
+
+}  // namespace
+
+ImpairDecider::ImpairDecider(const ImpairSpec& s) : spec_(s)
+{
+    // A key per draw: the draws of one identity are unrelated to each other
+    // and to those under another seed.
+    for (uint64_t d = 0; d < 3; ++d)
+        key_[d] = fmix64(fmix64(s.seed ^ kMixP0) + (d + 1) * kGolden);
+    lo_ns_ = s.delay_ns > s.jitter_ns ? s.delay_ns - s.jitter_ns : 0;
+    span_ns_ = s.delay_ns + s.jitter_ns - lo_ns_;
+}
+
+ImpairDecision ImpairDecider::decide(uint64_t identity) const
+{
+    // Two rounds keyed by the draw's key: one round of a bijection keeps
+    // identities that differ in few bits apart, the second decorrelates keys.
+    const auto draw = [&](Draw d) { return fmix64(fmix64(identity ^ key_[d]) + key_[d]); };
+    ImpairDecision r;
+    r.drop = spec_.loss_ppm && scale_below(draw(kDrawDrop), kImpairPpm) < spec_.loss_ppm;
+    r.reorder = spec_.reorder_ppm && scale_below(draw(kDrawReorder), kImpairPpm) < spec_.reorder_ppm;
+    r.delay_ns = lo_ns_ + (span_ns_ ? scale_below(draw(kDrawJitter), span_ns_ + 1) : 0);
+    return r;
+}
+
+uint64_t impair_mix(uint64_t h, uint64_t v)
+{
+    // v goes through its own round (offset so that 0 is not a fixed point)
+    // before meeting h: mix(mix(h, a), b) != mix(mix(h, b), a).
+    return fmix64(h ^ fmix64(v + kGolden));
+}
+
 }  // namespace xdpgen::engine

@@ -52,4 +52,34 @@ inline constexpr uint64_t kImpairMaxDurationNs = 60'000'000'000;  // 60 s
 // with a hint listing the keys and their forms.
 Result<ImpairSpec> parse_impair(std::string_view text, std::string_view what);
 
+// What happens to one segment. A dropped segment never leaves; its reorder
+// and delay are drawn all the same (independent draws) and mean nothing.
+struct ImpairDecision {
+    bool drop = false;
+    bool reorder = false;    // hold it until a later segment of its flow has left
+    uint64_t delay_ns = 0;   // with jitter drawn
+};
+
+class ImpairDecider {
+public:
+    explicit ImpairDecider(const ImpairSpec& s);
+    // identity: a 64-bit hash of what the segment is (flow, relative
+    // sequence, flags, length, how many times sent; see impair_mix). Drop,
+    // reorder and jitter are independent draws, each a keyed hash of
+    // (seed, identity, a per-draw salt): the same identity and seed give the
+    // same decision in any run, whatever was decided before.
+    ImpairDecision decide(uint64_t identity) const;
+    const ImpairSpec& spec() const { return spec_; }
+
+private:
+    ImpairSpec spec_;
+    uint64_t key_[3];     // one per draw, from the seed
+    uint64_t lo_ns_ = 0;  // the delay range [lo, lo + span]
+    uint64_t span_ns_ = 0;
+};
+
+// Mixes v into the hash h (order matters: mixing a then b differs from b then
+// a), for the caller's segment identity. A bijection in each argument.
+uint64_t impair_mix(uint64_t h, uint64_t v);
+
 }  // namespace xdpgen::engine

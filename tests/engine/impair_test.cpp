@@ -5,7 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "engine/impair.hpp"
 
@@ -186,4 +188,176 @@ TEST_CASE("parse_impair refuses malformed text, naming the option and the item",
         CHECK_THAT(r.error().what, Contains("--impair-rx: "));
         CHECK_THAT(r.error().hint, Contains("delay=<duration>") && Contains("loss=<rate>") && Contains("seed="));
     }
+}
+
+namespace {
+
+constexpr uint64_t kDraws = 1'000'000;
+
+ImpairSpec spec_of(uint32_t loss_ppm, uint32_t reorder_ppm, uint64_t delay_ns = 0, uint64_t jitter_ns = 0,
+                   uint64_t seed = 1)
+{
+    ImpairSpec s;
+    s.loss_ppm = loss_ppm;
+    s.reorder_ppm = reorder_ppm;
+    s.delay_ns = delay_ns;
+    s.jitter_ns = jitter_ns;
+    s.seed = seed;
+    return s;
+}
+
+// Identities the way the engine makes them: (flow, sequence) mixed.
+uint64_t segment_identity(uint64_t flow, uint64_t seq)
+{
+    return impair_mix(impair_mix(0, flow), seq);
+}
+
+}  // namespace
+
+TEST_CASE("ImpairDecider: loss=5% drops 5% +- 0.1% of a million identities", "[impair]")
+{
+    const ImpairDecider d(spec_of(50'000, 0));
+    uint64_t seq_drops = 0, mixed_drops = 0;
+    for (uint64_t i = 0; i < kDraws; ++i) {
+        seq_drops += d.decide(i).drop;  // consecutive numbers: the hardest input
+        mixed_drops += d.decide(segment_identity(i / 1000, i % 1000)).drop;
+    }
+    CHECK(double(seq_drops) / kDraws == Approx(0.05).margin(0.001));
+    CHECK(double(mixed_drops) / kDraws == Approx(0.05).margin(0.001));
+}
+
+TEST_CASE("ImpairDecider: reorder=5% reorders 5% +- 0.1%, and nothing else is drawn", "[impair]")
+{
+    const ImpairDecider d(spec_of(0, 50'000));
+    uint64_t reordered = 0;
+    for (uint64_t i = 0; i < kDraws; ++i) {
+        const ImpairDecision r = d.decide(i);
+        reordered += r.reorder;
+        REQUIRE_FALSE(r.drop);
+        REQUIRE(r.delay_ns == 0);
+    }
+    CHECK(double(reordered) / kDraws == Approx(0.05).margin(0.001));
+}
+
+TEST_CASE("ImpairDecider: 0% never, 100% always, 1 ppm about once in a million", "[impair]")
+{
+    const ImpairDecider none(spec_of(0, 0, 3'000'000));
+    const ImpairDecider all(spec_of(1'000'000, 1'000'000));
+    const ImpairDecider one(spec_of(1, 0));
+    uint64_t ones = 0;
+    for (uint64_t i = 0; i < kDraws; ++i) {
+        const ImpairDecision n = none.decide(i), a = all.decide(i);
+        REQUIRE_FALSE(n.drop);
+        REQUIRE_FALSE(n.reorder);
+        REQUIRE(n.delay_ns == 3'000'000);  // no jitter: exactly the delay
+        REQUIRE(a.drop);
+        REQUIRE(a.reorder);
+        ones += one.decide(i).drop;
+    }
+    CHECK(ones >= 1);
+    CHECK(ones <= 8);  // Poisson(1): P(> 8) ~ 1e-6
+}
+
+TEST_CASE("ImpairDecider: jitter draws uniformly in [delay - jitter, delay + jitter]", "[impair]")
+{
+    struct Case {
+        uint64_t delay, jitter, lo, hi;
+    };
+    // The part below 0 is cut off: the range starts at 0.
+    for (const Case c : {Case{10'000'000, 5'000'000, 5'000'000, 15'000'000}, Case{0, 5'000'000, 0, 5'000'000},
+                         Case{2'000'000, 5'000'000, 0, 7'000'000}, Case{1'000, 1'000, 0, 2'000}}) {
+        INFO("delay " << c.delay << " jitter " << c.jitter);
+        const ImpairDecider d(spec_of(0, 0, c.delay, c.jitter));
+        uint64_t bins[10] = {}, lo = UINT64_MAX, hi = 0;
+        double sum = 0;
+        for (uint64_t i = 0; i < kDraws; ++i) {
+            const uint64_t ns = d.decide(i).delay_ns;
+            REQUIRE(ns >= c.lo);
+            REQUIRE(ns <= c.hi);
+            lo = std::min(lo, ns);
+            hi = std::max(hi, ns);
+            sum += double(ns);
+            ++bins[std::min<uint64_t>(9, (ns - c.lo) * 10 / (c.hi - c.lo))];
+        }
+        const double mid = double(c.lo + c.hi) / 2;
+        CHECK(sum / kDraws == Approx(mid).epsilon(0.01));
+        // The ends are reached (within 0.01% of the width).
+        CHECK(lo - c.lo <= (c.hi - c.lo) / 10'000);
+        CHECK(c.hi - hi <= (c.hi - c.lo) / 10'000);
+        for (uint64_t b : bins)
+            CHECK(double(b) / kDraws == Approx(0.1).epsilon(0.1));
+    }
+}
+
+TEST_CASE("ImpairDecider: the same seed and identity, the same decision, in any order", "[impair]")
+{
+    const ImpairSpec s = spec_of(100'000, 200'000, 20'000'000, 5'000'000, 42);
+    const ImpairDecider a(s), b(s);
+    std::vector<ImpairDecision> forward(100'000);
+    for (uint64_t i = 0; i < forward.size(); ++i)
+        forward[i] = a.decide(segment_identity(7, i));
+    for (uint64_t i = forward.size(); i-- > 0;) {
+        const ImpairDecision r = b.decide(segment_identity(7, i));
+        REQUIRE(r.drop == forward[i].drop);
+        REQUIRE(r.reorder == forward[i].reorder);
+        REQUIRE(r.delay_ns == forward[i].delay_ns);
+    }
+    CHECK(b.spec().seed == 42);
+}
+
+TEST_CASE("ImpairDecider: another seed drops another set (overlap ~ 5% of 5%)", "[impair]")
+{
+    const ImpairDecider a(spec_of(50'000, 0, 0, 0, 1)), b(spec_of(50'000, 0, 0, 0, 2));
+    uint64_t in_a = 0, in_b = 0, both = 0;
+    for (uint64_t i = 0; i < kDraws; ++i) {
+        const bool da = a.decide(i).drop, db = b.decide(i).drop;
+        in_a += da;
+        in_b += db;
+        both += da && db;
+    }
+    CHECK(double(in_b) / kDraws == Approx(0.05).margin(0.001));
+    // Independent sets: 0.25% of the identities in both (2500, sd 50).
+    CHECK(double(both) / kDraws == Approx(0.0025).epsilon(0.1));
+}
+
+TEST_CASE("ImpairDecider: drop, reorder and jitter are independent draws", "[impair]")
+{
+    const uint64_t delay = 10'000'000, jitter = 5'000'000;
+    const ImpairDecider d(spec_of(50'000, 500'000, delay, jitter, 7));
+    uint64_t reordered = 0, dropped_reordered = 0, kept = 0, dropped_kept = 0;
+    uint64_t dropped = 0, low = 0, dropped_low = 0;
+    double dropped_delay = 0;
+    for (uint64_t i = 0; i < kDraws; ++i) {
+        const ImpairDecision r = d.decide(segment_identity(i % 64, i / 64));
+        (r.reorder ? reordered : kept) += 1;
+        (r.reorder ? dropped_reordered : dropped_kept) += r.drop;
+        dropped += r.drop;
+        low += r.delay_ns < delay;
+        dropped_low += r.drop && r.delay_ns < delay;
+        if (r.drop)
+            dropped_delay += double(r.delay_ns);
+    }
+    // Dropped as often among the reordered as among the rest, and among the
+    // short delays (sd ~0.03% with 500 000 in each group).
+    CHECK(double(dropped_reordered) / reordered == Approx(0.05).margin(0.0015));
+    CHECK(double(dropped_kept) / kept == Approx(0.05).margin(0.0015));
+    CHECK(double(dropped_low) / low == Approx(0.05).margin(0.0015));
+    // Reordered half the time among the dropped (sd ~0.22% over 50 000).
+    CHECK(double(dropped_reordered) / dropped == Approx(0.5).margin(0.01));
+    // The dropped ones' delays average the delay (sd ~13 us).
+    CHECK(dropped_delay / dropped == Approx(double(delay)).epsilon(0.01));
+}
+
+TEST_CASE("impair_mix: order matters, no collisions over flows x sequences", "[impair]")
+{
+    CHECK(impair_mix(impair_mix(0, 1), 2) != impair_mix(impair_mix(0, 2), 1));
+    CHECK(impair_mix(0, 0) != 0);
+    CHECK(impair_mix(5, 9) == impair_mix(5, 9));
+    std::vector<uint64_t> ids;
+    ids.reserve(kDraws);
+    for (uint64_t flow = 0; flow < 1000; ++flow)
+        for (uint64_t seq = 0; seq < 1000; ++seq)
+            ids.push_back(segment_identity(flow, seq));
+    std::sort(ids.begin(), ids.end());
+    CHECK(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
 }
