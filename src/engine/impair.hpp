@@ -12,9 +12,13 @@
 //   built only when they leave), in due order, FIFO among equal dues.
 // - FrameStore: copies of incoming frames held until due, at most `cap`.
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <vector>
 
 #include "util/result.hpp"
 
@@ -81,5 +85,69 @@ private:
 // Mixes v into the hash h (order matters: mixing a then b differs from b then
 // a), for the caller's segment identity. A bijection in each argument.
 uint64_t impair_mix(uint64_t h, uint64_t v);
+
+// Descriptors kept until due: a binary heap keyed by (due, push sequence), so
+// equal dues and items pushed in due order come out in push order (a constant
+// delay never reorders a flow's segments). push/pop reuse the vector's
+// capacity: no allocation once it has held its peak.
+template <typename T>
+class DueQueue {
+    static_assert(std::is_trivially_copyable_v<T>, "DueQueue holds small descriptors");
+
+public:
+    void push(uint64_t due_ns, const T& item)
+    {
+        heap_.push_back(Entry{due_ns, seq_++, item});
+        std::push_heap(heap_.begin(), heap_.end(), later);
+        peak_ = std::max(peak_, heap_.size());
+    }
+
+    // Calls fn(item) for every item due at or before now, in due order (ties:
+    // push order), at most `max` of them; returns how many. fn may push:
+    // items it pushes are never visited in this call, even if already due
+    // (they come first in the next call when due), so a callback that
+    // re-queues cannot loop. Such an item due at or before now also ends this
+    // call early, keeping the global due order; next_due() <= now tells.
+    // fn must not call pop_due or clear.
+    template <typename Fn>
+    size_t pop_due(uint64_t now_ns, Fn&& fn, size_t max = SIZE_MAX)
+    {
+        const uint64_t fence = seq_;
+        size_t n = 0;
+        while (n < max && !heap_.empty() && heap_.front().due <= now_ns && heap_.front().seq < fence) {
+            std::pop_heap(heap_.begin(), heap_.end(), later);
+            const T item = heap_.back().item;  // a copy: fn's pushes may move the vector
+            heap_.pop_back();
+            ++n;
+            fn(item);
+        }
+        return n;
+    }
+
+    // UINT64_MAX when empty.
+    uint64_t next_due() const { return heap_.empty() ? UINT64_MAX : heap_.front().due; }
+    size_t size() const { return heap_.size(); }
+    // The most ever held, across clear() too (for the report).
+    size_t peak() const { return peak_; }
+    // Empties the queue, keeping its capacity.
+    void clear() { heap_.clear(); }
+
+private:
+    struct Entry {
+        uint64_t due;
+        uint64_t seq;
+        T item;
+    };
+    // The heap's order: std::*_heap keep the greatest on top, so "greater"
+    // here is "due earlier".
+    static bool later(const Entry& a, const Entry& b)
+    {
+        return a.due != b.due ? a.due > b.due : a.seq > b.seq;
+    }
+
+    std::vector<Entry> heap_;
+    uint64_t seq_ = 0;
+    size_t peak_ = 0;
+};
 
 }  // namespace xdpgen::engine

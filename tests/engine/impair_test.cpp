@@ -6,12 +6,18 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <map>
+#include <new>
 #include <string>
 #include <vector>
 
 #include "engine/impair.hpp"
+#include "test_rng.hpp"
 
 using namespace xdpgen::engine;
+using xdpgen::engine::test::Rng;
 using Catch::Contains;
 
 namespace {
@@ -361,3 +367,283 @@ TEST_CASE("impair_mix: order matters, no collisions over flows x sequences", "[i
     std::sort(ids.begin(), ids.end());
     CHECK(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
 }
+
+// --- DueQueue ---
+
+// Counts the binary's allocations so that a test can say "none here". Not
+// under AddressSanitizer, which keeps its own operator new.
+#if defined(__SANITIZE_ADDRESS__)
+#define IMPAIR_COUNT_ALLOCS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define IMPAIR_COUNT_ALLOCS 0
+#endif
+#endif
+#ifndef IMPAIR_COUNT_ALLOCS
+#define IMPAIR_COUNT_ALLOCS 1
+#endif
+
+namespace {
+std::atomic<uint64_t> g_allocs{0}, g_alloc_bytes{0};
+}  // namespace
+
+#if IMPAIR_COUNT_ALLOCS
+void* operator new(std::size_t n)
+{
+    g_allocs.fetch_add(1, std::memory_order_relaxed);
+    g_alloc_bytes.fetch_add(n, std::memory_order_relaxed);
+    if (void* p = std::malloc(n ? n : 1))
+        return p;
+    throw std::bad_alloc();
+}
+// GCC sees free() meet a `new` once these are inlined: the pairing is ours.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
+#endif
+
+namespace {
+
+// A descriptor as the engine would keep one: small, trivially copyable.
+struct Seg {
+    uint64_t id;
+    uint32_t flow;
+};
+
+using Queue = DueQueue<Seg>;
+
+// Every id pop_due visits, in order.
+std::vector<uint64_t> pop_ids(Queue& q, uint64_t now, size_t max = SIZE_MAX)
+{
+    std::vector<uint64_t> ids;
+    const size_t n = q.pop_due(now, [&](const Seg& s) { ids.push_back(s.id); }, max);
+    CHECK(n == ids.size());
+    return ids;
+}
+
+}  // namespace
+
+TEST_CASE("DueQueue against a model keyed by (due, push sequence), popped at random times", "[impair]")
+{
+    Rng rng(20240611);
+    Queue q;
+    std::map<std::pair<uint64_t, uint64_t>, uint64_t> model;  // (due, seq) -> id
+    uint64_t seq = 0, now = 1'000'000'000, visited = 0;
+    size_t model_peak = 0;
+    const auto push = [&](uint64_t due) {
+        q.push(due, Seg{seq, uint32_t(seq % 7)});
+        model.emplace(std::pair{due, seq}, seq);
+        ++seq;
+        model_peak = std::max(model_peak, model.size());
+    };
+    // Dues: ties (a few distinct values), near, already past, minutes ahead.
+    const auto random_due = [&] {
+        switch (rng.below(5)) {
+        case 0: return now + rng.below(4) * 1'000;
+        case 1: return now + rng.below(5'000'000);
+        case 2: return now - rng.below(1'000'000);
+        case 3: return now + 60'000'000'000 * (1 + rng.below(10));
+        default: return now;
+        }
+    };
+    for (int step = 0; step < 100'000; ++step) {
+        if (rng.below(3)) {
+            for (uint64_t n = 1 + rng.below(4); n--;)
+                push(random_due());
+            continue;
+        }
+        now += rng.below(4) == 0 ? rng.below(200'000'000'000) : rng.below(3'000'000);
+        const size_t max = rng.below(4) == 0 ? 1 + rng.below(5) : SIZE_MAX;
+        const uint64_t fence = seq;
+        size_t seen = 0;
+        const size_t n = q.pop_due(
+            now,
+            [&](const Seg& s) {
+                REQUIRE_FALSE(model.empty());
+                const auto it = model.begin();
+                REQUIRE(it->first.first <= now);
+                REQUIRE(it->first.second < fence);  // not one pushed during this call
+                REQUIRE(s.id == it->second);
+                REQUIRE(s.flow == s.id % 7);
+                model.erase(it);
+                ++seen;
+                if (rng.below(6) == 0)
+                    push(random_due());
+            },
+            max);
+        REQUIRE(n == seen);
+        REQUIRE(n <= max);
+        visited += n;
+        // It stopped for a reason: max, nothing due, or a due item pushed in the call.
+        if (n < max && !model.empty())
+            REQUIRE((model.begin()->first.first > now || model.begin()->first.second >= fence));
+        REQUIRE(q.size() == model.size());
+        REQUIRE(q.next_due() == (model.empty() ? UINT64_MAX : model.begin()->first.first));
+    }
+    CHECK(q.peak() == model_peak);
+    // Nothing lost: everything left comes out at the end of time, in order.
+    while (q.size())
+        visited += q.pop_due(UINT64_MAX, [&](const Seg& s) {
+            REQUIRE(s.id == model.begin()->second);
+            model.erase(model.begin());
+        });
+    CHECK(model.empty());
+    CHECK(visited == seq);
+    CHECK(q.next_due() == UINT64_MAX);
+}
+
+TEST_CASE("DueQueue: equal dues come out in push order", "[impair]")
+{
+    Queue q;
+    // 1000 items due at 5 with others due at 4 and 6 pushed between them.
+    for (uint64_t i = 0; i < 1000; ++i) {
+        q.push(5, Seg{i, 0});
+        q.push(i % 2 ? 4 : 6, Seg{100'000 + i, 0});
+    }
+    CHECK(pop_ids(q, 3).empty());
+    CHECK(pop_ids(q, 4).size() == 500);
+    const std::vector<uint64_t> fives = pop_ids(q, 5);
+    REQUIRE(fives.size() == 1000);
+    for (uint64_t i = 0; i < 1000; ++i)
+        REQUIRE(fives[i] == i);
+    CHECK(pop_ids(q, 6).size() == 500);
+}
+
+TEST_CASE("DueQueue: a constant delay keeps each flow's push order", "[impair]")
+{
+    Rng rng(77);
+    Queue q;
+    // Two flows, each with its own constant delay, pushed at random times
+    // (often the same ns), popped at random times in between.
+    const uint64_t delay[2] = {20'000'000, 3'000'000};
+    uint64_t t = 0, next_id[2] = {0, 0}, last[2] = {0, 0}, count[2] = {0, 0};
+    bool any[2] = {false, false};
+    const auto check = [&](const Seg& s) {
+        REQUIRE((!any[s.flow] || s.id > last[s.flow]));
+        any[s.flow] = true;
+        last[s.flow] = s.id;
+        ++count[s.flow];
+    };
+    for (int i = 0; i < 200'000; ++i) {
+        t += rng.below(3) == 0 ? 0 : rng.below(100'000);
+        const uint32_t f = uint32_t(rng.below(2));
+        q.push(t + delay[f], Seg{next_id[f]++, f});
+        if (rng.below(10) == 0)
+            q.pop_due(t, check, rng.below(2) ? SIZE_MAX : 3);
+    }
+    q.pop_due(UINT64_MAX, check);
+    CHECK(count[0] == next_id[0]);
+    CHECK(count[1] == next_id[1]);
+}
+
+TEST_CASE("DueQueue: at most max per call, the rest for the next", "[impair]")
+{
+    Queue q;
+    for (uint64_t i = 0; i < 10; ++i)
+        q.push(100 + i, Seg{i, 0});
+    CHECK(pop_ids(q, 1000, 3) == std::vector<uint64_t>{0, 1, 2});
+    CHECK(q.size() == 7);
+    CHECK(q.next_due() == 103);
+    CHECK(pop_ids(q, 1000, 0).empty());
+    CHECK(pop_ids(q, 1000, 4) == std::vector<uint64_t>{3, 4, 5, 6});
+    CHECK(pop_ids(q, 108) == std::vector<uint64_t>{7, 8});
+    CHECK(pop_ids(q, 1000, 5) == std::vector<uint64_t>{9});
+    CHECK(q.size() == 0);
+}
+
+TEST_CASE("DueQueue: size, peak (kept across clear), next_due, clear", "[impair]")
+{
+    Queue q;
+    CHECK(q.size() == 0);
+    CHECK(q.peak() == 0);
+    CHECK(q.next_due() == UINT64_MAX);
+    for (uint64_t i = 0; i < 5; ++i)
+        q.push(50 - i, Seg{i, 0});
+    CHECK(q.next_due() == 46);
+    CHECK(pop_ids(q, 47) == std::vector<uint64_t>{4, 3});
+    q.push(1, Seg{9, 0});
+    q.push(2, Seg{10, 0});
+    CHECK(q.size() == 5);
+    CHECK(q.peak() == 5);
+    q.push(3, Seg{11, 0});
+    CHECK(q.peak() == 6);
+    q.clear();
+    CHECK(q.size() == 0);
+    CHECK(q.next_due() == UINT64_MAX);
+    CHECK(q.peak() == 6);
+    CHECK(pop_ids(q, UINT64_MAX).empty());
+}
+
+TEST_CASE("DueQueue: items minutes ahead stay until due", "[impair]")
+{
+    const uint64_t minute = 60'000'000'000;
+    Queue q;
+    q.push(5 * minute, Seg{1, 0});
+    q.push(10 * minute + 1, Seg{2, 0});
+    q.push(1'000, Seg{0, 0});
+    CHECK(pop_ids(q, 2'000) == std::vector<uint64_t>{0});
+    // Many pops in between, each far apart: nothing leaves early.
+    for (uint64_t t = 2'000; t < 5 * minute; t += 7'000'000'001)
+        REQUIRE(pop_ids(q, t).empty());
+    CHECK(pop_ids(q, 5 * minute - 1).empty());
+    CHECK(pop_ids(q, 5 * minute) == std::vector<uint64_t>{1});
+    CHECK(pop_ids(q, 10 * minute).empty());
+    CHECK(q.next_due() == 10 * minute + 1);
+    CHECK(pop_ids(q, 10 * minute + 1) == std::vector<uint64_t>{2});
+}
+
+TEST_CASE("DueQueue: what fn pushes waits for the next call", "[impair]")
+{
+    Queue q;
+    q.push(1, Seg{1, 0});
+    q.push(2, Seg{2, 0});
+    q.push(3, Seg{3, 0});
+    SECTION("an item due later than now: the call goes on, the item stays")
+    {
+        std::vector<uint64_t> ids;
+        q.pop_due(10, [&](const Seg& s) {
+            ids.push_back(s.id);
+            q.push(20 + s.id, Seg{10 + s.id, 0});
+        });
+        CHECK(ids == std::vector<uint64_t>{1, 2, 3});
+        CHECK(q.size() == 3);
+        CHECK(q.next_due() == 21);
+    }
+    SECTION("an item already due: not in this call (no loop), first in the next")
+    {
+        std::vector<uint64_t> ids;
+        const size_t n = q.pop_due(10, [&](const Seg& s) {
+            ids.push_back(s.id);
+            q.push(0, Seg{100 + s.id, 0});  // re-queued at once, forever
+        });
+        // The pushed item (due 0) is now first, so the call ends there.
+        CHECK(n == 1);
+        CHECK(ids == std::vector<uint64_t>{1});
+        CHECK(q.next_due() == 0);
+        CHECK(pop_ids(q, 10) == std::vector<uint64_t>{101, 2, 3});
+    }
+}
+
+#if IMPAIR_COUNT_ALLOCS
+TEST_CASE("DueQueue: no allocation once warmed up", "[impair]")
+{
+    Rng rng(5);
+    Queue q;
+    uint64_t now = 0, sink = 0;
+    const auto round = [&] {
+        for (int i = 0; i < 4096; ++i)
+            q.push(now + rng.below(1'000'000), Seg{uint64_t(i), 0});
+        now += 1'000'000;
+        q.pop_due(now, [&](const Seg& s) { sink += s.id; });
+    };
+    round();  // warm-up: the vector grows to its peak
+    const uint64_t before = g_allocs.load();
+    for (int r = 0; r < 50; ++r)
+        round();
+    const uint64_t allocs = g_allocs.load() - before;
+    CHECK(allocs == 0);
+    CHECK(sink > 0);
+}
+#endif
