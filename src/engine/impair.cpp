@@ -337,4 +337,60 @@ uint64_t impair_mix(uint64_t h, uint64_t v)
     return fmix64(h ^ fmix64(v + kGolden));
 }
 
+// --- FrameStore ---
+
+FrameStore::FrameStore(size_t cap, size_t frame_size)
+    : cap_(std::min<size_t>(cap, UINT32_MAX - 1)), frame_size_(std::min<size_t>(frame_size, UINT32_MAX - 1))
+{
+}
+
+uint8_t* FrameStore::data(uint32_t slot) const
+{
+    return chunks_[slot / kChunkFrames].get() + size_t(slot % kChunkFrames) * frame_size_;
+}
+
+// A released slot, or the next new one (its chunk made when it is the
+// chunk's first; the last chunk only as large as the cap needs).
+uint32_t FrameStore::take_slot()
+{
+    if (!free_.empty()) {
+        const uint32_t slot = free_.back();
+        free_.pop_back();
+        return slot;
+    }
+    const uint32_t slot = uint32_t(len_.size());
+    if (slot % kChunkFrames == 0) {
+        const size_t frames = std::min<size_t>(kChunkFrames, cap_ - slot);
+        chunks_.push_back(std::make_unique_for_overwrite<uint8_t[]>(frames * frame_size_));
+    }
+    len_.push_back(kFree);
+    return slot;
+}
+
+uint32_t FrameStore::put(std::span<const uint8_t> frame)
+{
+    if (held_ >= cap_ || frame.size() > frame_size_)
+        return UINT32_MAX;
+    const uint32_t slot = take_slot();
+    if (!frame.empty())
+        std::memcpy(data(slot), frame.data(), frame.size());
+    len_[slot] = uint32_t(frame.size());
+    ++held_;
+    return slot;
+}
+
+std::span<const uint8_t> FrameStore::get(uint32_t slot) const
+{
+    assert(slot < len_.size() && len_[slot] != kFree);
+    return {data(slot), len_[slot]};
+}
+
+void FrameStore::release(uint32_t slot)
+{
+    assert(slot < len_.size() && len_[slot] != kFree);
+    len_[slot] = kFree;
+    free_.push_back(slot);
+    --held_;
+}
+
 }  // namespace xdpgen::engine

@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -148,6 +150,41 @@ private:
     std::vector<Entry> heap_;
     uint64_t seq_ = 0;
     size_t peak_ = 0;
+};
+
+// Copies of incoming frames kept until due, at most `cap` at once. Memory
+// comes in chunks of kChunkFrames frames as the store first needs them, never
+// more than cap * frame_size for the frames; a released slot is reused before
+// a new one is taken.
+class FrameStore {
+public:
+    static constexpr uint32_t kChunkFrames = 64;
+
+    // cap and frame_size are clamped below UINT32_MAX (a marker).
+    FrameStore(size_t cap, size_t frame_size);
+
+    // A copy of the frame in a slot; UINT32_MAX when cap frames are held
+    // already (the caller counts it) or the frame is longer than frame_size.
+    uint32_t put(std::span<const uint8_t> frame);
+    // The frame in a held slot.
+    std::span<const uint8_t> get(uint32_t slot) const;
+    // Frees a held slot.
+    void release(uint32_t slot);
+    size_t held() const { return held_; }
+    size_t cap() const { return cap_; }
+
+private:
+    static constexpr uint32_t kFree = UINT32_MAX;  // len_ of a slot not held
+
+    uint8_t* data(uint32_t slot) const;
+    uint32_t take_slot();
+
+    size_t cap_;
+    size_t frame_size_;
+    std::vector<std::unique_ptr<uint8_t[]>> chunks_;
+    std::vector<uint32_t> len_;   // per slot made so far; kFree when not held
+    std::vector<uint32_t> free_;  // released slots, reused first
+    size_t held_ = 0;
 };
 
 }  // namespace xdpgen::engine

@@ -647,3 +647,137 @@ TEST_CASE("DueQueue: no allocation once warmed up", "[impair]")
     CHECK(sink > 0);
 }
 #endif
+
+// --- FrameStore ---
+
+namespace {
+
+std::vector<uint8_t> frame_of(Rng& rng, size_t len)
+{
+    std::vector<uint8_t> f(len);
+    for (uint8_t& b : f)
+        b = uint8_t(rng.next());
+    return f;
+}
+
+bool same(std::span<const uint8_t> a, const std::vector<uint8_t>& b)
+{
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+}
+
+}  // namespace
+
+TEST_CASE("FrameStore: at most cap frames, then UINT32_MAX until one is released", "[impair]")
+{
+    Rng rng(3);
+    FrameStore fs(100, 256);
+    CHECK(fs.cap() == 100);
+    std::vector<uint32_t> slots;
+    for (int i = 0; i < 100; ++i) {
+        const uint32_t s = fs.put(frame_of(rng, 60));
+        REQUIRE(s != UINT32_MAX);
+        REQUIRE(s < 100);
+        slots.push_back(s);
+    }
+    std::sort(slots.begin(), slots.end());
+    CHECK(std::adjacent_find(slots.begin(), slots.end()) == slots.end());
+    CHECK(fs.held() == 100);
+    CHECK(fs.put(frame_of(rng, 60)) == UINT32_MAX);
+    CHECK(fs.put({}) == UINT32_MAX);
+    CHECK(fs.held() == 100);
+    fs.release(slots[42]);
+    CHECK(fs.held() == 99);
+    CHECK(fs.put(frame_of(rng, 60)) == slots[42]);  // the released slot again
+    CHECK(fs.put(frame_of(rng, 60)) == UINT32_MAX);
+
+    FrameStore none(0, 256);
+    CHECK(none.put(frame_of(rng, 10)) == UINT32_MAX);
+    CHECK(none.held() == 0);
+}
+
+TEST_CASE("FrameStore: a frame longer than frame_size is refused, up to it kept", "[impair]")
+{
+    Rng rng(4);
+    FrameStore fs(8, 128);
+    CHECK(fs.put(frame_of(rng, 129)) == UINT32_MAX);
+    CHECK(fs.put(frame_of(rng, 4096)) == UINT32_MAX);
+    CHECK(fs.held() == 0);
+    const std::vector<uint8_t> full = frame_of(rng, 128);
+    const uint32_t a = fs.put(full);
+    REQUIRE(a != UINT32_MAX);
+    CHECK(same(fs.get(a), full));
+    const uint32_t b = fs.put({});
+    REQUIRE(b != UINT32_MAX);
+    CHECK(fs.get(b).empty());
+    CHECK(fs.held() == 2);
+}
+
+TEST_CASE("FrameStore: contents intact over random puts and releases, slots reused", "[impair]")
+{
+    Rng rng(11);
+    // 300 = 4 whole chunks and part of a fifth: slots on both sides of the
+    // chunk edges.
+    const size_t cap = 300, frame_size = 1514;
+    FrameStore fs(cap, frame_size);
+    std::map<uint32_t, std::vector<uint8_t>> model;
+    uint64_t refused = 0;
+    for (int step = 0; step < 50'000; ++step) {
+        // Fill towards the cap and drain again, in waves.
+        const bool filling = (step / 2'000) % 2 == 0;
+        if (model.empty() || rng.below(10) < (filling ? 7u : 3u)) {
+            std::vector<uint8_t> f = frame_of(rng, rng.below(frame_size + 1));
+            const uint32_t s = fs.put(f);
+            if (model.size() == cap) {
+                REQUIRE(s == UINT32_MAX);
+                ++refused;
+                continue;
+            }
+            REQUIRE(s < cap);  // a released slot is reused before a new one
+            REQUIRE(model.count(s) == 0);
+            model.emplace(s, std::move(f));
+        } else {
+            auto it = model.begin();
+            std::advance(it, rng.below(model.size()));
+            REQUIRE(same(fs.get(it->first), it->second));
+            fs.release(it->first);
+            model.erase(it);
+        }
+        REQUIRE(fs.held() == model.size());
+        if (step % 1'000 == 0)
+            for (const auto& [s, f] : model)
+                REQUIRE(same(fs.get(s), f));
+    }
+    CHECK(refused > 0);  // the cap was reached
+    for (const auto& [s, f] : model)
+        REQUIRE(same(fs.get(s), f));
+}
+
+#if IMPAIR_COUNT_ALLOCS
+TEST_CASE("FrameStore: memory as frames arrive, at most cap * frame_size, none once warmed up", "[impair]")
+{
+    Rng rng(6);
+    const size_t cap = 10'000, frame_size = 2048;
+    const std::vector<uint8_t> f = frame_of(rng, 1500);
+    const uint64_t start = g_alloc_bytes.load();
+    FrameStore fs(cap, frame_size);
+    REQUIRE(fs.put(f) != UINT32_MAX);
+    // One frame: one chunk, not the whole store.
+    CHECK(g_alloc_bytes.load() - start <= FrameStore::kChunkFrames * frame_size + 1024);
+    std::vector<uint32_t> slots;
+    while (slots.size() < cap - 1)
+        slots.push_back(fs.put(f));
+    CHECK(fs.put(f) == UINT32_MAX);
+    // The frames, plus the bookkeeping vectors' growth (a few bytes a slot).
+    CHECK(g_alloc_bytes.load() - start <= cap * frame_size + cap * 32);
+    for (uint32_t s : slots)
+        fs.release(s);
+    const uint64_t before = g_allocs.load();
+    for (int round = 0; round < 3; ++round) {
+        for (uint32_t& s : slots)
+            s = fs.put(f);
+        for (uint32_t s : slots)
+            fs.release(s);
+    }
+    CHECK(g_allocs.load() == before);
+}
+#endif
