@@ -37,5 +37,6 @@ Command add_client_command(CLI::App& app);
 Command add_server_command(CLI::App& app);
 Command add_tcp_command(CLI::App& app);
 Command add_pcap2profile_command(CLI::App& app);
+Command add_records_command(CLI::App& app);
 
 }  // namespace xdpgen

@@ -20,7 +20,7 @@ int main(int argc, char** argv)
 
     const std::vector<Command> commands = {add_udp_command(app), add_sink_command(app), add_probe_command(app),
                                           add_client_command(app), add_server_command(app), add_tcp_command(app),
-                                          add_pcap2profile_command(app)};
+                                          add_pcap2profile_command(app), add_records_command(app)};
 
     try {
         app.parse(argc, argv);
@@ -33,6 +33,6 @@ int main(int argc, char** argv)
     for (const auto& c : commands)
         if (c.app->parsed())
             return c.run();
-    print_error(make_error("no command given", 0, "xdpgen client|server|udp|sink|probe|tcp|pcap2profile ...; see xdpgen --help"));
+    print_error(make_error("no command given", 0, "xdpgen client|server|udp|sink|probe|tcp|pcap2profile|records ...; see xdpgen --help"));
     return kExitSetup;
 }

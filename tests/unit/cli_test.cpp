@@ -340,7 +340,7 @@ TEST_CASE("cli: every option in each command's --help is in the README", "[cli]"
     const std::string readme = slurp(XDPGEN_README);
     REQUIRE(readme.size() > 10000);
 
-    for (const char* cmd : {"udp", "sink", "probe", "client", "server", "tcp", "pcap2profile"}) {
+    for (const char* cmd : {"udp", "sink", "probe", "client", "server", "tcp", "pcap2profile", "records"}) {
         const Run r = run_xdpgen({cmd, "--help"});
         REQUIRE(r.status == 0);
         int seen = 0;
