@@ -243,9 +243,36 @@ def cli_seeds():
         write("cli_values", f"value_{i:02d}", v.encode())
 
 
+# --- connection records (binary) ---------------------------------------
+RECORD = struct.Struct("<16s16sHHBBBBHHIIIQQQ9Q")  # src/records/record.hpp, 152 bytes
+
+
+def records_header(names):
+    h = b"XDPGREC\0" + struct.pack("<III", 1, RECORD.size, len(names))
+    return h + b"".join(struct.pack("<H", len(n)) + n for n in names)
+
+
+def record(worker, conn, v6, side, outcome, cause, template, times):
+    local = (b"\xfd" + b"\x00" * 14 + b"\x01") if v6 else bytes([198, 18, 0, 1]) + b"\x00" * 12
+    remote = (b"\xfd" + b"\x00" * 14 + b"\x02") if v6 else bytes([198, 18, 1, 2]) + b"\x00" * 12
+    return RECORD.pack(local, remote, 40000 + conn, 80, v6, side, outcome, cause, template, worker, 1, 0, 0, conn,
+                       100, 200, *times)
+
+
+def records_seeds():
+    assert RECORD.size == 152
+    names = [b"home", b"api, \"quoted\""]
+    recs = (record(0, 0, 0, 0, 0, 0, 1, [1000, 1001, 2000, 3000, 4000, 5000, 6000, 7000, 8000]) +
+            record(1, 5, 1, 1, 1, 3, 0xFFFF, [10, 10, 0, 0, 0, 0, 0, 0, 20]))
+    write("records", "empty_run", records_header([]))
+    write("records", "two_records", records_header(names) + recs)
+    write("records", "cut_in_a_record", (records_header(names) + recs)[:-40])
+
+
 tcp_seeds()
 frame_seeds()
 http_seeds()
 program_seeds()
 quick_seeds()
 cli_seeds()
+records_seeds()
