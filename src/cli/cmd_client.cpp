@@ -9,6 +9,8 @@
 #include "cli/commands.hpp"
 #include "cli/engine_report.hpp"
 #include "cli/find_max.hpp"
+#include "cli/impair_options.hpp"
+#include "cli/records_run.hpp"
 #include "cli/profile.hpp"
 #include "cli/profile_run.hpp"
 #include "cli/common.hpp"
@@ -57,6 +59,8 @@ struct ClientOptions {
     double min_cps = 0;
     OutputOptions out;
     LatencyDetail latency;
+    RecordsOptions records;
+    ImpairOptions impair;
     bool per_worker = false;
     std::string on_link_down = "fail";
     std::string rx_csum = "auto";
@@ -379,6 +383,12 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
     if (!prof.empty())
         prof.configure(w, template_tcp);
 
+    if (auto ir = apply_impair(o.impair, w); !ir)
+        return fail_setup(ir.error());
+    auto recs = RunRecords::open(o.records, cfg.queues, prof.names);
+    if (!recs)
+        return fail_setup(recs.error());
+    cfg.records = recs->writer();
     auto eng = engine::Engine::create(cfg);
     if (!eng)
         return fail_setup(eng.error());
@@ -414,6 +424,7 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
     PerWorkerReport per_worker(o.per_worker);
     bool threshold_hit = false;
     LinkGuard link(out, path->dev.name, path->dev.ifindex, link_policy.value());
+    recs->start();
     e.start();
     const double elapsed = run_ticks(
         TickLoop{std::chrono::duration<double>(o.interval), std::chrono::duration<double>(o.duration)},
@@ -463,7 +474,9 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
             prev = s;
         });
     e.request_stop(threshold_hit || link.ended_run());
-    const auto run_error = link.run_error(e.wait());
+    auto run_error = link.run_error(e.wait());
+    if (auto rf = recs->finish(); !rf && !run_error)
+        run_error = rf.error();
     const auto end_snap = e.per_worker();
     const engine::WorkerStats s = engine::sum(end_snap);
     const auto steer = e.steering_counters();
@@ -485,6 +498,10 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
     if (o.prog.recv_http || !o.prog.http_get_path.empty())
         out.line(http_summary_line(s.c));
     if (const std::string l = link.summary_line(); !l.empty())
+        out.line(l);
+    if (const std::string l = recs->summary_line(s.c); !l.empty())
+        out.line(l);
+    for (const auto& l : impair_lines(w, s.c))
         out.line(l);
     if (steer.kernel_owned || engine::PortPool::kernel_ports_skipped())
         out.line(fmt::format("host: {} segments of the kernel's own TCP connections passed to it, {} local ports left to it",
@@ -570,6 +587,9 @@ int run_client(ClientOptions o, ClientRunResult* result = nullptr, const local::
     doc["steering"]["kernel_ports_skipped"] = engine::PortPool::kernel_ports_skipped();
     if (!prof.names.empty())
         doc["templates"] = templates_json(prof, s);
+    if (recs->on())
+        doc["records"] = recs->json(s.c);
+    doc["impairment"] = impair_json(w, s.c);
     if (auto wj = out.write_json(doc, &intervals); !wj) {
         print_error(wj.error());
         return kExitRunFailed;
@@ -618,6 +638,9 @@ int run_find_max(const ClientOptions& o)
         return fail_setup(make_error(fmt::format("--find-max '{}' is not cps or rps", o.find_max)));
     if (o.connections || o.cps > 0 || o.rps > 0)
         return fail_setup(make_error("--find-max sets the rate of each step itself: -n, --cps and --rps do not apply"));
+    if (!o.records.path.empty())
+        return fail_setup(make_error("--records keeps the connections of one run; --find-max makes many",
+                                     0, "run the rate --find-max found with --cps and --records"));
     auto slo = parse_slo(o.slo);
     if (!slo)
         return fail_setup(slo.error());
@@ -814,6 +837,8 @@ Command add_client_command(CLI::App& app)
     sub->add_flag("--quiet", o->out.quiet, "No per-interval lines, only the summary")->group(out);
     sub->add_flag("--per-worker", o->per_worker, "Also show each worker's counters, live and in the summary")->group(out);
     sub->add_flag("--per-template", o->per_template, "With --profile: a live line per template too")->group(out);
+    add_records_options(sub, o->records, out);
+    add_impair_options(sub, o->impair, "Impairment");
     add_latency_options(sub, o->latency, out);
     auto* fm = "Finding the limit";
     sub->add_option("--find-max", o->find_max,
@@ -834,6 +859,8 @@ Command add_client_command(CLI::App& app)
     sub->add_option("--plot", o->plot, "With --find-max: draw latency (p50, p99) against rate into this PNG (gnuplot)")
         ->group(fm);
     return Command{sub, [o, sub] {
+                       if (auto r = check_impair(o->impair); !r)
+                           return fail_setup(r.error());
                        if (!o->profile.empty()) {
                            auto p = load_profile(o->profile);
                            if (!p)

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "cli/impair_options.hpp"
+#include "cli/records_run.hpp"
 #include "cli/commands.hpp"
 #include "cli/local_target.hpp"
 #include "cli/engine_report.hpp"
@@ -43,6 +45,8 @@ struct ServerOptions {
     std::string local;   // --local [ADDR]:PORT: serve this host through local mode's pair
     LocalOptions local_net;
     OutputOptions out;
+    RecordsOptions records;
+    ImpairOptions impair;
     LatencyDetail latency;
     bool per_worker = false;
     std::string profile;        // --profile FILE: each template's server program on its port
@@ -238,6 +242,12 @@ int run_server(ServerOptions o)
         prof.configure(w, template_tcp);
     }
 
+    if (auto ir = apply_impair(o.impair, w); !ir)
+        return fail_setup(ir.error());
+    auto recs = RunRecords::open(o.records, cfg.queues, prof.names);
+    if (!recs)
+        return fail_setup(recs.error());
+    cfg.records = recs->writer();
     auto eng = engine::Engine::create(cfg);
     if (!eng)
         return fail_setup(eng.error());
@@ -265,6 +275,7 @@ int run_server(ServerOptions o)
     engine::WorkerStats prev;
     PerWorkerReport per_worker(o.per_worker);
     LinkGuard link(out, dev->name, dev->ifindex, link_policy.value());
+    recs->start();
     e.start();
     const double elapsed = run_ticks(
         TickLoop{std::chrono::duration<double>(o.interval), std::chrono::duration<double>(o.duration)},
@@ -295,7 +306,9 @@ int run_server(ServerOptions o)
             prev = s;
         });
     e.request_stop(link.ended_run());
-    const auto run_error = link.run_error(e.wait());
+    auto run_error = link.run_error(e.wait());
+    if (auto rf = recs->finish(); !rf && !run_error)
+        run_error = rf.error();
     const auto end_snap = e.per_worker();
     const engine::WorkerStats s = engine::sum(end_snap);
     const auto steer = e.steering_counters();
@@ -312,6 +325,10 @@ int run_server(ServerOptions o)
                          fmt_count(s.c.unfinished), elapsed, stop_requested() ? " (interrupted)" : ""));
     out.line(traffic_line(s.c, engine::Role::Server));
     if (const std::string l = link.summary_line(); !l.empty())
+        out.line(l);
+    if (const std::string l = recs->summary_line(s.c); !l.empty())
+        out.line(l);
+    for (const auto& l : impair_lines(w, s.c))
         out.line(l);
     if (steer.kernel_owned)
         out.line(fmt::format("host: {} segments of the kernel's own TCP connections passed to it",
@@ -351,6 +368,9 @@ int run_server(ServerOptions o)
     };
     if (!prof.empty())
         doc["templates"] = templates_json(prof, s);
+    if (recs->on())
+        doc["records"] = recs->json(s.c);
+    doc["impairment"] = impair_json(w, s.c);
     if (auto wj = out.write_json(doc, &intervals); !wj) {
         print_error(wj.error());
         return kExitRunFailed;
@@ -432,8 +452,14 @@ Command add_server_command(CLI::App& app)
     sub->add_flag("--quiet", o->out.quiet, "No per-interval lines, only the summary")->group(out);
     sub->add_flag("--per-template", o->per_template, "With --profile: a live line per template too")->group(out);
     sub->add_flag("--per-worker", o->per_worker, "Also show each worker's counters, live and in the summary")->group(out);
+    add_records_options(sub, o->records, out);
+    add_impair_options(sub, o->impair, "Impairment");
     add_latency_options(sub, o->latency, out);
-    return Command{sub, [o] { return run_server(*o); }};
+    return Command{sub, [o] {
+                       if (auto r = check_impair(o->impair); !r)
+                           return fail_setup(r.error());
+                       return run_server(*o);
+                   }};
 }
 
 }  // namespace xdpgen

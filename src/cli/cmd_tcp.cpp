@@ -13,6 +13,8 @@
 
 #include "blast/tcp_blaster.hpp"
 #include "blast/tcp_engine_path.hpp"
+#include "cli/impair_options.hpp"
+#include "cli/records_run.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/interval_log.hpp"
@@ -43,6 +45,8 @@ struct TcpOptions {
     uint16_t mss = 1460;
     double min_goodput = 0;  // bit/s
     OutputOptions out;
+    RecordsOptions records;
+    std::string impair;  // refused: see refuse_impair
     std::string on_link_down = "fail";
     std::string rx_csum = "auto";
 };
@@ -251,6 +255,10 @@ int run_tcp(TcpOptions o)
     if (!blaster && cc == TcpCc::None)
         w.tcp.cc = &window_limited_cc();
 
+    auto recs = RunRecords::open(o.records, cfg.queues, {});
+    if (!recs)
+        return fail_setup(recs.error());
+    cfg.records = recs->writer();
     auto eng = engine::Engine::create(cfg);
     if (!eng)
         return fail_setup(eng.error());
@@ -297,6 +305,7 @@ int run_tcp(TcpOptions o)
         }
     };
     LinkGuard link(out, path->dev.name, path->dev.ifindex, link_policy.value());
+    recs->start();
     e.start();
     if (blaster)
         blaster->start();
@@ -356,6 +365,8 @@ int run_tcp(TcpOptions o)
     const Status st = e.wait();
     const Status bst = blaster ? blaster->wait() : Status{};
     std::optional<Error> run_error = link.run_error(!st ? st : bst);
+    if (auto rf = recs->finish(); !rf && !run_error)
+        run_error = rf.error();
     const double total_s = elapsed;
 
     timespec ts;
@@ -411,6 +422,8 @@ int run_tcp(TcpOptions o)
     if (const std::string l = rx_csum_summary(s.c, rx_csum_check(o.rx_csum)); !l.empty())
         out.line(l);
     if (const std::string l = link.summary_line(); !l.empty())
+        out.line(l);
+    if (const std::string l = recs->summary_line(s.c); !l.empty())
         out.line(l);
 
     if (rc == kExitOk) {
@@ -503,6 +516,8 @@ int run_tcp(TcpOptions o)
         {"result", rc == kExitOk ? "ok" : "failed"},
         {"reason", reason},
     };
+    if (recs->on())
+        doc["records"] = recs->json(s.c);
     if (auto wj = out.write_json(doc, &intervals); !wj) {
         print_error(wj.error());
         return kExitRunFailed;
@@ -567,7 +582,15 @@ Command add_tcp_command(CLI::App& app)
     sub->add_option("-I,--interval", o->interval, "Seconds between stats lines")->capture_default_str()->check(CLI::Range(0.1, 3600.0))->group(out);
     sub->add_option("--json", o->out.json_path, "Write the report as JSON to FILE ('-' = stdout; lines then go to stderr)")->group(out);
     sub->add_flag("--quiet", o->out.quiet, "No per-interval lines, only the summary")->group(out);
-    return Command{sub, [o] { return run_tcp(*o); }};
+    add_records_options(sub, o->records, out);
+    add_impair_refusal(sub, o->impair, "");
+    return Command{sub, [o] {
+                       if (auto r = refuse_impair(o->impair, "tcp", "its streams leave through the bulk data path, "
+                                                  "not one segment at a time through a worker");
+                           !r)
+                           return fail_setup(r.error());
+                       return run_tcp(*o);
+                   }};
 }
 
 }  // namespace xdpgen

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "blast/udp_sender.hpp"
+#include "cli/impair_options.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/interval_log.hpp"
@@ -34,6 +35,7 @@ struct UdpOptions {
     bool ts_every_given = false;
     std::string tx_path = "auto";
     OutputOptions out;
+    std::string impair;  // refused: see refuse_impair
 };
 
 nlohmann::json counters_json(const BlastCounters& c, size_t frame_size, double secs)
@@ -232,8 +234,15 @@ Command add_udp_command(CLI::App& app)
                     "for kernels that refuse live frames), auto (live frames when a test run works, else xsk)")
         ->capture_default_str()
         ->check(CLI::IsMember({"auto", "live", "xsk"}));
+    add_impair_refusal(sub, o->impair, "");
     sub->add_flag("--raw", o->raw, "Benchmark baseline: send the frame unmodified (no stamps, fixed port)")->group("");
-    return Command{sub, [o] { return run_udp(*o); }};
+    return Command{sub, [o] {
+                       if (auto r = refuse_impair(o->impair, "udp", "it sends through live frames or a TX ring, "
+                                                  "datagram by datagram with no flow to delay them for");
+                           !r)
+                           return fail_setup(r.error());
+                       return run_udp(*o);
+                   }};
 }
 
 }  // namespace xdpgen

@@ -35,7 +35,7 @@ std::string join(const std::vector<std::string>& v)
 }
 
 const std::vector<std::string> kTemplateKeys = {
-    "name", "weight", "cps", "concurrency", "port", "client", "server", "tcp", "fields", "http", "host", "method", "headers", "body", "body_file",
+    "name", "weight", "cps", "concurrency", "port", "client", "server", "tcp", "fields", "impair", "http", "host", "method", "headers", "body", "body_file",
     "send", "send_file", "send_size", "recv", "recv_http", "recv_until_close", "requests_per_connection",
     "delay_ms", "hold_ms", "expect_status", "verify"};
 const std::vector<std::string> kStepKeys = {"send",       "send_file",         "send_size",        "recv",
@@ -370,6 +370,8 @@ private:
             return read_tcp(v_, n, t_.tcp);
         if (key == "fields")
             return fields(n);
+        if (key == "impair")
+            return impair(n);
         quick_given_ = true;
         if (key == "http")
             return v_.text(n, key, q.http_get_path);
@@ -406,6 +408,19 @@ private:
         if (key == "expect_status")
             return v_.count_as(n, key, q.expect_status, 100, 599);
         return headers(n);  // known_keys() let only "headers" through
+    }
+
+    // impair = "delay=20ms,loss=1%": as --impair, for this template's flows.
+    Status impair(const toml::node& n)
+    {
+        std::string spec;
+        if (auto st = v_.text(n, "impair", spec); !st)
+            return st;
+        auto s = engine::parse_impair(spec, "impair");
+        if (!s)
+            return v_.at(n, s.error().message(), s.error().hint);
+        t_.impair = s.value();
+        return {};
     }
 
     // fields = { name = "spec" }: a file's path is relative to the profile.

@@ -40,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/impair.hpp"
 #include "program/program.hpp"
 #include "program/quick.hpp"
 #include "tcp/tcb.hpp"
@@ -75,6 +76,7 @@ struct ProfileTemplate {
     std::optional<program::ProgramSpec> server;        // ... or as steps
     ProfileTcp tcp;
     program::FieldDefs fields;  // ${name} in its texts (built-ins need none)
+    engine::ImpairSpec impair;  // impair = "delay=...": its flows' segments (none: the run's --impair)
 };
 
 // [defaults]: the run's options, each unless the command line gives it.

@@ -40,6 +40,7 @@ void add(ProfilePrograms& pp, const ProfileTemplate& t, program::Program prog)
     if (t.cps > 0 || t.concurrency)
         pp.weights.back() = 0;  // started on its own, never by weight
     pp.tcp.push_back(t.tcp);
+    pp.impair.push_back(t.impair);
 }
 
 Result<program::ProgramSpec> client_spec(const ProfileTemplate& t, const ClientTemplateBase& base, uint64_t& hold)
@@ -92,6 +93,8 @@ void ProfilePrograms::configure(engine::WorkerConfig& w, const std::vector<tcp::
     w.per_program_stats = true;
     w.program_ports = ports;
     w.program_tcp = tcp_cfgs.empty() ? nullptr : &tcp_cfgs;
+    if (std::any_of(impair.begin(), impair.end(), [](const auto& s) { return s.any(); }))
+        w.program_impair = impair;
 }
 
 Result<ProfilePrograms> client_programs(const Profile& p, const ClientTemplateBase& base)

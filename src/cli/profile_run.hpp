@@ -25,6 +25,7 @@ struct ProfilePrograms {
     std::vector<double> cps;        // a template's own rate; 0 = none
     std::vector<uint32_t> concurrency;  // its own most open at once; 0 = none (both 0: by weight)
     std::vector<ProfileTcp> tcp;
+    std::vector<engine::ImpairSpec> impair;  // a template's own --impair; !any() = the run's
     uint64_t max_hold_ms = 0;  // the longest hold_ms: it does not count against --timeout
 
     bool empty() const { return names.empty(); }

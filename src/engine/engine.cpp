@@ -78,6 +78,7 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg)
         w.rps = base.rps / n;
         w.concurrency = std::max<uint32_t>(1, base.concurrency / n + (i < base.concurrency % n));
         w.seed = seed + 0x9e3779b97f4a7c15ull * (i + 1);
+        w.records = cfg.records ? &cfg.records->ring(i) : nullptr;
         if (fault.value() && fault.value()->worker == i)
             w.fail_after_ns = fault.value()->after_ns;
         // A worker with no connections of its own still serves its queue:

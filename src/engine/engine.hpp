@@ -10,6 +10,7 @@
 
 #include "bpf/xdp_link.hpp"
 #include "engine/worker.hpp"
+#include "records/writer.hpp"
 #include "xsk/steering.hpp"
 
 namespace xdpgen::engine {
@@ -24,6 +25,8 @@ struct EngineConfig {
     // The per-worker settings; connections, cps, concurrency and the port
     // range are totals, split between the workers.
     WorkerConfig worker;
+    // --records: the writer whose ring i worker i fills (it outlives the engine).
+    records::RecordWriter* records = nullptr;
     // With worker.bulk (`xdpgen tcp`): its flow maps, shared with steering.
     std::optional<TcpBulkMaps> bulk_maps;
 };

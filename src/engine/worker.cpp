@@ -85,6 +85,8 @@ Worker::Worker(const WorkerConfig& cfg)
       rx_(kBatch)
 {
     static_assert(sizeof(FlowRecord) <= 16, "per-flow memory: the record stays 16 bytes");
+    log_.init(cfg.records, table_.capacity(), static_cast<uint16_t>(cfg.index),
+              cfg.role == Role::Client ? records::Side::Client : records::Side::Server);
     // A connection rebuilt from a SYN cookie can only have what the cookie
     // holds: its SYN-ACK offers nothing else.
     cookie_tcp_.wscale = -1;
@@ -114,6 +116,7 @@ Worker::Worker(const WorkerConfig& cfg)
         bulk_slot_.assign(table_.capacity(), BulkHandover::kNoSlot);
         bulk_end_.assign(table_.capacity(), 0);
     }
+    impair_init();
 }
 
 Worker::~Worker()
@@ -225,6 +228,7 @@ void Worker::reset_program(uint32_t id)
 void Worker::publish()
 {
     st_.c.open = active_;
+    st_.c.records_dropped = log_.dropped();
     st_.c.time_wait = table_.size() - std::min<uint64_t>(table_.size(), active_);
     if (cfg_.role == Role::Client)
         st_.c.ports_resting = pool_.quarantined();
@@ -245,7 +249,9 @@ void Worker::start(uint64_t start_ns)
     start_ns_ = start_ns;
     timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
-    wall_minus_mono_us_ = (int64_t(wall.tv_sec) * 1'000'000 + wall.tv_nsec / 1000) - int64_t(now_ns() / 1000);
+    const uint64_t mono = now_ns();
+    wall_minus_mono_us_ = (int64_t(wall.tv_sec) * 1'000'000 + wall.tv_nsec / 1000) - int64_t(mono / 1000);
+    log_.set_wall_offset(int64_t(wall.tv_sec) * 1'000'000'000 + wall.tv_nsec - int64_t(mono));
     sched_ = ConnectSchedule(cfg_.cps, cfg_.ramp_up_s, start_ns);
     own_sched_.clear();
     const size_t programs = std::max(cfg_.program_cps.size(), cfg_.program_concurrency.size());
@@ -294,7 +300,8 @@ void Worker::run()
             break;
         }
         const bool budget_done = cfg_.bounded && started_ >= cfg_.connections;
-        if ((budget_done || stopping_) && active_ == 0) {
+        // Delayed segments of ended flows (final ACKs) still leave first.
+        if ((budget_done || stopping_) && active_ == 0 && tx_due_.size() == 0) {
             if (!cfg_.handoff)
                 break;
             if (!own_done_) {
@@ -333,10 +340,13 @@ void Worker::run()
 
 void Worker::loop_once(uint64_t now, bool& busy)
 {
+    now_ = now;
     tx_inflight_ -= std::min<uint64_t>(tx_inflight_, xsk_->tx_complete());
     busy |= receive(now) > 0;
     if (cfg_.handoff)
         busy |= cfg_.handoff->receive(cfg_.index, kBatch, [&](std::span<const uint8_t> f) { handle_frame(now, f, true); }) > 0;
+    if (!imp_flows_.empty() || imp_rx_)
+        busy |= impair_due(now) > 0;
     busy |= wheel_.advance(now, [&](uint32_t id) { fire(id, now); }) > 0;
     if (cfg_.bulk)
         bulk_poll(now);
@@ -361,8 +371,11 @@ void Worker::loop_once(uint64_t now, bool& busy)
 size_t Worker::receive(uint64_t now)
 {
     const size_t n = xsk_->rx_batch(rx_);
-    for (size_t i = 0; i < n; i++)
-        handle_frame(now, {umem_->data(rx_[i].addr), rx_[i].len});
+    for (size_t i = 0; i < n; i++) {
+        const std::span<const uint8_t> frame{umem_->data(rx_[i].addr), rx_[i].len};
+        if (!imp_rx_ || !impair_rx(now, frame))
+            handle_frame(now, frame);
+    }
     xsk_->rx_release(std::span<const XskDesc>(rx_.data(), n));
     if (n == 0)
         if (auto r = xsk_->rx_wakeup(); !r && result_)
@@ -601,6 +614,8 @@ void Worker::start_one(uint64_t now, uint64_t sched, uint32_t pair, uint32_t res
     const uint32_t id = ins.id;
     conns_[id] = tcp::Connection{};
     recs_[id] = FlowRecord::starting(sched, now, pair);
+    log_.begin(id, now, sched);
+    impair_begin(id, key);
     number_flow(id, sched);
     if (!variant_.empty())
         variant_[id] = v;
@@ -715,10 +730,11 @@ void Worker::after_call(uint32_t id, uint64_t now, FlowApp& app, FlowSink& sink,
         rec.first_byte = true;
         st_.first_byte.add(now - rec.sched_ns(now));
     }
+    log_.progress(id, now, app.established, app.rx_bytes, app.acked, app.peer_fin);
     st_.c.rx_bytes += app.rx_bytes;
     st_.c.tx_bytes += app.acked;
     app.rx_bytes = app.acked = 0;
-    app.established = false;
+    app.established = app.peer_fin = false;
 
     const TcpState s = c.state();
     if (s == TcpState::CloseWait || s == TcpState::LastAck)
@@ -760,6 +776,11 @@ void Worker::finish(uint32_t id, uint64_t now, bool completed, program::Failure 
             st_.c.http_responses += got;
         if (auto* t = template_of(id))
             t->http_responses += got;
+    }
+    if (log_.on()) {
+        const bool goes_on = progs_[id].server_closed && pf == program::Failure::None;
+        log_.end(id, now, log_ends(id), completed || goes_on ? records::Outcome::Completed : records::Outcome::Failed,
+                 completed || goes_on ? records::Cause::None : FlowLog::cause_of(pf, ev));
     }
     if (progs_[id].server_closed && pf == program::Failure::None) {
         // Not done, not failed: the program goes on over a new connection,
@@ -810,6 +831,7 @@ void Worker::free_flow(uint32_t id, uint64_t now, bool quarantine)
     if (cfg_.rps > 0)
         rps_forget(id);
     conns_[id].release_ooo();  // a flow dropped while holes were open
+    impair_end(id);
     if (cfg_.role == Role::Client)
         pool_.release(recs_[id].pair_or_mac, now, quarantine);
     else
@@ -819,6 +841,8 @@ void Worker::free_flow(uint32_t id, uint64_t now, bool quarantine)
 
 void Worker::abort_all(uint64_t now)
 {
+    now_ = now;
+    impair_off_ = true;  // the run ends now: its RSTs must not wait
     active_ -= std::min<uint64_t>(active_, continuations_.size());
     st_.c.unfinished += continuations_.size();
     continuations_.clear();
@@ -829,6 +853,7 @@ void Worker::abort_all(uint64_t now)
             recs_[id].done = true;
             active_--;
             st_.c.unfinished++;
+            log_.end(id, now, log_ends(id), records::Outcome::Unfinished, records::Cause::None);
         }
         if (cfg_.bulk && recs_[id].bulk)
             bulk_take_back(id, now);
@@ -891,10 +916,28 @@ TcpFrameEnds Worker::ends_of(uint32_t id) const
 
 bool Worker::emit(uint32_t id, const tcp::OutSegment& s, tcp::TcpApp& app)
 {
+    if (!imp_flows_.empty() && !impair_off_ && impair_tx(id, s)) {
+        // Lost or on its way later: sent, as far as the connection knows.
+        st_.c.retransmits += s.retransmit;
+        log_.sent(id, now_, s);
+        return true;
+    }
     if (!emit_frame(ends_of(id), s.seg, &app, s.payload_offset))
         return false;
     st_.c.retransmits += s.retransmit;
+    log_.sent(id, now_, s);
     return true;
+}
+
+FlowLog::Ends Worker::log_ends(uint32_t id) const
+{
+    const FlowKey k = table_.key(id);
+    FlowLog::Ends e{&cfg_.local_addrs[k.local], {}, k.local_port, k.remote_port, records::kNoTemplate};
+    e.remote.v6 = k.v6 != 0;
+    e.remote.b = k.remote;
+    if (!variant_.empty() && cfg_.per_program_stats)
+        e.template_id = variant_[id];
+    return e;
 }
 
 uint8_t* Worker::tx_frame(XskDesc*& desc)
@@ -983,6 +1026,8 @@ void Worker::idle_wait(uint64_t now)
         return;
     }
     uint64_t wait = 1'000'000;  // the timer wheel's tick
+    if (const uint64_t due = impair_next_due(); due != UINT64_MAX)
+        wait = due > now ? std::min(wait, due - now) : 0;
     if (cfg_.rps > 0 && !gate_q_.empty() && !paused) {
         const uint64_t due = rps_next_due();
         wait = due > now ? std::min(wait, due - now) : 0;

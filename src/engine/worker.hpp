@@ -17,12 +17,15 @@
 #include <deque>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "engine/bulk.hpp"
+#include "engine/flow_log.hpp"
+#include "engine/impair.hpp"
 #include "engine/worker_stats.hpp"
 #include "engine/flow_table.hpp"
 #include "engine/handoff.hpp"
@@ -118,6 +121,18 @@ struct WorkerConfig {
     // --on-link-down wait: a transmit refused because the interface is down
     // is not an error; the frames wait in the ring for it to come back.
     bool ride_out_link_down = false;
+
+    // --impair: what happens to the segments we send (delay, jitter, loss,
+    // reordering), and --impair-rx: to the frames we receive, at most
+    // impair_rx_cap of them held at once. Nothing when !any().
+    ImpairSpec impair_tx, impair_rx;
+    uint32_t impair_rx_cap = 65536;
+    // Profiles, by program: a template's own impairment of what its flows
+    // send (!any(): impair_tx). Empty = impair_tx for all.
+    std::vector<ImpairSpec> program_impair;
+
+    // --records: this worker's ring of the writer; nullptr = no records.
+    records::RecordRing* records = nullptr;
 
     // Tests only (XDPGEN_FAULT, engine/fault.hpp): fail this long after the
     // start; 0 = never.
@@ -249,6 +264,45 @@ private:
     std::vector<program::FlowState> progs_;
     std::vector<program::HttpState> http_;  // by flow id, when the program parses HTTP; else empty
     std::vector<FlowRecord> recs_;
+    FlowLog log_;      // --records
+    // worker_impair.cpp: --impair and --impair-rx. A delayed segment waits
+    // as its header and where its payload lies in the stream (built when
+    // due, from the flow's program); a delayed frame as a copy.
+    struct DelayedSegment {
+        TcpFrameEnds ends;
+        tcp::Segment seg;
+        uint64_t payload_off;
+        uint32_t id, gen;  // the flow, while its gen is unchanged
+    };
+    struct ImpairFlow {
+        uint64_t key = 0;   // the connection, the same in every run of the same load
+        uint32_t gen = 0;   // bumped when the flow id is freed
+        uint32_t last = 0;  // the last segment's identity, and how often it repeated
+        uint32_t repeats = 0;
+    };
+    std::optional<ImpairDecider> imp_tx_, imp_rx_;
+    // By program, with WorkerConfig::program_impair: its own, or none (the run's).
+    std::vector<std::optional<ImpairDecider>> imp_program_;
+    const ImpairDecider* tx_decider(uint32_t id) const;
+    DueQueue<DelayedSegment> tx_due_;
+    DueQueue<uint32_t> rx_due_;  // FrameStore slots
+    std::unique_ptr<FrameStore> rx_store_;
+    std::vector<ImpairFlow> imp_flows_;
+    std::vector<DelayedSegment> tx_retry_;
+    std::mt19937_64 rx_draws_;
+    uint64_t imp_started_ = 0;
+    bool impair_off_ = false;  // aborting: RSTs leave at once
+    void impair_init();
+    void impair_begin(uint32_t id, const FlowKey& key);
+    void impair_end(uint32_t id);
+    bool impair_tx(uint32_t id, const tcp::OutSegment& s);
+    uint64_t tx_identity(uint32_t id, const tcp::OutSegment& s);
+    bool impair_rx(uint64_t now, std::span<const uint8_t> frame);
+    bool send_delayed(const DelayedSegment& d);
+    size_t impair_due(uint64_t now);
+    uint64_t impair_next_due() const;
+    uint64_t now_ = 0; // this loop's time, for what emit() notes
+    FlowLog::Ends log_ends(uint32_t id) const;
     // Programs the server's close cut, waiting for a local pair to go on
     // over a new connection: their resume steps. Still active_.
     struct Continuation {

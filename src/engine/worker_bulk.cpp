@@ -159,9 +159,11 @@ void Worker::bulk_after_call(uint32_t id, uint64_t now, BulkApp& app)
         if (app.acked && bulk_slot_[id] != BulkHandover::kNoSlot)
             cfg_.bulk->acked(bulk_slot_[id], app.acked, now);
     }
+    log_.progress(id, now, app.established, app.rx_bytes, app.acked, app.peer_fin);
     st_.c.rx_bytes += app.rx_bytes;
     st_.c.tx_bytes += app.acked;
     app.rx_bytes = app.acked = 0;
+    app.peer_fin = false;
 
     const TcpState s = c.state();
     if (s == TcpState::CloseWait || s == TcpState::LastAck)

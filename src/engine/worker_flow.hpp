@@ -57,7 +57,7 @@ public:
         switch (ev) {
         case tcp::TcpEvent::Established: established = true; break;
         case tcp::TcpEvent::DataAcked: acked += value; break;
-        case tcp::TcpEvent::PeerFin: break;
+        case tcp::TcpEvent::PeerFin: peer_fin = true; break;
         case tcp::TcpEvent::Closed:
         case tcp::TcpEvent::Reset:
         case tcp::TcpEvent::Refused:
@@ -69,7 +69,7 @@ public:
     }
 
     uint64_t rx_bytes = 0, acked = 0;
-    bool established = false, terminal = false;
+    bool established = false, terminal = false, peer_fin = false;
     tcp::TcpEvent last = tcp::TcpEvent::Closed;
 };
 

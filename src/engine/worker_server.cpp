@@ -44,6 +44,8 @@ uint32_t Worker::new_flow(uint64_t now, const FlowKey& key, const MacAddr& peer_
     reset_program(id);
     // A server's latencies count from the SYN.
     recs_[id] = FlowRecord::starting(now, now, macs_.acquire(cfg_.dst_mac_fixed ? cfg_.dst_mac : peer_mac));
+    log_.begin(id, now, now);
+    impair_begin(id, key);
     number_flow(id, now);
     started_++;
     active_++;
@@ -84,6 +86,7 @@ void Worker::server_syn(uint64_t now, const TcpFrameView& v, const tcp::ParsedTc
     if (!conns_[id].accept(tcp_of(id), p.seg, now, iss, sink)) {
         recs_[id].done = true;
         active_--;
+        log_.discard(id);
         free_flow(id, now, false);
         return;
     }

@@ -54,6 +54,15 @@ struct WorkerCounters {
     uint64_t syn_cookies_accepted = 0;  // server: connections rebuilt from a valid cookie
     uint64_t syn_dropped = 0;           // server: SYNs ignored because the flow table was full
     uint64_t time_wait_reopened = 0;    // server: SYNs that ended our TIME-WAIT of their 4-tuple (RFC 6191)
+    uint64_t records_dropped = 0;       // --records: records the writer's ring had no room for
+    // --impair: our segments it saw, dropped, delayed, held back to be
+    // overtaken, and delayed ones whose flow ended first (payload not built).
+    uint64_t impair_tx_segments = 0, impair_tx_dropped = 0, impair_tx_delayed = 0, impair_tx_reordered = 0;
+    uint64_t impair_tx_flow_gone = 0;
+    // --impair-rx: frames it saw, dropped, delayed, held back, dropped
+    // because its cap of held frames was reached; the most held at once.
+    uint64_t impair_rx_frames = 0, impair_rx_dropped = 0, impair_rx_delayed = 0, impair_rx_reordered = 0;
+    uint64_t impair_rx_cap_dropped = 0, impair_rx_held_peak = 0;
 
     void add(const WorkerCounters& o);
 };
