@@ -301,7 +301,7 @@ void Worker::run()
         }
         const bool budget_done = cfg_.bounded && started_ >= cfg_.connections;
         // Delayed segments of ended flows (final ACKs) still leave first.
-        if ((budget_done || stopping_) && active_ == 0 && tx_due_.size() == 0) {
+        if ((budget_done || stopping_) && active_ == 0 && tx_pending() == 0) {
             if (!cfg_.handoff)
                 break;
             if (!own_done_) {

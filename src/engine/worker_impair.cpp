@@ -34,6 +34,8 @@ void Worker::impair_init()
     const bool any_program = std::any_of(imp_program_.begin(), imp_program_.end(), [](const auto& d) { return d.has_value(); });
     if (imp_tx_ || any_program)
         imp_flows_.assign(table_.capacity(), ImpairFlow{});
+    const ImpairSpec& t = cfg_.impair_tx;
+    tx_fifo_ = imp_tx_ && !any_program && !t.jitter_ns && !t.reorder_ppm;
     if (cfg_.impair_rx.any()) {
         imp_rx_.emplace(cfg_.impair_rx);
         rx_store_ = std::make_unique<FrameStore>(cfg_.impair_rx_cap, cfg_.umem.frame_size);
@@ -108,7 +110,11 @@ bool Worker::impair_tx(uint32_t id, const tcp::OutSegment& s)
     if (!delay)
         return false;
     st_.c.impair_tx_delayed++;
-    tx_due_.push(now_ + delay, DelayedSegment{ends_of(id), s.seg, s.payload_offset, id, imp_flows_[id].gen});
+    const DelayedSegment seg{ends_of(id), s.seg, s.payload_offset, id, imp_flows_[id].gen};
+    if (tx_fifo_)
+        tx_fifo_q_.emplace_back(now_ + delay, seg);
+    else
+        tx_due_.push(now_ + delay, seg);
     return true;
 }
 
@@ -151,6 +157,13 @@ bool Worker::impair_rx(uint64_t now, std::span<const uint8_t> frame)
 size_t Worker::impair_due(uint64_t now)
 {
     size_t n = 0;
+    // FIFO: in order until the first not yet due, or a frame not free.
+    while (!tx_fifo_q_.empty() && tx_fifo_q_.front().first <= now && n < kDueBatch) {
+        if (!send_delayed(tx_fifo_q_.front().second))
+            break;
+        tx_fifo_q_.pop_front();
+        n++;
+    }
     if (tx_due_.size()) {
         tx_retry_.clear();
         n += tx_due_.pop_due(
@@ -176,7 +189,8 @@ size_t Worker::impair_due(uint64_t now)
 
 uint64_t Worker::impair_next_due() const
 {
-    return std::min(tx_due_.next_due(), rx_due_.next_due());
+    const uint64_t fifo = tx_fifo_q_.empty() ? UINT64_MAX : tx_fifo_q_.front().first;
+    return std::min({fifo, tx_due_.next_due(), rx_due_.next_due()});
 }
 
 }  // namespace xdpgen::engine
