@@ -187,6 +187,8 @@ nlohmann::json templates_json(const ProfilePrograms& pp, const engine::WorkerSta
                        {"completed", t.completed},
                        {"failed", t.failed},
                        {"http_responses", t.http_responses},
+                       {"impair", i < pp.impair.size() && pp.impair[i].any() ? nlohmann::json(pp.impair[i].describe())
+                                                                             : nlohmann::json(nullptr)},
                        {"latency", {{"total", latency_json(t.total)}}}});
     }
     return arr;

@@ -81,9 +81,12 @@ uint64_t Worker::tx_identity(uint32_t id, const tcp::OutSegment& s)
 {
     ImpairFlow& f = imp_flows_[id];
     const tcp::Tcb& t = conns_[id].tcb();
+    // A pure ACK answers the peer, whose timing differs from run to run: its
+    // identity leaves out our own retransmission state.
+    const bool pure_ack = !s.seg.payload_len && !s.seg.has(tcp::kSyn | tcp::kFin);
+    const uint64_t tries = pure_ack ? 0 : uint64_t(s.retransmit) << 40 | uint64_t(t.backoff) << 48;
     uint64_t h = impair_mix(f.key, s.payload_offset);
-    h = impair_mix(h, uint64_t(s.seg.payload_len) | uint64_t(s.seg.flags) << 32 | uint64_t(s.retransmit) << 40 |
-                          uint64_t(t.backoff) << 48);
+    h = impair_mix(h, uint64_t(s.seg.payload_len) | uint64_t(s.seg.flags) << 32 | tries);
     h = impair_mix(h, uint64_t(t.rcv_nxt_off));
     // The same segment again (an ACK answering a retransmitted FIN) is
     // another draw: else one loss would repeat for good.

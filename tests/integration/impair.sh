@@ -53,13 +53,21 @@ expect_eq "loss: nginx's log" "$(( $(nginx_requests) - base ))" 25000
 base=$(nginx_requests)
 
 # 3. The same seed drops the same segments: per connection, in two runs.
-drops() { jq -r '"\(.worker) \(.conn) \(.impair_dropped)"' "$1" | sort | md5sum; }
+#    Only a segment that exists in one run alone may differ: an ACK that
+#    answers a retransmission of nginx's, when its timer and ours race
+#    (about 1 connection in 2000 here). Another seed differs in about a
+#    third of the connections.
+drops() { jq -r '"\(.worker) \(.conn) \(.impair_dropped)"' "$1" | sort; }
+differ() { diff <(drops "$1") <(drops "$2") | grep -c '^<' || true; }
 client s1 -n 2000 -c 50 --impair loss=5%,seed=42 --records "$TMP/s1.jsonl"
 client s2 -n 2000 -c 50 --impair loss=5%,seed=42 --records "$TMP/s2.jsonl"
 client s3 -n 2000 -c 50 --impair loss=5%,seed=43 --records "$TMP/s3.jsonl"
 (( $(json "$TMP/s1.json" .impairment.tx.dropped) > 0 )) || fail "seed 42 dropped nothing"
-expect_eq "seed 42 twice: the same segments of each connection dropped" "$(drops "$TMP/s2.jsonl")" "$(drops "$TMP/s1.jsonl")"
-[[ $(drops "$TMP/s3.jsonl") != "$(drops "$TMP/s1.jsonl")" ]] || fail "seeds 42 and 43 dropped the same segments"
+same=$(differ "$TMP/s1.jsonl" "$TMP/s2.jsonl")
+other=$(differ "$TMP/s1.jsonl" "$TMP/s3.jsonl")
+echo "connections whose drops differ: $same of 2000 with the same seed, $other with another"
+(( same <= 10 )) || fail "seed 42 twice: $same connections had other segments dropped"
+(( other >= 300 )) || fail "seeds 42 and 43: only $other connections had other segments dropped"
 for r in s1 s2 s3; do expect_eq "seed runs: $r failed" "$(json "$TMP/$r.json" .counters.failed)" 0; done
 
 # 4. --impair-rx: nginx's segments delayed and dropped on the way in.
@@ -71,9 +79,39 @@ rdropped=$(json "$TMP/x1.json" .impairment.rx.dropped)
 expect_eq "rx: completed" "$(json "$TMP/x1.json" .counters.completed)" 3000
 expect_eq "rx: failed" "$(json "$TMP/x1.json" .counters.failed)" 0
 (( $(p50 x1) >= 5000000 )) || fail "rx delay=5ms: connect p50 $(p50 x1) ns"
+
+# 5. A template's own impairment: only its connections are delayed.
+cat >"$TMP/two.toml" <<'TOML'
+[[template]]
+name = "near"
+http = "/index.html"
+
+[[template]]
+name = "far"
+http = "/index.html"
+impair = "delay=30ms"
+TOML
+gen timeout 120 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:80 --profile "$TMP/two.toml" -n 1000 -c 50 --quiet \
+  --json "$TMP/t1.json" >"$TMP/t1.out" 2>&1 || fail "client t1: $(cat "$TMP/t1.out")"
+tp50() { json "$TMP/t1.json" ".templates[] | select(.name == \"$1\") | .latency.total.p50_ns"; }
+echo "template total p50: near $(tp50 near) ns, far $(tp50 far) ns"
+(( $(tp50 far) >= 90000000 )) || fail "the far template's connections were not delayed: p50 $(tp50 far) ns"
+(( $(tp50 near) < 20000000 )) || fail "the near template's connections were delayed: p50 $(tp50 near) ns"
+expect_eq "template impair: in the report" "$(json "$TMP/t1.json" '.templates[1].impair')" "delay=30ms,seed=1"
+expect_eq "template impair: failed" "$(json "$TMP/t1.json" .counters.failed)" 0
 nginx_stop
 
-# 5. Reordering seen by the kernel peer: its out-of-order queue counter moves,
+# 6. The server impairs what it sends: SYN-ACKs 20 ms late, 2% of its segments lost.
+xdpgen_server "$TMP/sv.json" 198.18.0.2:8080 --recv-http --http-body-size 100 --impair delay=20ms,loss=2%
+gen timeout 60 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:8080 --http / -n 1000 -c 50 --quiet \
+  --json "$TMP/sc.json" >"$TMP/sc.out" 2>&1 || fail "client: $(cat "$TMP/sc.out")"
+stop_xdpgen_server "$TMP/sv.json"
+expect_eq "server impair: completed" "$(json "$TMP/sc.json" .counters.completed)" 1000
+expect_eq "server impair: server failed" "$(json "$TMP/sv.json" .counters.failed)" 0
+(( $(p50 sc) >= 20000000 )) || fail "the server's delay did not reach the client: connect p50 $(p50 sc) ns"
+(( $(json "$TMP/sv.json" .impairment.tx.dropped) > 0 )) || fail "the server dropped nothing at loss=2%"
+
+# 7. Reordering seen by the kernel peer: its out-of-order queue counter moves,
 #    and every byte still arrives right.
 ofo() { peer awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) n[$i] = i; h = 1 } else print $n["TCPOFOQueue"] }' /proc/net/netstat; }
 serve 7010 --read 200000 --bytes 10
@@ -90,7 +128,7 @@ echo "peer TCPOFOQueue: +$((o1 - o0)) without reordering, +$((o2 - o1)) with reo
 res=$(server_result 7010)
 expect_match "reordered: every byte right" "$res" 'accepted=100 completed=100 verify_errors=0'
 
-# 6. Commands that cannot impair say so; a bad spec is one clear error.
+# 8. Commands that cannot impair say so; a bad spec is one clear error.
 for cmd in "udp -i lo -a 127.0.0.1" "tcp -i lo 127.0.0.1"; do
   set +e
   # shellcheck disable=SC2086

@@ -195,3 +195,22 @@ TEST_CASE("bad steps, server tables, TCP settings and fields name their place", 
     CHECK_THAT(err(t + "concurrency = 0\n"), Contains("'concurrency' must be an integer from 1"));
     CHECK_THAT(err(t + "cps = 0\n"), Contains("'cps' must be from"));
 }
+
+TEST_CASE("a template's own impairment, and a bad one named with its place", "[profile]")
+{
+    const std::string t = "[[template]]\nname = \"a\"\nhttp = \"/\"\n";
+    auto p = parse_profile(t + "impair = \"delay=30ms,loss=1%,seed=9\"\n[[template]]\nname = \"b\"\nhttp = \"/\"\n", "i.toml");
+    REQUIRE(p);
+    REQUIRE(p->templates.size() == 2);
+    CHECK(p->templates[0].impair.delay_ns == 30'000'000);
+    CHECK(p->templates[0].impair.loss_ppm == 10'000);
+    CHECK(p->templates[0].impair.seed == 9);
+    CHECK_FALSE(p->templates[1].impair.any());
+
+    auto bad = parse_profile(t + "impair = \"loss=5\"\n", "bad.toml");
+    REQUIRE_FALSE(bad);
+    CHECK_THAT(bad.error().message(), StartsWith("bad.toml:4:10: impair: 'loss=5' needs a percent sign"));
+    auto not_text = parse_profile(t + "impair = 5\n", "bad.toml");
+    REQUIRE_FALSE(not_text);
+    CHECK_THAT(not_text.error().message(), Contains("'impair' must be"));
+}
