@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/options.hpp"
+#include "engine/impair.hpp"
 #include "fuzz_check.hpp"
 #include "net/addr.hpp"
 
@@ -49,6 +50,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             return uint32_t(a.b[o]) << 24 | uint32_t(a.b[o + 1]) << 16 | uint32_t(a.b[o + 2]) << 8 | a.b[o + 3];
         };
         FUZZ_CHECK(uint64_t(low(r.first)) + r.count - 1 == low(last));
+    }
+    // An impairment spec: what parses describes itself as text that parses
+    // to the same spec, within its limits.
+    if (auto sp = engine::parse_impair(s, "--impair")) {
+        const engine::ImpairSpec& a = sp.value();
+        FUZZ_CHECK(a.loss_ppm <= engine::kImpairPpm && a.reorder_ppm <= engine::kImpairPpm);
+        FUZZ_CHECK(a.delay_ns <= engine::kImpairMaxDurationNs && a.jitter_ns <= engine::kImpairMaxDurationNs);
+        auto back = engine::parse_impair(a.describe(), "--impair");
+        FUZZ_CHECK(back && back->delay_ns == a.delay_ns && back->jitter_ns == a.jitter_ns &&
+                   back->loss_ppm == a.loss_ppm && back->reorder_ppm == a.reorder_ppm && back->seed == a.seed);
+    } else {
+        FUZZ_CHECK(!sp.error().what.empty());
     }
     (void)option_ip_opt(s, "--src");
     (void)option_mac_opt(s, "--dst-mac");
