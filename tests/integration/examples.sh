@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The scripts of examples/ run as a user runs them, against real peers:
-# ci-smoke.sh and find-max.sh against nginx, udp-pair.sh between the two
+# ci-smoke.sh, slow-network.sh and find-max.sh against nginx, udp-pair.sh between the two
 # namespaces, tcp-bulk.sh into its own kernel receiver. Each must exit 0
 # and print its PASS or result lines; ci-smoke.sh and tcp-bulk.sh must also
 # exit 1 when a threshold is impossible, and ci-smoke.sh when the server
@@ -51,6 +51,20 @@ rc=$?
 set -e
 expect_eq "ci-smoke refused: exit status" "$rc" 1
 expect_match "ci-smoke refused: the failure check" "$(cat "$TMP/smoke_refused.out")" 'FAIL failed == 0 \([1-9][0-9]* failed of'
+
+# slow-network.sh: 1,000 GETs 40 ms away with 2% loss, every one completed
+# (nginx's log exact), the losses and the slowest connections from the records.
+base=$(nginx_requests)
+gen timeout 120 env RECORDS="$TMP/slow.csv" "$EX/slow-network.sh" "$IF_GEN" "$URL" >"$TMP/slow.out" 2>&1 ||
+  fail "slow-network.sh exited with $?: $(cat "$TMP/slow.out")"
+cat "$TMP/slow.out"
+out=$(cat "$TMP/slow.out")
+expect_match "slow-network: all completed" "$out" '1000 of 1000 connections completed; [1-9][0-9]* of their segments lost'
+expect_match "slow-network: the verdict" "$out" 'PASS every connection completed'
+expect_eq "slow-network: five slowest listed" "$(grep -c '^  port ' "$TMP/slow.out")" 5
+expect_eq "slow-network: the records kept" "$(tail -n +2 "$TMP/slow.csv" | wc -l)" 1000
+wait_until 10 "nginx logs 1000 requests" logged 1000
+expect_eq "slow-network: nginx's log" "$(( $(nginx_requests) - base ))" 1000
 
 # find-max.sh against nginx limited to 2000 req/s (503 past it): from 1500/s
 # in 1 s steps the search ends within about ten seconds, below 2200/s.

@@ -3,9 +3,12 @@
 # --records: one record per connection, its times in TCP's order and in
 # agreement with the run's own latency percentiles, against nginx and
 # between two xdpgen; every format and `xdpgen records`; the server's side;
-# and memory that stays bounded however many connections a run records.
+# `xdpgen tcp`'s streams into the kernel; and memory that stays bounded
+# however many connections a run records.
+# Usage: records.sh TCP_SINK
 source "$(dirname "$0")/lib.sh"
 CHECK="$ROOT/tests/integration/py/check_records.py"
+SINK=$1
 
 testbed_up
 settle
@@ -76,7 +79,19 @@ cat "$TMP/s5.check"
 expect_eq "both ends: the same 5000 port uses" \
   "$(cut -d, -f6 "$TMP/c5.csv" | tail -n +2 | sort | md5sum)" "$(cut -d, -f8 "$TMP/s5.csv" | tail -n +2 | sort | md5sum)"
 
-# 5. Memory stays bounded: the client's peak RSS recording 1,000,000
+# 5. xdpgen tcp: four 1 MiB streams into the kernel's receiver, one record
+#    each, every byte acknowledged, closed after the last byte.
+bg timeout 60 "$TESTBED" --prefix "$PREFIX" exec peer "$SINK" --listen 198.18.0.2:5201 --conns 4 >"$TMP/sink.out" 2>&1
+wait_for_line "$TMP/sink.out" '^ready' 10
+gen timeout 60 "$XDPGEN" tcp -i "$IF_GEN" 198.18.0.2 --flows 4 --bytes 1M --quiet --records "$TMP/t.csv" \
+  --json "$TMP/t.json" >"$TMP/t.out" 2>&1 || fail "xdpgen tcp: $(cat "$TMP/t.out")"
+expect_eq "tcp: records written" "$(json "$TMP/t.json" .records.written)" 4
+expect_eq "tcp: each completed with 1 MiB acknowledged" \
+  "$(awk -F, 'NR > 1 && $9 == "completed" && $20 == 1048576 && $7 == "198.18.0.2" && $8 == 5201' "$TMP/t.csv" | wc -l)" 4
+expect_eq "tcp: established, FIN sent and closed in order" \
+  "$(awk -F, 'NR > 1 && $12 <= $13 && $13 <= $17 && $17 <= $19' "$TMP/t.csv" | wc -l)" 4
+
+# 6. Memory stays bounded: the client's peak RSS recording 1,000,000
 #    connections is within 16 MiB of recording 100,000.
 peak_rss() { # peak_rss OUT ARGS... -> the client's VmHWM in KiB, polled until it exits
   local out=$1; shift
