@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "temp_files.hpp"
 #include "cli/pcap2profile.hpp"
 #include "cli/pcap_conversations.hpp"
 
@@ -28,25 +29,11 @@ namespace {
 
 constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10;
 
-struct TempDir {
-    std::string path;
-    TempDir()
-    {
-        char t[] = "/tmp/xdpgen_unit_pcap_XXXXXX";
-        REQUIRE(mkdtemp(t) != nullptr);
-        path = t;
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::string file(const std::string& name) const { return path + "/" + name; }
+using test::slurp;
+using TempDirBase = test::TempDir;
+struct TempDir : TempDirBase {
+    TempDir() : TempDirBase("pcap") {}
 };
-
-std::string slurp(const std::string& path)
-{
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
 
 void put16(std::string& b, uint16_t v)
 {

@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "temp_files.hpp"
 #include "records/format.hpp"
 #include "records/reader.hpp"
 #include "records/ring.hpp"
@@ -33,25 +34,11 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-struct TempDir {
-    std::string path;
-    TempDir()
-    {
-        char t[] = "/tmp/xdpgen_unit_records_XXXXXX";
-        REQUIRE(mkdtemp(t) != nullptr);
-        path = t;
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::string file(const std::string& name) const { return path + "/" + name; }
+using test::slurp;
+using TempDirBase = test::TempDir;
+struct TempDir : TempDirBase {
+    TempDir() : TempDirBase("records") {}
 };
-
-std::string slurp(const std::string& path)
-{
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
 
 void spit(const std::string& path, const std::string& bytes)
 {
