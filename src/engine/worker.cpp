@@ -809,19 +809,19 @@ void Worker::finish(uint32_t id, uint64_t now, bool completed, program::Failure 
     st_.c.failed++;
     if (t)
         t->failed++;
-    switch (pf) {
-    case program::Failure::HttpStatus: st_.c.failed_http_status++; return;
-    case program::Failure::HttpMalformed: st_.c.failed_http_malformed++; return;
-    case program::Failure::VerifyMismatch: st_.c.failed_verify++; return;
-    case program::Failure::PeerClosedEarly: st_.c.failed_peer_closed++; return;
-    case program::Failure::ExpectMismatch: st_.c.failed_expect++; return;
-    case program::Failure::None: break;
-    }
-    switch (ev) {
-    case TcpEvent::Timeout: st_.c.failed_timeout++; break;
-    case TcpEvent::Refused: st_.c.failed_refused++; break;
-    case TcpEvent::Reset: st_.c.failed_reset++; break;
-    default: st_.c.failed_peer_closed++; break;  // closed cleanly before the program was done
+    // The same cause as the connection's record (a clean close before the
+    // program was done counts as the peer's).
+    using records::Cause;
+    switch (FlowLog::cause_of(pf, ev)) {
+    case Cause::HttpStatus: st_.c.failed_http_status++; break;
+    case Cause::HttpMalformed: st_.c.failed_http_malformed++; break;
+    case Cause::Verify: st_.c.failed_verify++; break;
+    case Cause::ExpectMismatch: st_.c.failed_expect++; break;
+    case Cause::Timeout: st_.c.failed_timeout++; break;
+    case Cause::Refused: st_.c.failed_refused++; break;
+    case Cause::Reset: st_.c.failed_reset++; break;
+    case Cause::PeerClosed:
+    case Cause::None: st_.c.failed_peer_closed++; break;
     }
 }
 
