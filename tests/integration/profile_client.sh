@@ -48,9 +48,10 @@ for order in round-robin random; do
 done
 
 # The example profile users copy: three templates, keep-alive and a POST.
+# --cps makes the run last a second: unpaced it ends before the first live line.
 base=$(nginx_requests)
 gen timeout 120 "$XDPGEN" client -i "$IF_GEN" http://198.18.0.2/ --profile "$ROOT/examples/profiles/http-mix.toml" \
-  -n 1000 -c 50 --per-template -I 0.5 --json "$TMP/ex.json" >"$TMP/ex.out" 2>&1 ||
+  -n 1000 -c 50 --cps 1000 --per-template -I 0.2 --json "$TMP/ex.json" >"$TMP/ex.out" 2>&1 ||
   fail "the example profile: client exited with $?: $(cat "$TMP/ex.out")"
 expect_eq "example: completed" "$(json "$TMP/ex.json" .counters.completed)" 1000
 expect_eq "example: home" "$(tmpl "$TMP/ex.json" home completed)" 600
