@@ -44,6 +44,18 @@ void FlowLog::sent(uint32_t id, uint64_t now, const tcp::OutSegment& s)
         t.fin_tx = now;
 }
 
+void FlowLog::handed_over(uint32_t id, uint64_t now)
+{
+    if (on() && !flows_[id].first_tx)
+        flows_[id].first_tx = now;
+}
+
+void FlowLog::taken_back(uint32_t id, uint64_t now, bool data_sent)
+{
+    if (on() && data_sent)
+        flows_[id].last_byte = std::max(flows_[id].last_byte, now);
+}
+
 void FlowLog::progress(uint32_t id, uint64_t now, bool established, uint64_t rx_bytes, uint64_t acked, bool peer_fin)
 {
     if (!on())

@@ -35,6 +35,11 @@ public:
         if (on())
             flows_[id].impair_dropped++;
     }
+    // `xdpgen tcp`'s live-frames data path sends a handed-over stream:
+    // its first byte leaves at the handover, its last by the take-back
+    // (the record's bound: the data path keeps no per-segment times).
+    void handed_over(uint32_t id, uint64_t now);
+    void taken_back(uint32_t id, uint64_t now, bool data_sent);
     // After a call into the flow: what it brought.
     void progress(uint32_t id, uint64_t now, bool established, uint64_t rx_bytes, uint64_t acked, bool peer_fin);
     // Where and what the connection was, for its record.

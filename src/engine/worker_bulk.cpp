@@ -53,6 +53,7 @@ void Worker::bulk_take_back(uint32_t id, uint64_t now)
     rec.bulk = false;
     bulk_slot_[id] = BulkHandover::kNoSlot;
     bulk_end_[id] = pr.end_off;
+    log_.taken_back(id, now, pr.nxt_off > 0);
     conns_[id].resume_send(now, pr.una_off, pr.nxt_off, pr.wnd, pr.ts_recent);
 }
 
@@ -75,6 +76,7 @@ void Worker::bulk_fire(uint32_t id, uint64_t now)
     if (rec.bulk) {
         const BulkHandover::Check ck = cfg_.bulk->check(bulk_slot_[id], now);
         st_.c.tx_bytes += ck.newly_acked;
+        log_.progress(id, now, true, 0, ck.newly_acked, false);
         if (!ck.complete && !ck.gave_up) {
             wheel_.arm(id, ck.next_ns);
             return;
@@ -141,6 +143,8 @@ void Worker::bulk_after_call(uint32_t id, uint64_t now, BulkApp& app)
         if (slot != BulkHandover::kNoSlot && cfg_.bulk->sends_streams()) {
             rec.bulk = true;
             bulk_slot_[id] = slot;
+            log_.progress(id, now, true, app.rx_bytes, app.acked, app.peer_fin);
+            log_.handed_over(id, now);
             wheel_.arm(id, now + kFirstCheckNs);
             return;
         }

@@ -23,6 +23,8 @@
 #include <nlohmann/json.hpp>
 
 #include "temp_files.hpp"
+#include "engine/flow_log.hpp"
+#include "net/addr.hpp"
 #include "records/format.hpp"
 #include "records/reader.hpp"
 #include "records/ring.hpp"
@@ -635,4 +637,45 @@ TEST_CASE("records: convert_records on a bad file gives the reader's error and n
     REQUIRE_FALSE(st);
     CHECK_THAT(st.error().message(), Contains("is not a binary records file"));
     CHECK(out.str().empty());
+}
+
+// The worker's side: a stream handed to the live-frames data path keeps its
+// first byte sent (the handover), its bytes and its last byte (the take-back).
+TEST_CASE("flow log: a handed-over stream's times and bytes", "[records]")
+{
+    RecordRing ring(4);
+    engine::FlowLog log;
+    log.init(&ring, 2, 3, Side::Client);
+    log.set_wall_offset(1'000);
+    log.begin(1, 100, 90);
+    log.progress(1, 200, true, 0, 0, false);
+    log.handed_over(1, 200);
+    log.progress(1, 5'000, true, 0, 65'536, false);
+    log.taken_back(1, 9'000, true);
+    log.progress(1, 9'100, true, 0, 34'464, true);
+    const IpAddr local = *parse_ip("198.18.0.1");
+    log.end(1, 9'500, {&local, *parse_ip("198.18.0.2"), 40000, 5201, 0}, Outcome::Completed, Cause::None);
+
+    Record r{};
+    REQUIRE(ring.pop(&r, 1) == 1);
+    CHECK(r.worker == 3);
+    CHECK(r.established_ns == 1'200);
+    CHECK(r.first_tx_ns == 1'200);
+    CHECK(r.last_byte_ns == 10'000);
+    CHECK(r.fin_rx_ns == 10'100);
+    CHECK(r.closed_ns == 10'500);
+    CHECK(r.tx_bytes == 100'000);
+    CHECK(r.rx_bytes == 0);
+    CHECK(r.local_port == 40000);
+    CHECK(r.remote_port == 5201);
+
+    // Taken back before any byte left: no last byte.
+    log.begin(0, 100, 100);
+    log.handed_over(0, 150);
+    log.taken_back(0, 400, false);
+    log.end(0, 500, {&local, *parse_ip("198.18.0.2"), 40001, 5201, 0}, Outcome::Failed, Cause::Reset);
+    REQUIRE(ring.pop(&r, 1) == 1);
+    CHECK(r.first_tx_ns == 1'150);
+    CHECK(r.last_byte_ns == 0);
+    CHECK(r.cause == Cause::Reset);
 }
