@@ -25,6 +25,10 @@
 # Environment: XDPGEN (default `xdpgen` from PATH); PORT (default 5201);
 # FLOWS (streams, default 4); MIN_GBPS (fail below this goodput); REPORT=FILE
 # keeps the JSON report. Needs root and jq (sender), python3 (receiver).
+# On a veth (a test bed, containers), turn GRO on at the receiving end
+# (`ethtool -K <peer> gro on`): where the kernel runs live frames, xdpgen
+# sends through them, and a veth drops redirected frames without GRO or an
+# XDP program on its peer (xdpgen then fails the run and says so).
 # What to change: --bytes N instead of --duration for streams of a fixed
 # size, --cc none for window-limited sending, -t for more sending threads.
 set -euo pipefail

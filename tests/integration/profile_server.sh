@@ -126,6 +126,9 @@ expect_eq "own rates: the server saw them all" "$(json "$TMP/rsrv.json" .counter
 expect_match "own rates: the template line" "$(cat "$TMP/rates.out")" "template own \(100 conn/s\):"
 
 # --- fields against nginx, under 5% loss both ways ---
+# A handshake lost 4 times in a row (SYNs at 0, 1, 3 and 7 s) outlasts the
+# default 10 s connect timeout: rare, but among 3,000 connections under 5%
+# loss each way it failed a CI run. 60 s allows 6 tries.
 nginx_start
 cat >"$TMP/fields.toml" <<'TOML'
 [[template]]
@@ -138,7 +141,7 @@ bg "$TESTBED" --prefix "$PREFIX" exec peer "$LOSS" "$IF_PEER" 50 --tcp-only >"$T
 wait_for_line "$TMP/loss.out" '^ready' 10
 base=$(nginx_requests)
 gen timeout 120 "$XDPGEN" client -i "$IF_GEN" 198.18.0.2:80 --profile "$TMP/fields.toml" -n 3000 -c 30 -q 1 \
-  --quiet --json "$TMP/f.json" >"$TMP/f.out" 2>&1 || fail "fields client exited with $?: $(cat "$TMP/f.out")"
+  --connect-timeout 60 --quiet --json "$TMP/f.json" >"$TMP/f.out" 2>&1 || fail "fields client exited with $?: $(cat "$TMP/f.out")"
 pkill -TERM -f "^$LOSS " || true
 wait_for_line "$TMP/loss.out" '^seen_in=' 10
 expect_match "loss: packets were dropped" "$(cat "$TMP/loss.out")" 'dropped_in=[1-9]'
