@@ -163,6 +163,11 @@ void Connection::input_synchronized(uint64_t now, const Segment& seg, std::span<
     if (t.state == TcpState::SynReceived && seg.has(kSyn) && !seg.has(kAck) && !seg.has(kRst) &&
         seg.seq == t.rcv.nxt - 1) {  // the IRS: RCV.NXT covers only the SYN here
         t.snd.nxt = t.snd.una;        // ISS: nothing is acknowledged yet
+        // TS.Recent from it (RFC 7323 §4.3): echoing the first SYN's TSval
+        // would give the peer an RTT sample of its SYN timeout, and an RTO
+        // of seconds for the rest of the connection.
+        if (t.ts_ok && seg.opt.has_ts && static_cast<int32_t>(seg.opt.ts_val - t.rcv.ts_recent) > 0)
+            t.rcv.ts_recent = seg.opt.ts_val;
         return;
     }
 

@@ -134,14 +134,23 @@ TEST_CASE("passive open answers a SYN with only the options offered", "[tcp][ope
     CHECK(c.state() == TcpState::SynReceived);
     CHECK(c.tcb().snd.mss == 1200);
 
-    // The peer's SYN again (our SYN-ACK lost): the SYN-ACK again.
+    // The peer's SYN again (our SYN-ACK lost): the SYN-ACK again, echoing
+    // the new SYN's timestamp (RFC 7323 §4.3: its SEQ is at Last.ACK.sent),
+    // so the peer's RTT sample is this exchange, not the SYN's timeout.
+    syn.opt.ts_val = 1050;
     c.on_segment(ms(3), syn, {}, app, out);
     sa.ts_val = 3003;
+    sa.ts_ecr = 1050;
+    EXPECT_SEGS(out, Exp{kSyn | kAck, 3000, 7001, 65535, 0, 0, true, sa});
+    // An older copy of the first SYN arriving late does not take it back.
+    syn.opt.ts_val = 50;
+    c.on_segment(ms(4), syn, {}, app, out);
+    sa.ts_val = 3004;
     EXPECT_SEGS(out, Exp{kSyn | kAck, 3000, 7001, 65535, 0, 0, true, sa});
 
     Segment ack = mk(7001, 3001, kAck, 1000);
     ack.opt.has_ts = true;
-    ack.opt.ts_val = 60;
+    ack.opt.ts_val = 1060;
     ack.opt.ts_ecr = 3000;
     c.on_segment(ms(10), ack, {}, app, out);
     EXPECT_NONE(out);
