@@ -123,9 +123,9 @@ nginx_start() { # nginx_start [nginx-peer OPTIONS...]
 }
 # xdpgen server in the peer namespace, in the background, its report in JSON
 # (its output in JSON.out); stop_xdpgen_server ends it and waits for the report.
-xdpgen_server() { # xdpgen_server JSON ARGS...
+xdpgen_server() { # xdpgen_server JSON ARGS... (bounded by SERVER_LIFETIME seconds, default 300)
   local json=$1; shift
-  bg timeout 300 "$TESTBED" --prefix "$PREFIX" exec peer "$XDPGEN" server -i "$IF_PEER" --quiet --json "$json" "$@" \
+  bg timeout "${SERVER_LIFETIME:-300}" "$TESTBED" --prefix "$PREFIX" exec peer "$XDPGEN" server -i "$IF_PEER" --quiet --json "$json" "$@" \
     >"$json.out" 2>&1
   wait_for_line "$json.out" '^server on' 10
 }
